@@ -1,0 +1,69 @@
+//! SQL fragments that group a source table by agent, team, site, queue, channel or period.
+
+use crate::GroupBy;
+
+/// The canonical table a metric reads its rows from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `interactions i`, timed by `offered_at`.
+    Interactions,
+    /// `customer_feedback f`, timed by `responded_at`; queue and channel come from its contact.
+    Feedback,
+    /// `employee_surveys s`, timed by `responded_at`; only people groups and periods apply.
+    Surveys,
+    /// `agent_states st`, timed by `started_at`; only people groups and periods apply.
+    AgentStates,
+}
+
+/// How to select and group rows of a source.
+#[derive(Debug, Clone)]
+pub struct Grouping {
+    /// Expression giving each row's group as text; use it as `SELECT {key} AS grp`.
+    pub key: String,
+    /// The `FROM` clause with its alias and any join the key needs.
+    pub from: String,
+    /// `<time column> >= ? AND <time column> < ?`, for the request's two time parameters.
+    pub time_filter: String,
+    /// The qualified time column, e.g. `i.offered_at`.
+    pub time_column: String,
+}
+
+/// The grouping of `source` by `group_by`, or an error when that grouping means nothing for
+/// the source (e.g. employee surveys by queue).
+pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
+    let (table, alias, time, agent_col) = match source {
+        Source::Interactions => ("interactions", "i", "offered_at", "agent_id"),
+        Source::Feedback => ("customer_feedback", "f", "responded_at", "agent_id"),
+        Source::Surveys => ("employee_surveys", "s", "responded_at", "agent_id"),
+        Source::AgentStates => ("agent_states", "st", "started_at", "agent_id"),
+    };
+    let time_column = format!("{alias}.{time}");
+    let mut from = format!("{table} {alias}");
+    let agent_join = format!(" LEFT JOIN agents a ON a.agent_id = {alias}.{agent_col}");
+    let key = match group_by {
+        GroupBy::Agent => format!("{alias}.{agent_col}"),
+        GroupBy::Team | GroupBy::Site => {
+            from.push_str(&agent_join);
+            if group_by == GroupBy::Team { "a.team".to_string() } else { "a.site".to_string() }
+        }
+        GroupBy::Queue | GroupBy::Channel => {
+            let column = if group_by == GroupBy::Queue { "queue" } else { "channel" };
+            match source {
+                Source::Interactions => format!("i.{column}"),
+                Source::Feedback => {
+                    from.push_str(" LEFT JOIN interactions i ON i.interaction_id = f.interaction_id");
+                    format!("i.{column}")
+                }
+                Source::Surveys | Source::AgentStates => {
+                    return Err(format!("this metric cannot be grouped by {column}: its rows belong to agents, not contacts"));
+                }
+            }
+        }
+        GroupBy::Day => format!("strftime({time_column}, '%Y-%m-%d')"),
+        GroupBy::Week => format!("strftime(date_trunc('week', {time_column}), '%Y-%m-%d')"),
+        GroupBy::Month => format!("strftime({time_column}, '%Y-%m')"),
+        GroupBy::Total => "'total'".to_string(),
+    };
+    let time_filter = format!("{time_column} >= ? AND {time_column} < ?");
+    Ok(Grouping { key, from, time_filter, time_column })
+}
