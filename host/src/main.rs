@@ -1,1 +1,148 @@
-fn main() {}
+//! The `cxhost` command: serve, demo, generate sample data, print the schema reference.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cxhost::config::{Config, PluginLimits};
+use cxhost::generate::SampleSpec;
+
+#[derive(Parser)]
+#[command(name = "cxhost", version, about = "Contact-center analytics server with sandboxed WebAssembly plugins")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server on a data directory.
+    Serve(ServeArgs),
+    /// Run the server with a demo tenant loaded with sample data, printing what to try.
+    Demo {
+        #[command(flatten)]
+        server: ServeArgs,
+    },
+    /// Write deterministic sample data as CSV files (one per table) plus manifest.json.
+    Generate {
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of agents (the preset's when unset).
+        #[arg(long)]
+        agents: Option<u32>,
+        /// Number of days (the preset's when unset).
+        #[arg(long)]
+        days: Option<u32>,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        start: Option<chrono::NaiveDate>,
+        /// `tiny` (a few hundred contacts) or `demo` (about four months of a 60-agent center).
+        #[arg(long, default_value = "demo")]
+        preset: String,
+    },
+    /// Print the tenant schema reference (data/SCHEMA.md) generated from the code.
+    Schema,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Data directory (system database, tenant databases, plugins, compiled cache).
+    #[arg(long, env = "CXHOST_DATA_DIR", default_value = "cxhost-data")]
+    data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "CXHOST_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Operator API key to accept (otherwise one is generated on first start and printed).
+    #[arg(long, env = "CXHOST_OPERATOR_KEY")]
+    operator_key: Option<String>,
+    /// Default plugin call deadline in milliseconds.
+    #[arg(long, env = "CXHOST_PLUGIN_DEADLINE_MS", default_value_t = PluginLimits::default().deadline_ms)]
+    plugin_deadline_ms: u64,
+    /// Default plugin memory cap in MiB.
+    #[arg(long, env = "CXHOST_PLUGIN_MEMORY_MIB", default_value_t = PluginLimits::default().memory_bytes >> 20)]
+    plugin_memory_mib: u64,
+    /// Default cap on rows a plugin call may read.
+    #[arg(long, env = "CXHOST_PLUGIN_MAX_ROWS", default_value_t = PluginLimits::default().max_rows_read)]
+    plugin_max_rows: u64,
+}
+
+impl ServeArgs {
+    fn config(&self) -> Config {
+        let mut config = Config::new(&self.data_dir);
+        config.listen = self.listen;
+        config.operator_key = self.operator_key.clone();
+        config.default_limits = PluginLimits {
+            deadline_ms: self.plugin_deadline_ms,
+            memory_bytes: self.plugin_memory_mib << 20,
+            max_rows_read: self.plugin_max_rows,
+            ..PluginLimits::default()
+        };
+        config
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "cxhost=info,tower_http=warn".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => {
+            let config = args.config();
+            let listen = config.listen;
+            let (state, bootstrap) = tokio::task::spawn_blocking(move || cxhost::api::Services::open(config)).await??;
+            if let Some(key) = bootstrap {
+                println!("first start: operator key {key}\n(store it now; it is kept only as a hash)");
+            }
+            serve(state, listen, None).await
+        }
+        Command::Demo { server } => {
+            let config = server.config();
+            let listen = config.listen;
+            let spec = SampleSpec::demo();
+            let prepared = tokio::task::spawn_blocking(move || cxhost::demo::prepare(config, &spec)).await?;
+            let (state, keys, summary) = prepared.context("preparing the demo")?;
+            let text = cxhost::demo::instructions(&format!("http://{listen}"), &keys, &summary, &SampleSpec::demo());
+            serve(state, listen, Some(text)).await
+        }
+        Command::Generate { out, seed, agents, days, start, preset } => {
+            let mut spec = match preset.as_str() {
+                "tiny" => SampleSpec::tiny(),
+                "demo" => SampleSpec::demo(),
+                other => anyhow::bail!("unknown preset `{other}`; use tiny or demo"),
+            };
+            spec.seed = seed;
+            spec.agents = agents.unwrap_or(spec.agents);
+            spec.days = days.unwrap_or(spec.days);
+            spec.start = start.unwrap_or(spec.start);
+            let summary = cxhost::generate::generate(&spec, &out)?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", cxhost::store::schema::reference_markdown());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(state: cxhost::AppState, listen: SocketAddr, banner: Option<String>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    match banner {
+        Some(text) => println!("{text}"),
+        None => println!("cxhost listening on http://{address} (OpenAPI at /openapi.json)"),
+    }
+    axum::serve(listener, cxhost::app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

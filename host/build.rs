@@ -1,0 +1,83 @@
+//! Builds the guest plugins in `plugins/` (and the example tenant plugin in `examples/`)
+//! for `wasm32-wasip2`, so the standard plugins ship inside the `cxhost` binary and the
+//! test plugins are at hand for the tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest_dir.parent().unwrap().to_path_buf();
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share <target>/guests across builds.
+    let target_dir = out_dir.ancestors().nth(4).unwrap_or(&out_dir).join("guests");
+
+    for path in ["plugins", "wit", "examples/custom-aht/src", "examples/custom-aht/Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", root.join(path).display());
+    }
+
+    ensure_wasm_target();
+    let plugins_manifest = root.join("plugins/Cargo.toml");
+    let example_manifest = root.join("examples/custom-aht/Cargo.toml");
+    build_guests(&plugins_manifest, &target_dir);
+    build_guests(&example_manifest, &target_dir);
+
+    let wasm_dir = target_dir.join("wasm32-wasip2/release");
+    let guests_dir = out_dir.join("guests");
+    std::fs::create_dir_all(&guests_dir).unwrap();
+    let mut standard = Vec::new();
+    for entry in std::fs::read_dir(&wasm_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(file) = path.file_name().and_then(|f| f.to_str()).map(str::to_string) else { continue };
+        if !file.ends_with(".wasm") {
+            continue;
+        }
+        std::fs::copy(&path, guests_dir.join(&file)).unwrap();
+        if let Some(name) = file.strip_prefix("cxhost_metric_").and_then(|f| f.strip_suffix(".wasm")) {
+            standard.push((name.to_string(), guests_dir.join(&file)));
+        }
+    }
+    standard.sort();
+    let mut code = String::from("/// Standard metric plugins built from `plugins/metrics/`: (name, component bytes).\n");
+    code.push_str("pub static STANDARD_METRICS: &[(&str, &[u8])] = &[\n");
+    for (name, path) in &standard {
+        code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", path.display().to_string()));
+    }
+    code.push_str("];\n");
+    std::fs::write(out_dir.join("standard_plugins.rs"), code).unwrap();
+    println!("cargo:rustc-env=CXHOST_GUESTS_DIR={}", guests_dir.display());
+}
+
+fn build_guests(manifest: &Path, target_dir: &Path) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--locked", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_PROFILE_RELEASE_DEBUG")
+        .status()
+        .expect("run cargo to build the guest plugins");
+    assert!(
+        status.success(),
+        "building the guest plugins ({}) failed; is the wasm32-wasip2 target installed? (rustup target add wasm32-wasip2)",
+        manifest.display()
+    );
+}
+
+/// rustup on some machines does not add the targets named in rust-toolchain.toml by itself;
+/// add the guest target when its standard library is missing.
+fn ensure_wasm_target() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(rustc).args(["--print", "sysroot"]).output().ok();
+    let present = sysroot
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib/wasm32-wasip2").exists())
+        .unwrap_or(false);
+    if !present {
+        let _ = Command::new("rustup").args(["target", "add", "wasm32-wasip2"]).status();
+    }
+}

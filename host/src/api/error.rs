@@ -1,0 +1,170 @@
+//! The one HTTP error type: every failure becomes a JSON problem (`application/problem+json`)
+//! with a stable `code`, a message a person can act on, and the offending rows or field.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::registry::RegistryError;
+use crate::runtime::{CallError, LoadError};
+use crate::store::{IngestError, SystemError};
+
+/// A JSON problem response body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable machine-readable code, e.g. `batch_rejected`.
+    pub code: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// Short summary of the code.
+    pub title: &'static str,
+    /// What went wrong and what to do about it.
+    pub detail: String,
+    /// The offending field or parameter, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Extra structured detail, e.g. the ingest report with per-row errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub report: Option<serde_json::Value>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: String,
+    field: Option<String>,
+    report: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, code, title, detail: detail.into(), field: None, report: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_report(mut self, report: impl Serialize) -> Self {
+        self.report = serde_json::to_value(report).ok();
+        self
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+    }
+
+    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, "Not found", detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Missing or unknown API key", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed for this key", detail)
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", detail.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            code: self.code,
+            status: self.status.as_u16(),
+            title: self.title,
+            detail: self.detail,
+            field: self.field,
+            report: self.report,
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response
+    }
+}
+
+impl From<SystemError> for ApiError {
+    fn from(e: SystemError) -> Self {
+        match e {
+            SystemError::TenantExists(_) => ApiError::new(StatusCode::CONFLICT, "tenant_exists", "Tenant exists", e.to_string()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        let detail = e.to_string();
+        match e {
+            IngestError::UnknownColumns { .. } => ApiError::bad_request("unknown_columns", detail),
+            IngestError::MissingColumns { .. } => ApiError::bad_request("missing_columns", detail),
+            IngestError::Unreadable { .. } => ApiError::bad_request("unreadable_batch", detail),
+            IngestError::Rejected(report) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_rejected", "Batch rejected", detail).with_report(&*report)
+            }
+            IngestError::Db(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<CallError> for ApiError {
+    fn from(e: CallError) -> Self {
+        let detail = e.to_string();
+        let (status, code, title) = match e {
+            CallError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "plugin_timeout", "Plugin ran out of time"),
+            CallError::MemoryCap { .. } => (StatusCode::BAD_GATEWAY, "plugin_memory_cap", "Plugin exceeded its memory cap"),
+            CallError::Limit { .. } => (StatusCode::BAD_GATEWAY, "plugin_limit", "Plugin exceeded a limit"),
+            CallError::Trap { .. } => (StatusCode::BAD_GATEWAY, "plugin_trap", "Plugin crashed"),
+            CallError::InvalidResult { .. } => (StatusCode::BAD_GATEWAY, "plugin_invalid_result", "Plugin returned garbage"),
+            CallError::Plugin { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "plugin_error", "Plugin could not compute this"),
+            CallError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", "Server busy"),
+        };
+        ApiError::new(status, code, title, detail)
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Rejected(load) => {
+                let code = match load {
+                    LoadError::NotAComponent(_) => "not_a_component",
+                    LoadError::WrongWorld { .. } | LoadError::WrongKind { .. } => "wrong_world",
+                    LoadError::Describe(_) | LoadError::BadName(_) => "bad_describe",
+                    LoadError::Cache(_) => return ApiError::internal(load),
+                };
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Plugin refused", format!("plugin refused: {load}"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<crate::store::tenant::TenantDbError> for ApiError {
+    fn from(e: crate::store::tenant::TenantDbError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::internal(format!("worker task failed: {e}"))
+    }
+}

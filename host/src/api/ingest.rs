@@ -1,0 +1,95 @@
+//! Ingest over HTTP: the request body is streamed to the tenant's staging directory and
+//! loaded by DuckDB's readers in one transaction.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+use utoipa::IntoParams;
+
+use super::{ApiError, AppState, Caller};
+use crate::auth::Action;
+use crate::store::{Format, IngestOptions, IngestReport, OnConflict, ValidationMode, ingest, schema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct IngestQuery {
+    /// `csv`, `ndjson`, `json` (an array of objects) or `parquet`; defaults from Content-Type.
+    pub format: Option<Format>,
+    /// `all_or_nothing` (default) or `load_valid`.
+    pub mode: Option<ValidationMode>,
+    /// `skip` (default) keeps stored rows with the same id; `replace` overwrites them.
+    pub on_conflict: Option<OnConflict>,
+}
+
+/// Load a batch into one of the tenant's tables (ingest, tenant admin or operator).
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/ingest/{table}", tag = "ingest",
+    params(("tenant" = String, Path), ("table" = String, Path, description = "agents, interactions, customer_feedback, employee_surveys, agent_states or qa_evaluations"), IngestQuery),
+    request_body(content = String, description = "CSV with a header row, NDJSON, a JSON array of objects, or Parquet", content_type = "text/csv"),
+    responses(
+        (status = 200, body = IngestReport, description = "applied; `errors` lists rejected rows in load_valid mode"),
+        (status = 422, body = super::error::Problem, description = "rejected as a whole; `report.errors` lists row, column and reason"),
+        (status = 400, body = super::error::Problem, description = "unreadable batch, unknown or missing columns")),
+    security(("api_key" = [])))]
+pub async fn ingest(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, table)): Path<(String, String)>,
+    Query(query): Query<IngestQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<IngestReport>, ApiError> {
+    caller.require(&state, Action::Ingest, &tenant)?;
+    let spec = schema::table(&table).ok_or_else(|| {
+        let known: Vec<&str> = schema::TABLES.iter().map(|t| t.name).collect();
+        ApiError::not_found("unknown_table", format!("no table `{table}`; tables: {}", known.join(", "))).with_field("table")
+    })?;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = query.format.or_else(|| Format::from_content_type(content_type)).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_format",
+            "Unsupported format",
+            format!("cannot tell the batch format from Content-Type `{content_type}`; send text/csv, application/x-ndjson, application/json or application/vnd.apache.parquet, or add ?format="),
+        )
+    })?;
+    let options = IngestOptions {
+        format,
+        mode: query.mode.unwrap_or_default(),
+        on_conflict: query.on_conflict.unwrap_or_default(),
+    };
+    let db = state.tenants.get(&tenant)?;
+    let staged = db.staging_dir().join(format!("{}.{}", crate::auth::new_key(), format.extension()));
+    let written = stream_to_file(body, &staged).await;
+    if let Err(e) = written {
+        let _ = tokio::fs::remove_file(&staged).await;
+        return Err(e);
+    }
+    let _guard = db.ingest_lock.lock().await;
+    let path = staged.clone();
+    let result = tokio::task::spawn_blocking(move || ingest::ingest_file(&db, spec, &path, options)).await;
+    let _ = tokio::fs::remove_file(&staged).await;
+    Ok(Json(result??))
+}
+
+async fn stream_to_file(body: Body, path: &std::path::Path) -> Result<(), ApiError> {
+    let mut file = tokio::fs::File::create(path).await.map_err(ApiError::internal)?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "body_unreadable",
+                "Request body could not be read",
+                format!("reading the request body failed: {e}"),
+            )
+        })?;
+        file.write_all(&chunk).await.map_err(ApiError::internal)?;
+    }
+    file.flush().await.map_err(ApiError::internal)?;
+    Ok(())
+}

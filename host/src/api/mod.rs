@@ -1,0 +1,148 @@
+//! The HTTP API: `fn app() -> Router` over shared state, one module per resource.
+
+pub mod error;
+pub mod health;
+pub mod ingest;
+pub mod metrics;
+pub mod openapi;
+pub mod plugins;
+pub mod tenants;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::routing::{get, post, put};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use self::error::ApiError;
+use crate::auth::{Action, KeyRing, Principal, Role};
+use crate::config::Config;
+use crate::registry::{Registry, RegistryError};
+use crate::runtime::{LoadError, Runtime};
+use crate::store::system::Tenant;
+use crate::store::{SystemDb, SystemError, TenantStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: std::path::PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    System(#[from] SystemError),
+    #[error(transparent)]
+    Runtime(#[from] LoadError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// Everything a request handler may need.
+pub struct Services {
+    pub config: Config,
+    pub system: SystemDb,
+    pub tenants: TenantStore,
+    pub registry: Registry,
+    pub keys: KeyRing,
+}
+
+pub type AppState = Arc<Services>;
+
+impl Services {
+    /// Opens the data directory: system database, keys, runtime and plugins. Returns the
+    /// state and, on a first start without a configured operator key, a freshly made one.
+    pub fn open(config: Config) -> Result<(AppState, Option<String>), StartError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
+        let system = SystemDb::open(&config.system_db_path())?;
+        let keys = KeyRing::load(&system)?;
+        let mut bootstrap = None;
+        if let Some(key) = &config.operator_key {
+            keys.add(&system, key, Role::Operator, None, "configured-operator", "system")?;
+        } else if !keys.has_operator() {
+            let key = crate::auth::new_key();
+            keys.add(&system, &key, Role::Operator, None, "bootstrap-operator", "system")?;
+            bootstrap = Some(key);
+        }
+        let runtime = Runtime::new(config.compiled_dir.clone())?;
+        let registry = Registry::load(runtime, &system, config.plugin_blobs_dir())?;
+        let tenants = TenantStore::new(config.tenants_dir());
+        Ok((Arc::new(Services { config, system, tenants, registry, keys }), bootstrap))
+    }
+
+    /// The tenant, or a 404 problem.
+    pub fn tenant(&self, id: &str) -> Result<Tenant, ApiError> {
+        self.system
+            .tenant(id)?
+            .ok_or_else(|| ApiError::not_found("tenant_not_found", format!("no tenant `{id}`")).with_field("tenant"))
+    }
+}
+
+/// The server's routes.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    let v1 = Router::new()
+        .route("/tenants", post(tenants::create).get(tenants::list))
+        .route("/tenants/{tenant}", get(tenants::show))
+        .route("/tenants/{tenant}/limits", put(tenants::set_limits))
+        .route("/tenants/{tenant}/keys", post(tenants::create_key))
+        .route("/tenants/{tenant}/ingest/{table}", post(ingest::ingest))
+        .route("/tenants/{tenant}/plugins", get(plugins::list).post(plugins::upload))
+        .route("/tenants/{tenant}/metrics/{name}", get(metrics::query));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/openapi.json", get(openapi::document))
+        .nest("/v1", v1)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::internal("the request handler panicked"))
+        }))
+        .with_state(state)
+}
+
+/// The authenticated caller, from `Authorization: Bearer <key>`.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("send an API key as `Authorization: Bearer <key>`"))?;
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <key>`"))?;
+        state.keys.authenticate(key.trim()).map(Caller).ok_or_else(|| ApiError::unauthorized("unknown API key"))
+    }
+}
+
+impl Caller {
+    /// Checks the caller may do `action` on `tenant` and that the tenant exists.
+    pub fn require(&self, state: &Services, action: Action, tenant: &str) -> Result<Tenant, ApiError> {
+        if !self.0.may(action, Some(tenant)) {
+            return Err(ApiError::forbidden(format!(
+                "a {} key{} may not {action:?} on tenant `{tenant}`",
+                self.0.role.as_str(),
+                self.0.tenant.as_deref().map(|t| format!(" of tenant `{t}`")).unwrap_or_default()
+            )));
+        }
+        state.tenant(tenant)
+    }
+
+    pub fn require_platform(&self, action: Action) -> Result<(), ApiError> {
+        if self.0.may(action, None) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("a {} key may not {action:?}", self.0.role.as_str())))
+        }
+    }
+}

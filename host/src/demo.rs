@@ -1,0 +1,100 @@
+//! The demo: a data directory with a `demo` tenant loaded from the sample-data generator,
+//! the standard plugins, fresh keys, and the lines to try printed for a new user.
+
+use std::path::Path;
+
+use crate::api::{AppState, Services, StartError};
+use crate::auth::{Role, new_key};
+use crate::config::Config;
+use crate::generate::{SampleSpec, generate};
+use crate::store::{Format, IngestOptions, OnConflict, ValidationMode, ingest, schema};
+
+pub const DEMO_TENANT: &str = "demo";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("generating sample data failed: {0}")]
+    Generate(#[from] crate::generate::GenerateError),
+    #[error("loading sample table `{table}` failed: {source}")]
+    Load { table: String, source: crate::store::IngestError },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Keys minted for one demo run.
+pub struct DemoKeys {
+    pub operator: String,
+    pub tenant_admin: String,
+    pub analyst: String,
+}
+
+/// Opens `config.data_dir`, loading the demo tenant with generated sample data on first use.
+/// Blocking: run it on a blocking thread.
+pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys, String), DemoError> {
+    let (state, _) = Services::open(config)?;
+    let other = |e: &dyn std::fmt::Display| DemoError::Other(e.to_string());
+    let loaded = state.system.tenant(DEMO_TENANT).map_err(|e| other(&e))?.is_some();
+    let mut summary = String::from("already loaded");
+    if !loaded {
+        state.system.create_tenant(DEMO_TENANT, "Demo contact center", "demo").map_err(|e| other(&e))?;
+        let db = state.tenants.get(DEMO_TENANT).map_err(|e| other(&e))?;
+        let sample_dir = db.staging_dir().join("sample");
+        let generated = generate(spec, &sample_dir)?;
+        let mut counts = Vec::new();
+        for table in schema::TABLES {
+            let path = sample_dir.join(format!("{}.csv", table.name));
+            if !path.exists() {
+                continue;
+            }
+            let report = load(&db, table, &path)?;
+            counts.push(format!("{} {}", report.inserted, table.name));
+        }
+        let _ = std::fs::remove_dir_all(&sample_dir);
+        summary = format!("seed {}: {}", generated.seed, counts.join(", "));
+    }
+    let keys = DemoKeys {
+        operator: mint(&state, Role::Operator, None, "demo-operator")?,
+        tenant_admin: mint(&state, Role::TenantAdmin, Some(DEMO_TENANT), "demo-admin")?,
+        analyst: mint(&state, Role::Analyst, Some(DEMO_TENANT), "demo-analyst")?,
+    };
+    Ok((state, keys, summary))
+}
+
+fn load(db: &crate::store::TenantDb, table: &schema::Table, path: &Path) -> Result<crate::store::IngestReport, DemoError> {
+    let options = IngestOptions { format: Format::Csv, mode: ValidationMode::AllOrNothing, on_conflict: OnConflict::Skip };
+    ingest::ingest_file(db, table, path, options).map_err(|source| DemoError::Load { table: table.name.to_string(), source })
+}
+
+fn mint(state: &Services, role: Role, tenant: Option<&str>, name: &str) -> Result<String, DemoError> {
+    let key = new_key();
+    state.keys.add(&state.system, &key, role, tenant, name, "demo").map_err(|e| DemoError::Other(e.to_string()))?;
+    Ok(key)
+}
+
+/// What to open or curl, for the console.
+pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpec) -> String {
+    let from = spec.start.format("%Y-%m-%d");
+    let to = (spec.start + chrono::Days::new(28)).format("%Y-%m-%d");
+    let a = &keys.analyst;
+    format!(
+        "\ncxhost demo is running at {base}\n\
+         tenant `{DEMO_TENANT}` ({summary})\n\n\
+         keys (made for this run; stored hashed):\n\
+         \x20 analyst      {a}\n\
+         \x20 tenant admin {admin}\n\
+         \x20 operator     {op}\n\n\
+         try:\n\
+         \x20 curl -s {base}/healthz\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' {base}/v1/tenants/demo/plugins\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/aht?from={from}&to={to}&group_by=team'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/csat?from={from}&to={to}&group_by=week'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/service_level?from={from}&to={to}&group_by=queue&threshold_seconds=30'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/enps?from={from}&to={to}&group_by=team'\n\
+         OpenAPI document: {base}/openapi.json\n\
+         Ctrl-C stops the server; the data stays in the data directory for the next run.\n",
+        admin = keys.tenant_admin,
+        op = keys.operator,
+    )
+}

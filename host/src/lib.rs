@@ -1,0 +1,15 @@
+//! cxhost: a contact-center analytics server that keeps each tenant's data in DuckDB and
+//! runs the tenant's sandboxed WebAssembly plugins over it.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod generate;
+pub mod guests;
+pub mod registry;
+pub mod runtime;
+pub mod store;
+
+pub use api::{AppState, app};
+pub use config::Config;

@@ -1,0 +1,182 @@
+//! What a plugin call may reach: the `host` interface (logging, read-only tenant SQL) and
+//! the per-call state that enforces its limits.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use duckdb::arrow::array::{Array, ArrayRef, AsArray};
+use duckdb::arrow::compute::cast;
+use duckdb::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
+
+use super::bindings::metric::cxhost::plugin::{host, metric_types, types};
+use super::bindings::{Batch, Column, ColumnValues, LogLevel, SqlValue};
+use super::limiter::CallLimiter;
+use crate::config::PluginLimits;
+use crate::store::{TenantDb, readonly};
+
+/// Why a call was stopped by the host rather than by the plugin's own error.
+#[derive(Debug, thiserror::Error)]
+pub enum HostStop {
+    #[error("deadline of {0} ms passed while a query ran")]
+    QueryDeadline(u64),
+    #[error("read more than {0} rows, the limit for one call")]
+    RowCap(u64),
+}
+
+/// The store data of one plugin call.
+pub struct CallState {
+    /// The calling tenant's database; none while `describe()` runs.
+    pub tenant: Option<Arc<TenantDb>>,
+    pub plugin: String,
+    pub version: String,
+    pub limits: PluginLimits,
+    pub deadline: Instant,
+    pub rows_read: u64,
+    pub queries: u32,
+    pub limiter: CallLimiter,
+    pub runtime: tokio::runtime::Handle,
+}
+
+impl types::Host for CallState {}
+impl metric_types::Host for CallState {}
+
+impl host::Host for CallState {
+    fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+        let message: String = message.chars().take(4096).collect();
+        let tenant = self.tenant.as_ref().map_or("-", |t| t.id.as_str());
+        let (plugin, version) = (&self.plugin, &self.version);
+        match level {
+            LogLevel::Trace => tracing::trace!(tenant, plugin, version, "{message}"),
+            LogLevel::Debug => tracing::debug!(tenant, plugin, version, "{message}"),
+            LogLevel::Info => tracing::info!(tenant, plugin, version, "{message}"),
+            LogLevel::Warn => tracing::warn!(tenant, plugin, version, "{message}"),
+            LogLevel::Error => tracing::error!(tenant, plugin, version, "{message}"),
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, sql: String, params: Vec<SqlValue>) -> wasmtime::Result<Result<Batch, String>> {
+        self.queries += 1;
+        let Some(remaining) = self.deadline.checked_duration_since(Instant::now()) else {
+            return Err(HostStop::QueryDeadline(self.limits.deadline_ms).into());
+        };
+        let Some(tenant) = self.tenant.clone() else {
+            return Ok(Err("no tenant data is available while the plugin describes itself".to_string()));
+        };
+        let conn = match tenant.connection() {
+            Ok(conn) => conn,
+            Err(e) => return Ok(Err(format!("cannot reach the tenant database: {e}"))),
+        };
+        let interrupt = conn.interrupt_handle();
+        let timer = self.runtime.spawn(async move {
+            tokio::time::sleep(remaining).await;
+            interrupt.interrupt();
+        });
+        let row_budget = self.limits.max_rows_read.saturating_sub(self.rows_read);
+        let params = params.into_iter().map(to_duck_value).collect();
+        let result = readonly::run_select(&conn, &sql, params, row_budget);
+        timer.abort();
+        match result {
+            Ok(batches) => {
+                self.rows_read += batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+                Ok(to_batch(&batches))
+            }
+            Err(readonly::ReadOnlyError::TooManyRows { .. }) => Err(HostStop::RowCap(self.limits.max_rows_read).into()),
+            Err(e) if Instant::now() >= self.deadline => {
+                tracing::debug!(error = %e, "query stopped at deadline");
+                Err(HostStop::QueryDeadline(self.limits.deadline_ms).into())
+            }
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    }
+}
+
+fn to_duck_value(value: SqlValue) -> Value {
+    match value {
+        SqlValue::Null => Value::Null,
+        SqlValue::Integer(v) => Value::BigInt(v),
+        SqlValue::Float(v) => Value::Double(v),
+        SqlValue::Text(v) => Value::Text(v),
+        SqlValue::Boolean(v) => Value::Boolean(v),
+        SqlValue::Timestamp(v) => Value::Timestamp(DuckTimeUnit::Microsecond, v),
+    }
+}
+
+/// Arrow record batches to one columnar WIT batch. Integers become `integer`, floats and
+/// decimals `float`, strings `text`, dates and timestamps `timestamp` (µs, UTC).
+pub fn to_batch(batches: &[RecordBatch]) -> Result<Batch, String> {
+    let Some(first) = batches.first() else {
+        return Ok(Batch { row_count: 0, columns: Vec::new() });
+    };
+    let schema = first.schema();
+    let row_count: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (index, field) in schema.fields().iter().enumerate() {
+        let arrays: Vec<&ArrayRef> = batches.iter().map(|b| b.column(index)).collect();
+        columns.push(to_column(field.name(), field.data_type(), &arrays, row_count)?);
+    }
+    Ok(Batch { row_count: row_count as u32, columns })
+}
+
+fn to_column(name: &str, ty: &DataType, arrays: &[&ArrayRef], rows: usize) -> Result<Column, String> {
+    let target = match ty {
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => DataType::Int64,
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => DataType::Int64,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => DataType::Float64,
+        DataType::Decimal128(..) | DataType::Decimal256(..) => DataType::Float64,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+        DataType::Boolean => DataType::Boolean,
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
+            DataType::Timestamp(TimeUnit::Microsecond, None)
+        }
+        DataType::Null => DataType::Int64,
+        other => {
+            return Err(format!(
+                "column `{name}` has type {other}, which plugins cannot receive; CAST it to VARCHAR, DOUBLE, BIGINT or TIMESTAMP"
+            ));
+        }
+    };
+    let mut nulls = Vec::new();
+    let mut any_null = false;
+    let mut casted = Vec::with_capacity(arrays.len());
+    for array in arrays {
+        let array = cast(array, &target).map_err(|e| format!("column `{name}`: {e}"))?;
+        any_null |= array.null_count() > 0;
+        casted.push(array);
+    }
+    if any_null {
+        nulls.reserve(rows);
+        for array in &casted {
+            nulls.extend((0..array.len()).map(|i| array.is_null(i)));
+        }
+    }
+    let values = match target {
+        DataType::Int64 => ColumnValues::Integer(
+            casted.iter().flat_map(|a| a.as_primitive::<Int64Type>().values().iter().copied()).collect(),
+        ),
+        DataType::Float64 => ColumnValues::Float(
+            casted.iter().flat_map(|a| a.as_primitive::<Float64Type>().values().iter().copied()).collect(),
+        ),
+        DataType::Boolean => ColumnValues::Boolean(
+            casted.iter().flat_map(|a| { let b = a.as_boolean(); (0..b.len()).map(move |i| b.value(i)) }).collect(),
+        ),
+        DataType::Utf8 => ColumnValues::Text(
+            casted
+                .iter()
+                .flat_map(|a| {
+                    let s = a.as_string::<i32>();
+                    (0..s.len()).map(move |i| if s.is_null(i) { String::new() } else { s.value(i).to_string() })
+                })
+                .collect(),
+        ),
+        _ => ColumnValues::Timestamp(
+            casted
+                .iter()
+                .flat_map(|a| a.as_primitive::<TimestampMicrosecondType>().values().iter().copied())
+                .collect(),
+        ),
+    };
+    Ok(Column { name: name.to_string(), values, nulls })
+}

@@ -1,0 +1,256 @@
+//! The plugin runtime: one wasmtime engine (component model, pooling allocator, epoch
+//! interruption), compiled components cached by content hash, and calls that each get a
+//! fresh `Store` with a deadline, a memory cap and caps on rows read and bytes returned.
+
+pub mod bindings;
+pub mod cache;
+pub mod host;
+pub mod limiter;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+
+use self::bindings::metric::{Metric, MetricPre};
+use self::bindings::{MetricRequest, MetricResult, PluginInfo, PluginKind};
+use self::cache::CompiledCache;
+use self::host::{CallState, HostStop};
+use self::limiter::{CallLimiter, MemoryCapExceeded};
+use crate::config::{MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
+use crate::store::TenantDb;
+
+/// How often the engine's epoch advances; deadlines are rounded up to it.
+const EPOCH_TICK: Duration = Duration::from_millis(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("not a WebAssembly component, or a corrupt one: {0}")]
+    NotAComponent(String),
+    #[error("the component does not fit the `{world}` world: {detail}")]
+    WrongWorld { world: &'static str, detail: String },
+    #[error("describe() failed: {0}")]
+    Describe(String),
+    #[error("describe() says kind {found:?}, but the component was loaded as a {expected:?} plugin")]
+    WrongKind { expected: PluginKind, found: PluginKind },
+    #[error("describe() returned an invalid name `{0}`: use 1–64 lowercase letters, digits and `_`")]
+    BadName(String),
+    #[error("cannot prepare the compiled-code cache: {0}")]
+    Cache(#[from] std::io::Error),
+}
+
+/// Why a plugin call failed; always names plugin and version.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("plugin `{plugin}` {version} ran past its deadline of {deadline_ms} ms and was stopped")]
+    Timeout { plugin: String, version: String, deadline_ms: u64 },
+    #[error("plugin `{plugin}` {version} was stopped: {detail}")]
+    MemoryCap { plugin: String, version: String, detail: String },
+    #[error("plugin `{plugin}` {version} was stopped: {detail}")]
+    Limit { plugin: String, version: String, detail: String },
+    #[error("plugin `{plugin}` {version} trapped: {detail}")]
+    Trap { plugin: String, version: String, detail: String },
+    #[error("plugin `{plugin}` {version} returned an error: {message}")]
+    Plugin { plugin: String, version: String, message: String },
+    #[error("plugin `{plugin}` {version} returned an invalid result: {detail}")]
+    InvalidResult { plugin: String, version: String, detail: String },
+    #[error("no plugin instance could be created right now: {0}")]
+    Busy(String),
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    cache: CompiledCache,
+}
+
+/// A compiled, pre-instantiated metric plugin with its `describe()` answer.
+pub struct MetricPlugin {
+    pub hash: String,
+    pub info: PluginInfo,
+    pub size_bytes: u64,
+    pre: MetricPre<CallState>,
+}
+
+impl Runtime {
+    pub fn new(cache_dir: std::path::PathBuf) -> Result<Arc<Runtime>, LoadError> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(512)
+            .total_core_instances(4096)
+            .total_memories(1024)
+            .total_tables(4096)
+            .max_memory_size(MAX_PLUGIN_MEMORY_BYTES as usize);
+        let mut config = EngineConfig::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(|e| LoadError::NotAComponent(format!("engine setup: {e}")))?;
+        let mut linker = Linker::new(&engine);
+        Metric::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state)
+            .map_err(|e| LoadError::NotAComponent(format!("linker setup: {e}")))?;
+        let cache = CompiledCache::new(&engine, cache_dir)?;
+        let ticker = engine.weak();
+        std::thread::Builder::new()
+            .name("cxhost-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = ticker.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })
+            .map_err(LoadError::Cache)?;
+        Ok(Arc::new(Runtime { engine, linker, cache }))
+    }
+
+    pub fn content_hash(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    /// Whether these bytes are already compiled in the on-disk cache.
+    pub fn is_cached(&self, hash: &str) -> bool {
+        self.cache.contains(hash)
+    }
+
+    /// Compiles (or loads from cache) a metric component, checks it against the metric world
+    /// and asks it to describe itself.
+    pub fn load_metric(&self, bytes: &[u8]) -> Result<MetricPlugin, LoadError> {
+        let hash = Self::content_hash(bytes);
+        let (component, _cached) = self
+            .cache
+            .get_or_compile(&self.engine, &hash, bytes)
+            .map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
+        let pre = self.pre_instantiate(&component)?;
+        let plugin = MetricPlugin {
+            hash,
+            info: placeholder_info(),
+            size_bytes: bytes.len() as u64,
+            pre,
+        };
+        let limits = PluginLimits { deadline_ms: 2_000, ..PluginLimits::default() };
+        let (mut store, instance) = self
+            .instantiate(&plugin, None, limits, "(loading)", "")
+            .map_err(|e| LoadError::Describe(e.to_string()))?;
+        let info = instance.call_describe(&mut store).map_err(|e| LoadError::Describe(format!("{e:#}")))?;
+        if info.kind != PluginKind::Metric {
+            return Err(LoadError::WrongKind { expected: PluginKind::Metric, found: info.kind });
+        }
+        let name_ok = !info.name.is_empty()
+            && info.name.len() <= 64
+            && info.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !name_ok {
+            return Err(LoadError::BadName(info.name));
+        }
+        Ok(MetricPlugin { info, ..plugin })
+    }
+
+    fn pre_instantiate(&self, component: &Component) -> Result<MetricPre<CallState>, LoadError> {
+        let mut linker = self.linker.clone();
+        linker
+            .define_unknown_imports_as_traps(component)
+            .map_err(|e| LoadError::WrongWorld { world: "metric", detail: format!("{e:#}") })?;
+        let instance_pre = linker
+            .instantiate_pre(component)
+            .map_err(|e| LoadError::WrongWorld { world: "metric", detail: format!("{e:#}") })?;
+        MetricPre::new(instance_pre).map_err(|e| LoadError::WrongWorld { world: "metric", detail: format!("{e:#}") })
+    }
+
+    fn instantiate(
+        &self,
+        plugin: &MetricPlugin,
+        tenant: Option<Arc<TenantDb>>,
+        limits: PluginLimits,
+        name: &str,
+        version: &str,
+    ) -> Result<(Store<CallState>, Metric), CallError> {
+        let state = CallState {
+            tenant,
+            plugin: name.to_string(),
+            version: version.to_string(),
+            limits,
+            deadline: Instant::now() + Duration::from_millis(limits.deadline_ms),
+            rows_read: 0,
+            queries: 0,
+            limiter: CallLimiter { memory_cap: limits.memory_bytes.min(MAX_PLUGIN_MEMORY_BYTES) },
+            runtime: tokio::runtime::Handle::try_current()
+                .map_err(|_| CallError::Busy("no async runtime for query deadlines".into()))?,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        store.set_epoch_deadline(limits.deadline_ms.div_ceil(EPOCH_TICK.as_millis() as u64).max(1));
+        store.epoch_deadline_trap();
+        let instance = plugin.pre.instantiate(&mut store).map_err(|e| CallError::Busy(format!("{e:#}")))?;
+        Ok((store, instance))
+    }
+
+    /// Runs `compute` of a metric plugin under `limits`. Blocking: call it from a blocking
+    /// thread (it needs the Tokio runtime handle for query deadlines).
+    pub fn call_metric(
+        &self,
+        plugin: &MetricPlugin,
+        tenant: Arc<TenantDb>,
+        limits: PluginLimits,
+        request: &MetricRequest,
+    ) -> Result<MetricResult, CallError> {
+        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
+        let (mut store, instance) = self.instantiate(plugin, Some(tenant), limits, &name, &version)?;
+        let outcome = instance.call_compute(&mut store, request);
+        let result = match outcome {
+            Ok(Ok(result)) => result,
+            Ok(Err(message)) => {
+                let message: String = message.chars().take(2000).collect();
+                return Err(CallError::Plugin { plugin: name, version, message });
+            }
+            Err(error) => return Err(classify_trap(error, name, version, limits)),
+        };
+        check_result(&result, limits).map_err(|detail| CallError::InvalidResult { plugin: name, version, detail })?;
+        Ok(result)
+    }
+}
+
+fn classify_trap(error: wasmtime::Error, plugin: String, version: String, limits: PluginLimits) -> CallError {
+    if let Some(cap) = error.downcast_ref::<MemoryCapExceeded>() {
+        return CallError::MemoryCap { plugin, version, detail: cap.to_string() };
+    }
+    if let Some(stop) = error.downcast_ref::<HostStop>() {
+        return match stop {
+            HostStop::QueryDeadline(ms) => CallError::Timeout { plugin, version, deadline_ms: *ms },
+            HostStop::RowCap(_) => CallError::Limit { plugin, version, detail: stop.to_string() },
+        };
+    }
+    if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
+        return CallError::Timeout { plugin, version, deadline_ms: limits.deadline_ms };
+    }
+    CallError::Trap { plugin, version, detail: format!("{error:#}").chars().take(2000).collect() }
+}
+
+/// Rejects results that are too large or carry non-finite numbers.
+fn check_result(result: &MetricResult, limits: PluginLimits) -> Result<(), String> {
+    let size: u64 = result.unit.len() as u64 + result.rows.iter().map(|r| r.group.len() as u64 + 32).sum::<u64>();
+    if size > limits.max_result_bytes {
+        return Err(format!("{size} bytes, more than the limit of {} bytes", limits.max_result_bytes));
+    }
+    for row in &result.rows {
+        for (what, v) in [("value", row.value), ("numerator", row.numerator), ("denominator", row.denominator)] {
+            if let Some(v) = v
+                && !v.is_finite()
+            {
+                return Err(format!("group `{}` has a non-finite {what} ({v})", row.group));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn placeholder_info() -> PluginInfo {
+    PluginInfo {
+        name: String::new(),
+        version: String::new(),
+        kind: PluginKind::Metric,
+        description: String::new(),
+        params: Vec::new(),
+    }
+}

@@ -1,0 +1,341 @@
+//! Ingest: a batch file (CSV, NDJSON, JSON array or Parquet) is read by DuckDB's own readers
+//! into a staging table, validated in SQL against the table's spec, and applied in one
+//! transaction — all or nothing by default, or valid rows only with the rejects reported.
+
+use std::path::Path;
+
+use duckdb::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::schema::{Column, ColumnType, Rule, Table};
+use super::tenant::TenantDb;
+
+/// Most row errors listed in a report; the total is always given.
+pub const MAX_REPORTED_ERRORS: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Csv,
+    Ndjson,
+    Json,
+    Parquet,
+}
+
+impl Format {
+    /// The format a content type names, if any.
+    pub fn from_content_type(content_type: &str) -> Option<Format> {
+        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "text/csv" | "application/csv" => Some(Format::Csv),
+            "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/jsonlines" => {
+                Some(Format::Ndjson)
+            }
+            "application/json" => Some(Format::Json),
+            "application/vnd.apache.parquet" | "application/x-parquet" | "application/parquet" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+
+    /// The format a file extension names, if any.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "json" => Some(Format::Json),
+            "parquet" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+            Format::Json => "json",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// What happens to a batch that has invalid rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidationMode {
+    /// Reject the whole batch; nothing is written.
+    #[default]
+    AllOrNothing,
+    /// Load the valid rows and report the rejected ones.
+    LoadValid,
+}
+
+/// What happens to a row whose id is already stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Keep the stored row; the re-sent one counts as unchanged.
+    #[default]
+    Skip,
+    /// Replace the stored row with the new one.
+    Replace,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct IngestOptions {
+    pub format: Format,
+    pub mode: ValidationMode,
+    pub on_conflict: OnConflict,
+}
+
+/// One problem with one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RowError {
+    /// 1-based record number in the batch (the CSV header is not counted).
+    pub row: u64,
+    pub column: String,
+    pub message: String,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IngestReport {
+    pub table: String,
+    pub rows_received: u64,
+    /// New rows written.
+    pub inserted: u64,
+    /// Stored rows overwritten (with `on_conflict=replace`).
+    pub replaced: u64,
+    /// Rows whose id was already stored and were left as they were.
+    pub unchanged: u64,
+    /// Rows not written because they are invalid.
+    pub rejected: u64,
+    /// Whether anything was written.
+    pub committed: bool,
+    pub error_count: u64,
+    /// The first errors, ordered by row then column.
+    pub errors: Vec<RowError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the batch has columns that `{table}` does not know: {columns:?}; known columns: {known}")]
+    UnknownColumns { table: String, columns: Vec<String>, known: String },
+    #[error("the batch lacks required columns of `{table}`: {columns:?}")]
+    MissingColumns { table: String, columns: Vec<String> },
+    #[error("the batch cannot be read as {format:?}: {message}")]
+    Unreadable { format: Format, message: String },
+    #[error("{} of {} rows are invalid; nothing was written", .0.rejected, .0.rows_received)]
+    Rejected(Box<IngestReport>),
+    #[error("database error during ingest: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+/// Loads the batch at `path` (which must lie in the tenant's staging directory) into `table`.
+pub fn ingest_file(db: &TenantDb, table: &Table, path: &Path, opts: IngestOptions) -> Result<IngestReport, IngestError> {
+    let conn = db.connection()?;
+    conn.execute_batch("DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;")?;
+    let result = stage_validate_apply(&conn, table, path, opts);
+    if result.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    let _ = conn.execute_batch("DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;");
+    result
+}
+
+fn stage_validate_apply(conn: &Connection, table: &Table, path: &Path, opts: IngestOptions) -> Result<IngestReport, IngestError> {
+    let file = sql_string(&path.to_string_lossy());
+    let present = batch_columns(conn, table, &file, opts.format)?;
+    stage(conn, table, &file, opts.format, &present)?;
+    conn.execute_batch(&typed_sql(table, &present))?;
+    conn.execute_batch(&format!("CREATE TEMP TABLE __errors AS {}", errors_sql(table, &present)))?;
+
+    let rows_received: u64 = conn.query_row("SELECT count(*) FROM __typed", [], |r| r.get(0))?;
+    let error_count: u64 = conn.query_row("SELECT count(*) FROM __errors", [], |r| r.get(0))?;
+    let rejected: u64 = conn.query_row("SELECT count(DISTINCT row) FROM __errors", [], |r| r.get(0))?;
+    let errors = first_errors(conn)?;
+    let mut report = IngestReport {
+        table: table.name.to_string(),
+        rows_received,
+        inserted: 0,
+        replaced: 0,
+        unchanged: 0,
+        rejected,
+        committed: false,
+        error_count,
+        errors,
+    };
+    if rejected > 0 && opts.mode == ValidationMode::AllOrNothing {
+        return Err(IngestError::Rejected(Box::new(report)));
+    }
+
+    let key = table.key;
+    let columns: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+    let column_list = columns.join(", ");
+    let valid = "SELECT * FROM __typed WHERE __row NOT IN (SELECT row FROM __errors)";
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    if opts.on_conflict == OnConflict::Replace {
+        report.replaced = conn.execute(
+            &format!("DELETE FROM {t} WHERE {key} IN (SELECT {key} FROM ({valid}))", t = table.name),
+            [],
+        )? as u64;
+    }
+    report.inserted = conn.execute(
+        &format!(
+            "INSERT INTO {t} ({column_list}) SELECT {column_list} FROM ({valid}) v
+             WHERE NOT EXISTS (SELECT 1 FROM {t} s WHERE s.{key} = v.{key})",
+            t = table.name
+        ),
+        [],
+    )? as u64;
+    conn.execute_batch("COMMIT")?;
+    report.inserted -= report.replaced;
+    report.unchanged = rows_received - rejected - report.inserted - report.replaced;
+    report.committed = true;
+    Ok(report)
+}
+
+/// The table's columns that the batch carries, checked against the spec.
+fn batch_columns<'t>(conn: &Connection, table: &'t Table, file: &str, format: Format) -> Result<Vec<&'t Column>, IngestError> {
+    let reader = match format {
+        Format::Csv => format!("read_csv({file}, header = true, all_varchar = true)"),
+        Format::Ndjson => format!("read_json({file}, format = 'newline_delimited')"),
+        Format::Json => format!("read_json({file}, format = 'array')"),
+        Format::Parquet => format!("read_parquet({file})"),
+    };
+    let mut stmt = conn
+        .prepare(&format!("DESCRIBE SELECT * FROM {reader}"))
+        .map_err(|e| unreadable(format, e))?;
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(|e| unreadable(format, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| unreadable(format, e))?;
+    let unknown: Vec<String> = names.iter().filter(|n| table.column(n).is_none()).cloned().collect();
+    if !unknown.is_empty() {
+        let known = table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
+        return Err(IngestError::UnknownColumns { table: table.name.to_string(), columns: unknown, known });
+    }
+    let missing: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| c.required && !names.iter().any(|n| n == c.name))
+        .map(|c| c.name.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(IngestError::MissingColumns { table: table.name.to_string(), columns: missing });
+    }
+    Ok(table.columns.iter().filter(|c| names.iter().any(|n| n == c.name)).collect())
+}
+
+/// Reads the whole batch as text into `__stage`, in file order.
+fn stage(conn: &Connection, table: &Table, file: &str, format: Format, present: &[&Column]) -> Result<(), IngestError> {
+    let varchar_columns = || {
+        let cols: Vec<String> = present.iter().map(|c| format!("'{}': 'VARCHAR'", c.name)).collect();
+        format!("{{{}}}", cols.join(", "))
+    };
+    let source = match format {
+        Format::Csv => format!("SELECT * FROM read_csv({file}, header = true, all_varchar = true)"),
+        Format::Ndjson => {
+            format!("SELECT * FROM read_json({file}, format = 'newline_delimited', columns = {})", varchar_columns())
+        }
+        Format::Json => format!("SELECT * FROM read_json({file}, format = 'array', columns = {})", varchar_columns()),
+        Format::Parquet => {
+            let casts: Vec<String> = present.iter().map(|c| format!("CAST({0} AS VARCHAR) AS {0}", c.name)).collect();
+            format!("SELECT {} FROM read_parquet({file})", casts.join(", "))
+        }
+    };
+    let _ = table;
+    conn.execute_batch(&format!("CREATE TEMP TABLE __stage AS {source}")).map_err(|e| unreadable(format, e))
+}
+
+/// `__typed`: each column parsed to its type with its default, plus its raw text and a flag
+/// for text that did not parse.
+fn typed_sql(table: &Table, present: &[&Column]) -> String {
+    let mut select = vec!["rowid + 1 AS __row".to_string()];
+    for column in table.columns {
+        let is_present = present.iter().any(|c| c.name == column.name);
+        let raw = if is_present { format!("nullif(trim(__stage.{}), '')", column.name) } else { "NULL::VARCHAR".to_string() };
+        let parsed = column.ty.try_cast(&raw);
+        let value = match column.default {
+            Some(default) => format!("coalesce({parsed}, {default})"),
+            None => parsed.clone(),
+        };
+        select.push(format!("CAST({value} AS {}) AS {}", column.ty.sql(), column.name));
+        select.push(format!("{raw} AS __raw_{}", column.name));
+        select.push(format!("({raw} IS NOT NULL AND {parsed} IS NULL) AS __bad_{}", column.name));
+    }
+    format!("CREATE TEMP TABLE __typed AS SELECT {} FROM __stage", select.join(", "))
+}
+
+/// One SELECT producing (row, column, message) for every problem in `__typed`.
+fn errors_sql(table: &Table, present: &[&Column]) -> String {
+    let mut parts = Vec::new();
+    let error = |column: &str, condition: String, message: String| {
+        format!("SELECT __row AS row, '{column}' AS \"column\", {message} AS message FROM __typed WHERE {condition}")
+    };
+    for c in table.columns {
+        let name = c.name;
+        parts.push(error(
+            name,
+            format!("__bad_{name}"),
+            format!("'''' || __raw_{name} || ''' is not a valid {}'", sql_escape(c.ty.describe())),
+        ));
+        if c.required && c.default.is_none() {
+            let message = if present.iter().any(|p| p.name == name) { "'a value is required'" } else { "'the column is missing'" };
+            parts.push(error(name, format!("__raw_{name} IS NULL"), message.to_string()));
+        }
+        match c.rule {
+            Some(Rule::Range(lo, hi)) => parts.push(error(
+                name,
+                format!("NOT __bad_{name} AND {name} NOT BETWEEN {lo} AND {hi}"),
+                format!("CAST({name} AS VARCHAR) || ' is outside the allowed range {lo} to {hi}'"),
+            )),
+            Some(Rule::OneOf(values)) => {
+                let list = values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+                parts.push(error(
+                    name,
+                    format!("{name} NOT IN ({list})"),
+                    format!("'''' || {name} || ''' is not one of {}'", sql_escape(&values.join(", "))),
+                ));
+            }
+            Some(Rule::References(other, other_column)) => parts.push(error(
+                name,
+                format!("{name} IS NOT NULL AND {name} NOT IN (SELECT {other_column} FROM {other})"),
+                format!("'unknown {other_column} ''' || {name} || ''' (not in {other})'"),
+            )),
+            None => {}
+        }
+        if c.ty == ColumnType::Text && c.name == table.key {
+            parts.push(format!(
+                "SELECT __row AS row, '{name}' AS \"column\", 'duplicate {name} ''' || {name} || ''' (first at row ' || first || ')' AS message
+                 FROM (SELECT __row, {name}, min(__row) OVER (PARTITION BY {name}) AS first FROM __typed WHERE {name} IS NOT NULL)
+                 WHERE __row > first"
+            ));
+        }
+    }
+    for check in table.checks {
+        parts.push(error(check.column, format!("NOT coalesce(({}), true)", check.holds), format!("'{}'", sql_escape(check.message))));
+    }
+    parts.join("\nUNION ALL\n")
+}
+
+fn first_errors(conn: &Connection) -> Result<Vec<RowError>, duckdb::Error> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT row, \"column\", message FROM __errors ORDER BY row, \"column\", message LIMIT {MAX_REPORTED_ERRORS}"
+    ))?;
+    stmt.query_map([], |r| Ok(RowError { row: r.get(0)?, column: r.get(1)?, message: r.get(2)? }))?
+        .collect()
+}
+
+fn unreadable(format: Format, e: duckdb::Error) -> IngestError {
+    IngestError::Unreadable { format, message: e.to_string() }
+}
+
+fn sql_string(s: &str) -> String {
+    format!("'{}'", sql_escape(s))
+}
+
+fn sql_escape(s: &str) -> String {
+    s.replace('\'', "''")
+}

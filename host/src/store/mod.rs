@@ -1,0 +1,21 @@
+//! Storage: the system database, one DuckDB file per tenant, ingest and read-only plugin SQL.
+
+pub mod ingest;
+pub mod readonly;
+pub mod schema;
+pub mod system;
+pub mod tenant;
+
+pub use ingest::{Format, IngestError, IngestOptions, IngestReport, OnConflict, RowError, ValidationMode};
+pub use readonly::ReadOnlyError;
+pub use system::{SystemDb, SystemError};
+pub use tenant::{TenantDb, TenantStore};
+
+/// A tenant identifier: 1–40 lowercase letters, digits, `-` or `_`, starting with a letter.
+/// Checked wherever one enters the system, since it becomes a directory name.
+pub fn valid_tenant_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && id.len() <= 40
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}

@@ -1,0 +1,237 @@
+//! The system database: tenants, API keys (hashed), plugin versions, active versions and
+//! the audit log. Low-traffic, so one connection behind a mutex serves it.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use duckdb::{Connection, OptionalExt, params};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::config::PluginLimits;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SystemError {
+    #[error("system database: {0}")]
+    Db(#[from] duckdb::Error),
+    #[error("tenant `{0}` already exists")]
+    TenantExists(String),
+    #[error("stored limits of tenant `{tenant}` are unreadable: {source}")]
+    Limits { tenant: String, source: serde_json::Error },
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    /// Plugin limits in force for this tenant (server defaults unless overridden).
+    pub limits: Option<PluginLimits>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    pub key_hash: String,
+    pub prefix: String,
+    pub tenant_id: Option<String>,
+    pub role: String,
+    pub name: String,
+}
+
+/// One uploaded plugin version.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PluginVersionRow {
+    pub tenant_id: String,
+    pub name: String,
+    /// SHA-256 of the component bytes, hex.
+    pub hash: String,
+    pub kind: String,
+    pub version: String,
+    pub size_bytes: u64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+    /// The plugin's `describe()` answer as JSON.
+    #[schema(value_type = Object)]
+    pub info: serde_json::Value,
+}
+
+pub struct SystemDb {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS tenants (
+    id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    limits_json VARCHAR);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_hash VARCHAR PRIMARY KEY, prefix VARCHAR NOT NULL, tenant_id VARCHAR, role VARCHAR NOT NULL,
+    name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
+CREATE TABLE IF NOT EXISTS plugin_versions (
+    tenant_id VARCHAR NOT NULL, name VARCHAR NOT NULL, hash VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    version VARCHAR NOT NULL, size_bytes UBIGINT NOT NULL, uploaded_by VARCHAR NOT NULL,
+    uploaded_at TIMESTAMP NOT NULL DEFAULT current_timestamp, info_json VARCHAR NOT NULL,
+    PRIMARY KEY (tenant_id, hash));
+CREATE TABLE IF NOT EXISTS plugin_active (
+    tenant_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, hash VARCHAR NOT NULL,
+    activated_at TIMESTAMP NOT NULL DEFAULT current_timestamp, PRIMARY KEY (tenant_id, kind, name));
+CREATE TABLE IF NOT EXISTS audit_log (
+    at TIMESTAMP NOT NULL DEFAULT current_timestamp, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
+    tenant_id VARCHAR, detail VARCHAR NOT NULL);
+";
+
+impl SystemDb {
+    pub fn open(path: &Path) -> Result<SystemDb, SystemError> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SystemDb { conn: Mutex::new(conn) })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, SystemError>) -> Result<T, SystemError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        f(&conn)
+    }
+
+    pub fn create_tenant(&self, id: &str, name: &str, actor: &str) -> Result<Tenant, SystemError> {
+        self.with(|c| {
+            let exists: bool = c.query_row("SELECT count(*) > 0 FROM tenants WHERE id = ?", [id], |r| r.get(0))?;
+            if exists {
+                return Err(SystemError::TenantExists(id.to_string()));
+            }
+            c.execute("INSERT INTO tenants (id, name) VALUES (?, ?)", [id, name])?;
+            audit(c, actor, "tenant.create", Some(id), &format!("created tenant `{id}` ({name})"))?;
+            Ok(())
+        })?;
+        self.tenant(id).map(|t| t.expect("just inserted"))
+    }
+
+    pub fn tenant(&self, id: &str) -> Result<Option<Tenant>, SystemError> {
+        self.with(|c| {
+            let row = c
+                .query_row(
+                    "SELECT id, name, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), limits_json FROM tenants WHERE id = ?",
+                    [id],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?)),
+                )
+                .optional()?;
+            row.map(to_tenant).transpose()
+        })
+    }
+
+    pub fn tenants(&self) -> Result<Vec<Tenant>, SystemError> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, name, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), limits_json FROM tenants ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(to_tenant).collect()
+        })
+    }
+
+    pub fn set_limits(&self, id: &str, limits: &PluginLimits, actor: &str) -> Result<(), SystemError> {
+        let json = serde_json::to_string(limits).expect("limits serialize");
+        self.with(|c| {
+            c.execute("UPDATE tenants SET limits_json = ? WHERE id = ?", [&json, id])?;
+            audit(c, actor, "tenant.limits", Some(id), &json)
+        })
+    }
+
+    pub fn insert_key(&self, key: &StoredKey, actor: &str) -> Result<(), SystemError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO api_keys (key_hash, prefix, tenant_id, role, name) VALUES (?, ?, ?, ?, ?)",
+                params![key.key_hash, key.prefix, key.tenant_id, key.role, key.name],
+            )?;
+            let detail = format!("issued {} key `{}` ({}…)", key.role, key.name, key.prefix);
+            audit(c, actor, "key.create", key.tenant_id.as_deref(), &detail)
+        })
+    }
+
+    pub fn keys(&self) -> Result<Vec<StoredKey>, SystemError> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT key_hash, prefix, tenant_id, role, name FROM api_keys")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(StoredKey {
+                        key_hash: r.get(0)?,
+                        prefix: r.get(1)?,
+                        tenant_id: r.get(2)?,
+                        role: r.get(3)?,
+                        name: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Records a version (once per content hash) and makes it the active one of its name.
+    pub fn record_and_activate(&self, row: &PluginVersionRow) -> Result<(), SystemError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO plugin_versions (tenant_id, name, hash, kind, version, size_bytes, uploaded_by, info_json)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                params![row.tenant_id, row.name, row.hash, row.kind, row.version, row.size_bytes, row.uploaded_by, row.info.to_string()],
+            )?;
+            c.execute(
+                "INSERT OR REPLACE INTO plugin_active (tenant_id, kind, name, hash) VALUES (?, ?, ?, ?)",
+                params![row.tenant_id, row.kind, row.name, row.hash],
+            )?;
+            let detail = format!("uploaded and activated {} `{}` {} ({})", row.kind, row.name, row.version, row.hash);
+            audit(c, &row.uploaded_by, "plugin.activate", Some(&row.tenant_id), &detail)
+        })
+    }
+
+    /// Every active tenant plugin version: (tenant, hash).
+    pub fn active_plugins(&self) -> Result<Vec<(String, String)>, SystemError> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT tenant_id, hash FROM plugin_active ORDER BY tenant_id, name")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    pub fn plugin_version(&self, tenant: &str, hash: &str) -> Result<Option<PluginVersionRow>, SystemError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT tenant_id, name, hash, kind, version, size_bytes, uploaded_by,
+                        strftime(uploaded_at, '%Y-%m-%dT%H:%M:%SZ'), info_json
+                 FROM plugin_versions WHERE tenant_id = ? AND hash = ?",
+                [tenant, hash],
+                |r| {
+                    let info: String = r.get(8)?;
+                    Ok(PluginVersionRow {
+                        tenant_id: r.get(0)?,
+                        name: r.get(1)?,
+                        hash: r.get(2)?,
+                        kind: r.get(3)?,
+                        version: r.get(4)?,
+                        size_bytes: r.get(5)?,
+                        uploaded_by: r.get(6)?,
+                        uploaded_at: r.get(7)?,
+                        info: serde_json::from_str(&info).unwrap_or(serde_json::Value::Null),
+                    })
+                },
+            )
+            .optional()
+            .map_err(SystemError::from)
+        })
+    }
+}
+
+fn to_tenant((id, name, created_at, limits): (String, String, String, Option<String>)) -> Result<Tenant, SystemError> {
+    let limits = limits
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|source| SystemError::Limits { tenant: id.clone(), source })?;
+    Ok(Tenant { id, name, created_at, limits })
+}
+
+fn audit(c: &Connection, actor: &str, action: &str, tenant: Option<&str>, detail: &str) -> Result<(), SystemError> {
+    c.execute(
+        "INSERT INTO audit_log (actor, action, tenant_id, detail) VALUES (?, ?, ?, ?)",
+        params![actor, action, tenant, detail],
+    )?;
+    Ok(())
+}

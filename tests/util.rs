@@ -1,0 +1,149 @@
+//! Helpers for the end-to-end tests: a real cxhost server on a free loopback port over a
+//! temporary data directory, and small HTTP helpers around it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub const OPERATOR_KEY: &str = "cxk_test_operator_key_0000000000000000000000";
+
+/// A running server. The shared one lives for the whole test binary on its own runtime.
+pub struct Server {
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub client: reqwest::Client,
+}
+
+/// Compiled plugin code shared by every server of this test run (it is keyed by content hash).
+fn compiled_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("cxhost-test-compiled");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts a server on `data_dir` on a thread of its own; returns once it listens.
+pub fn start_server(data_dir: &Path) -> Server {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let dir = data_dir.to_path_buf();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let mut config = cxhost::Config::new(&dir);
+            config.operator_key = Some(OPERATOR_KEY.to_string());
+            config.compiled_dir = compiled_dir();
+            let (state, _) = tokio::task::spawn_blocking(move || cxhost::api::Services::open(config))
+                .await
+                .unwrap()
+                .expect("server state opens");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, cxhost::app(state)).await.unwrap();
+        });
+    });
+    let address = rx.recv().expect("server started");
+    Server {
+        base: format!("http://{address}"),
+        data_dir: data_dir.to_path_buf(),
+        client: reqwest::Client::new(),
+    }
+}
+
+/// The server shared by the tests; each test works in tenants of its own.
+pub fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        start_server(&dir)
+    })
+}
+
+pub fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/small")
+}
+
+/// Bytes of a guest component built by build.rs, e.g. `cxhost_test_spin_forever`.
+pub fn guest(name: &str) -> Vec<u8> {
+    let path = Path::new(cxhost::guests::GUESTS_DIR).join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// A response: status and JSON body (Null when the body is not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Server {
+    pub async fn send(&self, request: reqwest::RequestBuilder, key: &str) -> Reply {
+        let response = request.bearer_auth(key).send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> Reply {
+        self.send(self.client.get(format!("{}{path}", self.base)), key).await
+    }
+
+    pub async fn post_json(&self, key: &str, path: &str, body: Value) -> Reply {
+        self.send(self.client.post(format!("{}{path}", self.base)).json(&body), key).await
+    }
+
+    /// Creates a tenant and returns a tenant-admin key for it.
+    pub async fn tenant(&self, id: &str) -> String {
+        let created = self.post_json(OPERATOR_KEY, "/v1/tenants", json!({"id": id, "name": id})).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        self.key(id, "tenant_admin").await
+    }
+
+    pub async fn key(&self, tenant: &str, role: &str) -> String {
+        let issued = self.post_json(OPERATOR_KEY, &format!("/v1/tenants/{tenant}/keys"), json!({"role": role, "name": role})).await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+        issued.body["key"].as_str().unwrap().to_string()
+    }
+
+    pub async fn ingest(&self, key: &str, tenant: &str, table: &str, query: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let url = format!("{}/v1/tenants/{tenant}/ingest/{table}{query}", self.base);
+        self.send(self.client.post(url).header("content-type", content_type).body(body), key).await
+    }
+
+    /// Loads every CSV of the small fixture into `tenant`, asserting each loads whole.
+    pub async fn load_fixture(&self, key: &str, tenant: &str) {
+        for table in ["agents", "interactions", "customer_feedback", "employee_surveys", "agent_states", "qa_evaluations"] {
+            let path = fixture_dir().join(format!("{table}.csv"));
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let reply = self.ingest(key, tenant, table, "", "text/csv", bytes).await;
+            assert_eq!(reply.status, StatusCode::OK, "loading {table}: {}", reply.body);
+            assert_eq!(reply.body["rejected"], 0, "{}", reply.body);
+        }
+    }
+
+    pub async fn upload(&self, key: &str, tenant: &str, bytes: Vec<u8>) -> Reply {
+        let url = format!("{}/v1/tenants/{tenant}/plugins", self.base);
+        self.send(self.client.post(url).header("content-type", "application/wasm").body(bytes), key).await
+    }
+
+    pub async fn metric(&self, key: &str, tenant: &str, name: &str, query: &str) -> Reply {
+        self.get(key, &format!("/v1/tenants/{tenant}/metrics/{name}?{query}")).await
+    }
+
+    /// Row count of an arbitrary SELECT, run through the `read_other_tenant` test plugin
+    /// (which must have been uploaded to `tenant`).
+    pub async fn count_rows(&self, key: &str, tenant: &str, sql: &str) -> Reply {
+        let sql = urlencode(sql);
+        self.metric(key, tenant, "read_other_tenant", &format!("from=2026-01-01&to=2027-01-01&sql={sql}")).await
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
