@@ -38,7 +38,8 @@ fn main() {
         }
     }
     standard.sort();
-    let mut code = String::from("/// Standard metric plugins built from `plugins/metrics/`: (name, component bytes).\n");
+    let mut code =
+        String::from("/// Standard metric plugins built from `plugins/metrics/`: (name, component bytes).\n");
     code.push_str("pub static STANDARD_METRICS: &[(&str, &[u8])] = &[\n");
     for (name, path) in &standard {
         code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", path.display().to_string()));

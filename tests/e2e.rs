@@ -31,7 +31,13 @@ fn assert_rows(what: &str, reply: &Reply, expected_rows: &Value) {
     for (row, want) in rows.iter().zip(expected_rows) {
         for field in ["value", "numerator", "denominator"] {
             if want.get(field).is_some() {
-                assert!(close(&row[field], &want[field]), "{what} group {}: {field} is {} but should be {}", row["group"], row[field], want[field]);
+                assert!(
+                    close(&row[field], &want[field]),
+                    "{what} group {}: {field} is {} but should be {}",
+                    row["group"],
+                    row[field],
+                    want[field]
+                );
             }
         }
     }
@@ -63,10 +69,15 @@ async fn every_standard_metric_matches_the_hand_computed_fixture() {
     assert!(checked >= 28, "only {checked} metric/grouping pairs were checked");
     for (metric, group_bys) in expected["errors"].as_object().unwrap() {
         for group_by in group_bys.as_array().unwrap() {
-            let reply = s.metric(&key, "handcheck", metric, &format!("{RANGE}&group_by={}", group_by.as_str().unwrap())).await;
+            let reply =
+                s.metric(&key, "handcheck", metric, &format!("{RANGE}&group_by={}", group_by.as_str().unwrap())).await;
             assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{metric} by {group_by}: {}", reply.body);
             assert_eq!(reply.body["code"], "plugin_error");
-            assert!(reply.body["detail"].as_str().unwrap().contains(&format!("plugin `{metric}` 1.0.0")), "{}", reply.body);
+            assert!(
+                reply.body["detail"].as_str().unwrap().contains(&format!("plugin `{metric}` 1.0.0")),
+                "{}",
+                reply.body
+            );
         }
     }
 }
@@ -79,14 +90,26 @@ async fn every_standard_metric_is_listed_with_its_definition() {
     assert_eq!(reply.status, StatusCode::OK);
     let names: Vec<&str> = reply.body.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     for metric in [
-        "abandon_rate", "aht", "asa", "ces", "containment", "conversion", "csat", "enps", "fcr", "nps", "occupancy",
-        "service_level", "transfer_rate",
+        "abandon_rate",
+        "aht",
+        "asa",
+        "ces",
+        "containment",
+        "conversion",
+        "csat",
+        "enps",
+        "fcr",
+        "nps",
+        "occupancy",
+        "service_level",
+        "transfer_rate",
     ] {
         assert!(names.contains(&metric), "{metric} missing from {names:?}");
     }
     let service_level = reply.body.as_array().unwrap().iter().find(|p| p["name"] == "service_level").unwrap();
     assert_eq!(service_level["kind"], "metric");
-    let params: Vec<&str> = service_level["params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let params: Vec<&str> =
+        service_level["params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert!(params.contains(&"threshold_seconds"), "{params:?}");
     assert!(service_level["description"].as_str().unwrap().len() > 40);
 }
@@ -144,7 +167,13 @@ async fn a_bad_batch_is_rejected_with_row_and_column_and_writes_nothing() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_string(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         errors,
@@ -203,7 +232,9 @@ async fn json_ndjson_and_parquet_batches_load_like_csv() {
         parquet.display()
     ))
     .unwrap();
-    let reply = s.ingest(&key, "formats", "agents", "", "application/vnd.apache.parquet", std::fs::read(&parquet).unwrap()).await;
+    let reply = s
+        .ingest(&key, "formats", "agents", "", "application/vnd.apache.parquet", std::fs::read(&parquet).unwrap())
+        .await;
     assert_eq!(reply.body["inserted"], 3, "{}", reply.body);
 
     let bad = "{\"agent_id\":\"n9\",\"employment_type\":\"robot\",\"team\":\"t\",\"site\":\"home\"}\n";
@@ -225,7 +256,8 @@ async fn unknown_columns_and_unreadable_batches_get_clear_errors() {
     let reply = s.ingest(&key, "unknowns", "calls", "", "text/csv", AGENTS_CSV.into()).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.body["code"], "unknown_table");
-    let reply = s.ingest(&key, "unknowns", "agents", "", "application/vnd.apache.parquet", b"not parquet".to_vec()).await;
+    let reply =
+        s.ingest(&key, "unknowns", "agents", "", "application/vnd.apache.parquet", b"not parquet".to_vec()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body["code"], "unreadable_batch");
     let reply = s.ingest(&key, "unknowns", "agents", "", "image/png", AGENTS_CSV.into()).await;
@@ -237,7 +269,8 @@ async fn runaway_plugins_are_stopped_and_the_server_keeps_answering() {
     let s = server();
     let key = s.tenant("runaway").await;
     s.load_fixture(&key, "runaway").await;
-    let limits = json!({"deadline_ms": 300, "memory_bytes": 16 << 20, "max_rows_read": 1000, "max_result_bytes": 1 << 20});
+    let limits =
+        json!({"deadline_ms": 300, "memory_bytes": 16 << 20, "max_rows_read": 1000, "max_result_bytes": 1 << 20});
     let reply = s.send(s.client.put(format!("{}/v1/tenants/runaway/limits", s.base)).json(&limits), OPERATOR_KEY).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     for plugin in ["cxhost_test_spin_forever", "cxhost_test_grow_memory", "cxhost_test_read_other_tenant"] {
@@ -254,7 +287,12 @@ async fn runaway_plugins_are_stopped_and_the_server_keeps_answering() {
     let grow = s.metric(&key, "runaway", "grow_memory", RANGE).await;
     assert_eq!(grow.status, StatusCode::BAD_GATEWAY, "{}", grow.body);
     assert_eq!(grow.body["code"], "plugin_memory_cap");
-    assert!(grow.body["detail"].as_str().unwrap().starts_with("plugin `grow_memory` 0.0.1 was stopped: memory cap of 16777216 bytes"));
+    assert!(
+        grow.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("plugin `grow_memory` 0.0.1 was stopped: memory cap of 16777216 bytes")
+    );
 
     let slow_sql = util::urlencode("SELECT count(*) AS n FROM range(100000000000) a");
     let slow = s.metric(&key, "runaway", "read_other_tenant", &format!("{RANGE}&sql={slow_sql}")).await;
@@ -337,7 +375,11 @@ async fn bad_metric_requests_name_the_offending_parameter() {
     for (metric, query, code, field) in cases {
         let reply = s.metric(&key, "params", metric, query).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.body);
-        assert_eq!((reply.body["code"].as_str().unwrap(), reply.body["field"].as_str().unwrap()), (code, field), "{query}");
+        assert_eq!(
+            (reply.body["code"].as_str().unwrap(), reply.body["field"].as_str().unwrap()),
+            (code, field),
+            "{query}"
+        );
     }
     let missing = s.metric(&key, "params", "handle_time_of_dreams", RANGE).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);

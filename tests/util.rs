@@ -45,11 +45,7 @@ pub fn start_server(data_dir: &Path) -> Server {
         });
     });
     let address = rx.recv().expect("server started");
-    Server {
-        base: format!("http://{address}"),
-        data_dir: data_dir.to_path_buf(),
-        client: reqwest::Client::new(),
-    }
+    Server { base: format!("http://{address}"), data_dir: data_dir.to_path_buf(), client: reqwest::Client::new() }
 }
 
 /// The server shared by the tests; each test works in tenants of its own.
@@ -101,19 +97,31 @@ impl Server {
     }
 
     pub async fn key(&self, tenant: &str, role: &str) -> String {
-        let issued = self.post_json(OPERATOR_KEY, &format!("/v1/tenants/{tenant}/keys"), json!({"role": role, "name": role})).await;
+        let issued = self
+            .post_json(OPERATOR_KEY, &format!("/v1/tenants/{tenant}/keys"), json!({"role": role, "name": role}))
+            .await;
         assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
         issued.body["key"].as_str().unwrap().to_string()
     }
 
-    pub async fn ingest(&self, key: &str, tenant: &str, table: &str, query: &str, content_type: &str, body: Vec<u8>) -> Reply {
+    pub async fn ingest(
+        &self,
+        key: &str,
+        tenant: &str,
+        table: &str,
+        query: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
         let url = format!("{}/v1/tenants/{tenant}/ingest/{table}{query}", self.base);
         self.send(self.client.post(url).header("content-type", content_type).body(body), key).await
     }
 
     /// Loads every CSV of the small fixture into `tenant`, asserting each loads whole.
     pub async fn load_fixture(&self, key: &str, tenant: &str) {
-        for table in ["agents", "interactions", "customer_feedback", "employee_surveys", "agent_states", "qa_evaluations"] {
+        for table in
+            ["agents", "interactions", "customer_feedback", "employee_surveys", "agent_states", "qa_evaluations"]
+        {
             let path = fixture_dir().join(format!("{table}.csv"));
             let Ok(bytes) = std::fs::read(&path) else { continue };
             let reply = self.ingest(key, tenant, table, "", "text/csv", bytes).await;

@@ -72,7 +72,11 @@ async fn run() {
     );
 
     let from = spec.start.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
-    let to = (spec.start + chrono::Days::new(spec.days as u64 + 14)).and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
+    let to = (spec.start + chrono::Days::new(spec.days as u64 + 14))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_micros();
     metric_vs_sql(&state, &client, &base, interactions_rows, from, to).await;
 
     // ~10M: the same contacts ten times over, with distinct ids.
@@ -143,7 +147,8 @@ async fn metric_vs_sql(state: &Arc<Services>, client: &reqwest::Client, base: &s
 
 async fn call_latency(state: &Arc<Services>, client: &reqwest::Client, base: &str) {
     let bytes = std::fs::read(Path::new(cxhost::guests::GUESTS_DIR).join("cxhost_test_constant.wasm")).unwrap();
-    let reply = client.post(format!("{base}/v1/tenants/bench/plugins")).bearer_auth(KEY).body(bytes).send().await.unwrap();
+    let reply =
+        client.post(format!("{base}/v1/tenants/bench/plugins")).bearer_auth(KEY).body(bytes).send().await.unwrap();
     assert!(reply.status().is_success());
     let resolved = state.registry.resolve("bench", "constant").unwrap();
     let db = state.tenants.get("bench").unwrap();

@@ -62,9 +62,15 @@ pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys,
     Ok((state, keys, summary))
 }
 
-fn load(db: &crate::store::TenantDb, table: &schema::Table, path: &Path) -> Result<crate::store::IngestReport, DemoError> {
-    let options = IngestOptions { format: Format::Csv, mode: ValidationMode::AllOrNothing, on_conflict: OnConflict::Skip };
-    ingest::ingest_file(db, table, path, options).map_err(|source| DemoError::Load { table: table.name.to_string(), source })
+fn load(
+    db: &crate::store::TenantDb,
+    table: &schema::Table,
+    path: &Path,
+) -> Result<crate::store::IngestReport, DemoError> {
+    let options =
+        IngestOptions { format: Format::Csv, mode: ValidationMode::AllOrNothing, on_conflict: OnConflict::Skip };
+    ingest::ingest_file(db, table, path, options)
+        .map_err(|source| DemoError::Load { table: table.name.to_string(), source })
 }
 
 fn mint(state: &Services, role: Role, tenant: Option<&str>, name: &str) -> Result<String, DemoError> {

@@ -65,7 +65,8 @@ impl Registry {
         }
         let mut tenant = HashMap::new();
         for (tenant_id, hash) in system.active_plugins()? {
-            let stored = |detail: String| RegistryError::Stored { tenant: tenant_id.clone(), hash: hash.clone(), detail };
+            let stored =
+                |detail: String| RegistryError::Stored { tenant: tenant_id.clone(), hash: hash.clone(), detail };
             let bytes = std::fs::read(blobs_dir.join(format!("{hash}.wasm"))).map_err(|e| stored(e.to_string()))?;
             let plugin = runtime.load_metric(&bytes).map_err(|e| stored(e.to_string()))?;
             tenant.insert((tenant_id.clone(), plugin.info.name.clone()), Arc::new(plugin));
@@ -75,7 +76,8 @@ impl Registry {
 
     /// The plugin that answers `name` for `tenant`: the tenant's own version, else the standard one.
     pub fn resolve(&self, tenant: &str, name: &str) -> Option<Resolved> {
-        let own = self.tenant.read().unwrap_or_else(|e| e.into_inner()).get(&(tenant.to_string(), name.to_string())).cloned();
+        let own =
+            self.tenant.read().unwrap_or_else(|e| e.into_inner()).get(&(tenant.to_string(), name.to_string())).cloned();
         match own {
             Some(plugin) => Some(Resolved { plugin, source: PluginSource::Tenant }),
             None => self.standard.get(name).map(|p| Resolved { plugin: p.clone(), source: PluginSource::Standard }),
@@ -95,7 +97,13 @@ impl Registry {
 
     /// Checks, compiles and describes an uploaded component, stores it, and makes it the
     /// tenant's active version of its name.
-    pub fn upload(&self, system: &SystemDb, tenant: &str, bytes: &[u8], actor: &str) -> Result<PluginVersionRow, RegistryError> {
+    pub fn upload(
+        &self,
+        system: &SystemDb,
+        tenant: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<PluginVersionRow, RegistryError> {
         let plugin = self.runtime.load_metric(bytes)?;
         let blob = self.blobs_dir.join(format!("{}.wasm", plugin.hash));
         if !blob.exists() {

@@ -93,9 +93,7 @@ impl IntoResponse for ApiError {
             report: self.report,
         };
         let mut response = (self.status, Json(body)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         response
     }
 }
@@ -103,7 +101,9 @@ impl IntoResponse for ApiError {
 impl From<SystemError> for ApiError {
     fn from(e: SystemError) -> Self {
         match e {
-            SystemError::TenantExists(_) => ApiError::new(StatusCode::CONFLICT, "tenant_exists", "Tenant exists", e.to_string()),
+            SystemError::TenantExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, "tenant_exists", "Tenant exists", e.to_string())
+            }
             other => ApiError::internal(other),
         }
     }
@@ -117,7 +117,8 @@ impl From<IngestError> for ApiError {
             IngestError::MissingColumns { .. } => ApiError::bad_request("missing_columns", detail),
             IngestError::Unreadable { .. } => ApiError::bad_request("unreadable_batch", detail),
             IngestError::Rejected(report) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_rejected", "Batch rejected", detail).with_report(&*report)
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_rejected", "Batch rejected", detail)
+                    .with_report(&*report)
             }
             IngestError::Db(e) => ApiError::internal(e),
         }
@@ -129,11 +130,17 @@ impl From<CallError> for ApiError {
         let detail = e.to_string();
         let (status, code, title) = match e {
             CallError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "plugin_timeout", "Plugin ran out of time"),
-            CallError::MemoryCap { .. } => (StatusCode::BAD_GATEWAY, "plugin_memory_cap", "Plugin exceeded its memory cap"),
+            CallError::MemoryCap { .. } => {
+                (StatusCode::BAD_GATEWAY, "plugin_memory_cap", "Plugin exceeded its memory cap")
+            }
             CallError::Limit { .. } => (StatusCode::BAD_GATEWAY, "plugin_limit", "Plugin exceeded a limit"),
             CallError::Trap { .. } => (StatusCode::BAD_GATEWAY, "plugin_trap", "Plugin crashed"),
-            CallError::InvalidResult { .. } => (StatusCode::BAD_GATEWAY, "plugin_invalid_result", "Plugin returned garbage"),
-            CallError::Plugin { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "plugin_error", "Plugin could not compute this"),
+            CallError::InvalidResult { .. } => {
+                (StatusCode::BAD_GATEWAY, "plugin_invalid_result", "Plugin returned garbage")
+            }
+            CallError::Plugin { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "plugin_error", "Plugin could not compute this")
+            }
             CallError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", "Server busy"),
         };
         ApiError::new(status, code, title, detail)
@@ -150,7 +157,12 @@ impl From<RegistryError> for ApiError {
                     LoadError::Describe(_) | LoadError::BadName(_) => "bad_describe",
                     LoadError::Cache(_) => return ApiError::internal(load),
                 };
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Plugin refused", format!("plugin refused: {load}"))
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    "Plugin refused",
+                    format!("plugin refused: {load}"),
+                )
             }
             other => ApiError::internal(other),
         }

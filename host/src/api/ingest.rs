@@ -46,7 +46,8 @@ pub async fn ingest(
     caller.require(&state, Action::Ingest, &tenant)?;
     let spec = schema::table(&table).ok_or_else(|| {
         let known: Vec<&str> = schema::TABLES.iter().map(|t| t.name).collect();
-        ApiError::not_found("unknown_table", format!("no table `{table}`; tables: {}", known.join(", "))).with_field("table")
+        ApiError::not_found("unknown_table", format!("no table `{table}`; tables: {}", known.join(", ")))
+            .with_field("table")
     })?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = query.format.or_else(|| Format::from_content_type(content_type)).ok_or_else(|| {

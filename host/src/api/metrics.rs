@@ -78,20 +78,31 @@ pub async fn query(
 ) -> Result<Json<MetricResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;
     let resolved = state.registry.resolve(&tenant_id, &name).ok_or_else(|| {
-        ApiError::not_found("metric_not_found", format!("tenant `{tenant_id}` has no metric `{name}`; GET /v1/tenants/{tenant_id}/plugins lists them"))
-            .with_field("name")
+        ApiError::not_found(
+            "metric_not_found",
+            format!("tenant `{tenant_id}` has no metric `{name}`; GET /v1/tenants/{tenant_id}/plugins lists them"),
+        )
+        .with_field("name")
     })?;
     let from_text = query.remove("from").ok_or_else(|| missing("from"))?;
     let to_text = query.remove("to").ok_or_else(|| missing("to"))?;
     let from = parse_time("from", &from_text)?;
     let to = parse_time("to", &to_text)?;
     if from >= to {
-        return Err(ApiError::bad_request("invalid_range", format!("`from` ({from_text}) must be before `to` ({to_text})")).with_field("from"));
+        return Err(ApiError::bad_request(
+            "invalid_range",
+            format!("`from` ({from_text}) must be before `to` ({to_text})"),
+        )
+        .with_field("from"));
     }
     let group_by_text = query.remove("group_by").unwrap_or_else(|| "total".to_string());
     let group_by = GROUP_BYS.iter().find(|(n, _)| *n == group_by_text).map(|(_, g)| *g).ok_or_else(|| {
         let names: Vec<&str> = GROUP_BYS.iter().map(|(n, _)| *n).collect();
-        ApiError::bad_request("invalid_parameter", format!("group_by `{group_by_text}` is not one of {}", names.join(", "))).with_field("group_by")
+        ApiError::bad_request(
+            "invalid_parameter",
+            format!("group_by `{group_by_text}` is not one of {}", names.join(", ")),
+        )
+        .with_field("group_by")
     })?;
     let info = &resolved.plugin.info;
     let mut params = Vec::new();
@@ -116,12 +127,8 @@ pub async fn query(
         )
         .with_field(unknown.clone()));
     }
-    let request = MetricRequest {
-        period_start: from.timestamp_micros(),
-        period_end: to.timestamp_micros(),
-        group_by,
-        params,
-    };
+    let request =
+        MetricRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), group_by, params };
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
     let db = state.tenants.get(&tenant_id)?;
     let plugin = resolved.plugin.clone();
@@ -148,15 +155,23 @@ pub async fn query(
         rows: result
             .rows
             .into_iter()
-            .map(|r| MetricRowOut { group: r.group, value: r.value, numerator: r.numerator, denominator: r.denominator })
+            .map(|r| MetricRowOut {
+                group: r.group,
+                value: r.value,
+                numerator: r.numerator,
+                denominator: r.denominator,
+            })
             .collect(),
         elapsed_ms,
     }))
 }
 
 fn missing(field: &str) -> ApiError {
-    ApiError::bad_request("missing_parameter", format!("query parameter `{field}` is required (RFC 3339 timestamp or YYYY-MM-DD)"))
-        .with_field(field)
+    ApiError::bad_request(
+        "missing_parameter",
+        format!("query parameter `{field}` is required (RFC 3339 timestamp or YYYY-MM-DD)"),
+    )
+    .with_field(field)
 }
 
 /// An RFC 3339 timestamp, or a date meaning midnight UTC.
@@ -176,7 +191,8 @@ pub fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
 
 fn parse_param(name: &str, ty: ParamType, text: &str) -> Result<ParamValue, ApiError> {
     let bad = |what: &str| {
-        ApiError::bad_request("invalid_parameter", format!("parameter `{name}` must be {what}, got `{text}`")).with_field(name)
+        ApiError::bad_request("invalid_parameter", format!("parameter `{name}` must be {what}, got `{text}`"))
+            .with_field(name)
     };
     Ok(match ty {
         ParamType::Integer => ParamValue::Integer(text.parse().map_err(|_| bad("an integer"))?),

@@ -86,7 +86,11 @@ pub fn info_json(info: &PluginInfo) -> Value {
 /// List the metrics this tenant can query, with their definitions and parameters.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins", tag = "plugins", params(("tenant" = String, Path)),
     responses((status = 200, body = [PluginEntry])), security(("api_key" = [])))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Path(tenant): Path<String>) -> Result<Json<Vec<PluginEntry>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+) -> Result<Json<Vec<PluginEntry>>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     let entries = state
         .registry
@@ -123,6 +127,7 @@ pub async fn upload(
         return Err(ApiError::bad_request("empty_body", "send the component's bytes as the request body"));
     }
     let actor = caller.0.actor();
-    let row = tokio::task::spawn_blocking(move || state.registry.upload(&state.system, &tenant, &body, &actor)).await??;
+    let row =
+        tokio::task::spawn_blocking(move || state.registry.upload(&state.system, &tenant, &body, &actor)).await??;
     Ok((StatusCode::CREATED, Json(row)))
 }

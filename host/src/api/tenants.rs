@@ -33,7 +33,10 @@ pub async fn create(
     if !valid_tenant_id(&body.id) {
         return Err(ApiError::bad_request(
             "invalid_tenant_id",
-            format!("tenant id `{}` must be 1–40 lowercase letters, digits, `-` or `_`, starting with a letter", body.id),
+            format!(
+                "tenant id `{}` must be 1–40 lowercase letters, digits, `-` or `_`, starting with a letter",
+                body.id
+            ),
         )
         .with_field("id"));
     }
@@ -57,7 +60,11 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<
 /// Show one tenant.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}", tag = "tenants", params(("tenant" = String, Path)),
     responses((status = 200, body = Tenant), (status = 404, body = super::error::Problem)), security(("api_key" = [])))]
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(tenant): Path<String>) -> Result<Json<Tenant>, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+) -> Result<Json<Tenant>, ApiError> {
     Ok(Json(caller.require(&state, Action::Query, &tenant)?))
 }
 
@@ -80,7 +87,8 @@ pub async fn set_limits(
         .with_field("memory_bytes"));
     }
     if limits.deadline_ms == 0 || limits.deadline_ms > 600_000 {
-        return Err(ApiError::bad_request("invalid_limits", "deadline_ms must be between 1 and 600000").with_field("deadline_ms"));
+        return Err(ApiError::bad_request("invalid_limits", "deadline_ms must be between 1 and 600000")
+            .with_field("deadline_ms"));
     }
     let actor = caller.0.actor();
     let updated = tokio::task::spawn_blocking(move || -> Result<Tenant, ApiError> {
@@ -120,13 +128,18 @@ pub async fn create_key(
 ) -> Result<(StatusCode, Json<IssuedKey>), ApiError> {
     caller.require(&state, Action::ManageKeys, &tenant)?;
     if body.role == Role::Operator {
-        return Err(ApiError::bad_request("invalid_role", "operator keys are not tied to a tenant and cannot be issued here")
-            .with_field("role"));
+        return Err(ApiError::bad_request(
+            "invalid_role",
+            "operator keys are not tied to a tenant and cannot be issued here",
+        )
+        .with_field("role"));
     }
     let key = new_key();
     let actor = caller.0.actor();
     let issued = IssuedKey { key: key.clone(), role: body.role, tenant: tenant.clone(), name: body.name.clone() };
-    tokio::task::spawn_blocking(move || state.keys.add(&state.system, &key, body.role, Some(&tenant), &body.name, &actor))
-        .await??;
+    tokio::task::spawn_blocking(move || {
+        state.keys.add(&state.system, &key, body.role, Some(&tenant), &body.name, &actor)
+    })
+    .await??;
     Ok((StatusCode::CREATED, Json(issued)))
 }

@@ -30,12 +30,7 @@ impl CompiledCache {
     }
 
     /// The cached component, or `compile()`'s, which is then written to the cache.
-    pub fn get_or_compile(
-        &self,
-        engine: &Engine,
-        hash: &str,
-        bytes: &[u8],
-    ) -> wasmtime::Result<(Component, bool)> {
+    pub fn get_or_compile(&self, engine: &Engine, hash: &str, bytes: &[u8]) -> wasmtime::Result<(Component, bool)> {
         let path = self.path(hash);
         if path.exists() {
             // SAFETY: the cache directory is written only by `get_or_compile` with the output of

@@ -160,7 +160,13 @@ fn to_column(name: &str, ty: &DataType, arrays: &[&ArrayRef], rows: usize) -> Re
             casted.iter().flat_map(|a| a.as_primitive::<Float64Type>().values().iter().copied()).collect(),
         ),
         DataType::Boolean => ColumnValues::Boolean(
-            casted.iter().flat_map(|a| { let b = a.as_boolean(); (0..b.len()).map(move |i| b.value(i)) }).collect(),
+            casted
+                .iter()
+                .flat_map(|a| {
+                    let b = a.as_boolean();
+                    (0..b.len()).map(move |i| b.value(i))
+                })
+                .collect(),
         ),
         DataType::Utf8 => ColumnValues::Text(
             casted
@@ -172,10 +178,7 @@ fn to_column(name: &str, ty: &DataType, arrays: &[&ArrayRef], rows: usize) -> Re
                 .collect(),
         ),
         _ => ColumnValues::Timestamp(
-            casted
-                .iter()
-                .flat_map(|a| a.as_primitive::<TimestampMicrosecondType>().values().iter().copied())
-                .collect(),
+            casted.iter().flat_map(|a| a.as_primitive::<TimestampMicrosecondType>().values().iter().copied()).collect(),
         ),
     };
     Ok(Column { name: name.to_string(), values, nulls })

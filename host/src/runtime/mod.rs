@@ -124,16 +124,10 @@ impl Runtime {
             .get_or_compile(&self.engine, &hash, bytes)
             .map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
         let pre = self.pre_instantiate(&component)?;
-        let plugin = MetricPlugin {
-            hash,
-            info: placeholder_info(),
-            size_bytes: bytes.len() as u64,
-            pre,
-        };
+        let plugin = MetricPlugin { hash, info: placeholder_info(), size_bytes: bytes.len() as u64, pre };
         let limits = PluginLimits { deadline_ms: 2_000, ..PluginLimits::default() };
-        let (mut store, instance) = self
-            .instantiate(&plugin, None, limits, "(loading)", "")
-            .map_err(|e| LoadError::Describe(e.to_string()))?;
+        let (mut store, instance) =
+            self.instantiate(&plugin, None, limits, "(loading)", "").map_err(|e| LoadError::Describe(e.to_string()))?;
         let info = instance.call_describe(&mut store).map_err(|e| LoadError::Describe(format!("{e:#}")))?;
         if info.kind != PluginKind::Metric {
             return Err(LoadError::WrongKind { expected: PluginKind::Metric, found: info.kind });

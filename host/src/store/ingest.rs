@@ -132,18 +132,32 @@ pub enum IngestError {
 }
 
 /// Loads the batch at `path` (which must lie in the tenant's staging directory) into `table`.
-pub fn ingest_file(db: &TenantDb, table: &Table, path: &Path, opts: IngestOptions) -> Result<IngestReport, IngestError> {
+pub fn ingest_file(
+    db: &TenantDb,
+    table: &Table,
+    path: &Path,
+    opts: IngestOptions,
+) -> Result<IngestReport, IngestError> {
     let conn = db.connection()?;
-    conn.execute_batch("DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;")?;
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;",
+    )?;
     let result = stage_validate_apply(&conn, table, path, opts);
     if result.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }
-    let _ = conn.execute_batch("DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;");
+    let _ = conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;",
+    );
     result
 }
 
-fn stage_validate_apply(conn: &Connection, table: &Table, path: &Path, opts: IngestOptions) -> Result<IngestReport, IngestError> {
+fn stage_validate_apply(
+    conn: &Connection,
+    table: &Table,
+    path: &Path,
+    opts: IngestOptions,
+) -> Result<IngestReport, IngestError> {
     let file = sql_string(&path.to_string_lossy());
     let present = batch_columns(conn, table, &file, opts.format)?;
     stage(conn, table, &file, opts.format, &present)?;
@@ -175,10 +189,9 @@ fn stage_validate_apply(conn: &Connection, table: &Table, path: &Path, opts: Ing
     let valid = "SELECT * FROM __typed WHERE __row NOT IN (SELECT row FROM __errors)";
     conn.execute_batch("BEGIN TRANSACTION")?;
     if opts.on_conflict == OnConflict::Replace {
-        report.replaced = conn.execute(
-            &format!("DELETE FROM {t} WHERE {key} IN (SELECT {key} FROM ({valid}))", t = table.name),
-            [],
-        )? as u64;
+        report.replaced = conn
+            .execute(&format!("DELETE FROM {t} WHERE {key} IN (SELECT {key} FROM ({valid}))", t = table.name), [])?
+            as u64;
     }
     report.inserted = conn.execute(
         &format!(
@@ -196,16 +209,19 @@ fn stage_validate_apply(conn: &Connection, table: &Table, path: &Path, opts: Ing
 }
 
 /// The table's columns that the batch carries, checked against the spec.
-fn batch_columns<'t>(conn: &Connection, table: &'t Table, file: &str, format: Format) -> Result<Vec<&'t Column>, IngestError> {
+fn batch_columns<'t>(
+    conn: &Connection,
+    table: &'t Table,
+    file: &str,
+    format: Format,
+) -> Result<Vec<&'t Column>, IngestError> {
     let reader = match format {
         Format::Csv => format!("read_csv({file}, header = true, all_varchar = true)"),
         Format::Ndjson => format!("read_json({file}, format = 'newline_delimited')"),
         Format::Json => format!("read_json({file}, format = 'array')"),
         Format::Parquet => format!("read_parquet({file})"),
     };
-    let mut stmt = conn
-        .prepare(&format!("DESCRIBE SELECT * FROM {reader}"))
-        .map_err(|e| unreadable(format, e))?;
+    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {reader}")).map_err(|e| unreadable(format, e))?;
     let names: Vec<String> = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .map_err(|e| unreadable(format, e))?
@@ -255,7 +271,8 @@ fn typed_sql(table: &Table, present: &[&Column]) -> String {
     let mut select = vec!["rowid + 1 AS __row".to_string()];
     for column in table.columns {
         let is_present = present.iter().any(|c| c.name == column.name);
-        let raw = if is_present { format!("nullif(trim(__stage.{}), '')", column.name) } else { "NULL::VARCHAR".to_string() };
+        let raw =
+            if is_present { format!("nullif(trim(__stage.{}), '')", column.name) } else { "NULL::VARCHAR".to_string() };
         let parsed = column.ty.try_cast(&raw);
         let value = match column.default {
             Some(default) => format!("coalesce({parsed}, {default})"),
@@ -282,7 +299,11 @@ fn errors_sql(table: &Table, present: &[&Column]) -> String {
             format!("'''' || __raw_{name} || ''' is not a valid {}'", sql_escape(c.ty.describe())),
         ));
         if c.required && c.default.is_none() {
-            let message = if present.iter().any(|p| p.name == name) { "'a value is required'" } else { "'the column is missing'" };
+            let message = if present.iter().any(|p| p.name == name) {
+                "'a value is required'"
+            } else {
+                "'the column is missing'"
+            };
             parts.push(error(name, format!("__raw_{name} IS NULL"), message.to_string()));
         }
         match c.rule {
@@ -315,7 +336,11 @@ fn errors_sql(table: &Table, present: &[&Column]) -> String {
         }
     }
     for check in table.checks {
-        parts.push(error(check.column, format!("NOT coalesce(({}), true)", check.holds), format!("'{}'", sql_escape(check.message))));
+        parts.push(error(
+            check.column,
+            format!("NOT coalesce(({}), true)", check.holds),
+            format!("'{}'", sql_escape(check.message)),
+        ));
     }
     parts.join("\nUNION ALL\n")
 }
@@ -324,8 +349,7 @@ fn first_errors(conn: &Connection) -> Result<Vec<RowError>, duckdb::Error> {
     let mut stmt = conn.prepare(&format!(
         "SELECT row, \"column\", message FROM __errors ORDER BY row, \"column\", message LIMIT {MAX_REPORTED_ERRORS}"
     ))?;
-    stmt.query_map([], |r| Ok(RowError { row: r.get(0)?, column: r.get(1)?, message: r.get(2)? }))?
-        .collect()
+    stmt.query_map([], |r| Ok(RowError { row: r.get(0)?, column: r.get(1)?, message: r.get(2)? }))?.collect()
 }
 
 fn unreadable(format: Format, e: duckdb::Error) -> IngestError {

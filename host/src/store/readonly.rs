@@ -24,7 +24,8 @@ pub fn check_single_select(conn: &Connection, sql: &str) -> Result<(), ReadOnlyE
     let parsed: serde_json::Value =
         serde_json::from_str(&json).map_err(|e| ReadOnlyError::NotASelect(format!("unreadable parse result: {e}")))?;
     if parsed.get("error").and_then(|e| e.as_bool()).unwrap_or(true) {
-        let message = parsed.get("error_message").and_then(|m| m.as_str()).unwrap_or("the statement could not be parsed");
+        let message =
+            parsed.get("error_message").and_then(|m| m.as_str()).unwrap_or("the statement could not be parsed");
         let message = if message.contains("Only SELECT") { "the statement is not a SELECT" } else { message };
         return Err(ReadOnlyError::NotASelect(message.to_string()));
     }

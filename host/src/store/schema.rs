@@ -147,8 +147,7 @@ pub static AGENTS: Table = Table {
     columns: &[
         req("agent_id", Text, "Stable identifier of the agent."),
         col("name", Text, "Display name; hidden from crowd-safe roles in later releases."),
-        req("employment_type", Text, "How the agent works for the tenant.")
-            .rule(Rule::OneOf(EMPLOYMENT_TYPES)),
+        req("employment_type", Text, "How the agent works for the tenant.").rule(Rule::OneOf(EMPLOYMENT_TYPES)),
         req("team", Text, "Team the agent belongs to now; team-level metrics group by it."),
         req("site", Text, "Site or hub; home-based and crowd agents use a virtual site such as `home`."),
         col("hired_at", Date, "First day of work for the tenant; tenure is measured from it."),
@@ -170,10 +169,8 @@ pub static INTERACTIONS: Table = Table {
         req("channel", Text, "Contact channel.").rule(Rule::OneOf(CHANNELS)),
         req("queue", Text, "Queue or skill group the contact was routed to."),
         col("contact_reason", Text, "Why the customer got in touch, e.g. `billing`."),
-        req("offered_at", Timestamp, "When the contact entered the queue (or the self-service flow).")
-            .unit("UTC"),
-        col("answered_at", Timestamp, "When an agent picked it up; empty when never answered.")
-            .unit("UTC"),
+        req("offered_at", Timestamp, "When the contact entered the queue (or the self-service flow).").unit("UTC"),
+        col("answered_at", Timestamp, "When an agent picked it up; empty when never answered.").unit("UTC"),
         col("ended_at", Timestamp, "When the contact ended or the customer abandoned.").unit("UTC"),
         req("outcome", Text, "`handled` by an agent, `abandoned` before an answer, or `self_service`.")
             .rule(Rule::OneOf(OUTCOMES)),
@@ -185,10 +182,7 @@ pub static INTERACTIONS: Table = Table {
             .rule(Rule::Range(0.0, 86_400.0))
             .default("0")
             .unit("s"),
-        col("wrap_seconds", Integer, "After-contact work.")
-            .rule(Rule::Range(0.0, 86_400.0))
-            .default("0")
-            .unit("s"),
+        col("wrap_seconds", Integer, "After-contact work.").rule(Rule::Range(0.0, 86_400.0)).default("0").unit("s"),
         col("transferred", Boolean, "The agent transferred the contact onward.").default("false"),
         col("sales_eligible", Boolean, "The contact was a sales opportunity.").default("false"),
         col("sale", Boolean, "A sale was made on the contact.").default("false"),
@@ -317,8 +311,7 @@ pub static QA_EVALUATIONS: Table = Table {
     columns: &[
         req("evaluation_id", Text, "Stable identifier of the evaluation."),
         req("agent_id", Text, "Agent evaluated.").rule(Rule::References("agents", "agent_id")),
-        col("interaction_id", Text, "Contact evaluated.")
-            .rule(Rule::References("interactions", "interaction_id")),
+        col("interaction_id", Text, "Contact evaluated.").rule(Rule::References("interactions", "interaction_id")),
         req("evaluated_at", Timestamp, "When the evaluation was made.").unit("UTC"),
         req("score", Double, "Score in percent.").rule(Rule::Range(0.0, 100.0)).unit("%"),
         col("evaluator", Text, "Who evaluated."),
@@ -327,14 +320,8 @@ pub static QA_EVALUATIONS: Table = Table {
 };
 
 /// Every canonical table, in the order they may be loaded (referenced tables first).
-pub static TABLES: &[&Table] = &[
-    &AGENTS,
-    &INTERACTIONS,
-    &CUSTOMER_FEEDBACK,
-    &EMPLOYEE_SURVEYS,
-    &AGENT_STATES_TABLE,
-    &QA_EVALUATIONS,
-];
+pub static TABLES: &[&Table] =
+    &[&AGENTS, &INTERACTIONS, &CUSTOMER_FEEDBACK, &EMPLOYEE_SURVEYS, &AGENT_STATES_TABLE, &QA_EVALUATIONS];
 
 pub fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().copied().find(|t| t.name == name)
@@ -373,21 +360,14 @@ pub fn reference_markdown() -> String {
                 (false, Some(d)) => format!("no (default {d})"),
                 (false, None) => "no".to_string(),
             };
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} | {} | {} |",
-                c.name,
-                c.ty.sql(),
-                required,
-                rule,
-                c.unit,
-                c.doc
-            );
+            let _ =
+                writeln!(out, "| `{}` | {} | {} | {} | {} | {} |", c.name, c.ty.sql(), required, rule, c.unit, c.doc);
         }
         if !t.checks.is_empty() {
             out.push_str("\nRow checks:\n");
             for check in t.checks {
-                let _ = writeln!(out, "- `{}` — rejected with \"{}\" on `{}`", check.holds, check.message, check.column);
+                let _ =
+                    writeln!(out, "- `{}` — rejected with \"{}\" on `{}`", check.holds, check.message, check.column);
             }
         }
     }

@@ -172,7 +172,16 @@ impl SystemDb {
             c.execute(
                 "INSERT INTO plugin_versions (tenant_id, name, hash, kind, version, size_bytes, uploaded_by, info_json)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                params![row.tenant_id, row.name, row.hash, row.kind, row.version, row.size_bytes, row.uploaded_by, row.info.to_string()],
+                params![
+                    row.tenant_id,
+                    row.name,
+                    row.hash,
+                    row.kind,
+                    row.version,
+                    row.size_bytes,
+                    row.uploaded_by,
+                    row.info.to_string()
+                ],
             )?;
             c.execute(
                 "INSERT OR REPLACE INTO plugin_active (tenant_id, kind, name, hash) VALUES (?, ?, ?, ?)",

@@ -21,15 +21,10 @@ impl Table {
     }
 
     fn column(&self, name: &str) -> Result<(&ColumnValues, &[bool]), String> {
-        self.batch
-            .columns
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| (&c.values, c.nulls.as_slice()))
-            .ok_or_else(|| {
-                let names: Vec<&str> = self.batch.columns.iter().map(|c| c.name.as_str()).collect();
-                format!("query result has no column `{name}` (columns: {})", names.join(", "))
-            })
+        self.batch.columns.iter().find(|c| c.name == name).map(|c| (&c.values, c.nulls.as_slice())).ok_or_else(|| {
+            let names: Vec<&str> = self.batch.columns.iter().map(|c| c.name.as_str()).collect();
+            format!("query result has no column `{name}` (columns: {})", names.join(", "))
+        })
     }
 
     /// A numeric column (integer or float) as floats.

@@ -55,7 +55,9 @@ pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
                     format!("i.{column}")
                 }
                 Source::Surveys | Source::AgentStates => {
-                    return Err(format!("this metric cannot be grouped by {column}: its rows belong to agents, not contacts"));
+                    return Err(format!(
+                        "this metric cannot be grouped by {column}: its rows belong to agents, not contacts"
+                    ));
                 }
             }
         }

@@ -65,11 +65,7 @@ impl ParamsExt for [Param] {
 }
 
 fn find<'a>(params: &'a [Param], name: &str) -> Result<&'a ParamValue, String> {
-    params
-        .iter()
-        .find(|p| p.name == name)
-        .map(|p| &p.value)
-        .ok_or_else(|| format!("parameter `{name}` was not passed"))
+    params.iter().find(|p| p.name == name).map(|p| &p.value).ok_or_else(|| format!("parameter `{name}` was not passed"))
 }
 
 fn mistyped(name: &str, wanted: &str, got: &ParamValue) -> String {

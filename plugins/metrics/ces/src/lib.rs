@@ -1,0 +1,37 @@
+//! Standard metric: customer effort score.
+
+use cxhost_plugin_sdk::prelude::*;
+
+struct Ces;
+
+impl metric::Guest for Ces {
+    fn describe() -> PluginInfo {
+        info(
+            "ces",
+            "1.0.0",
+            "Customer effort score = mean of the 1–7 `ces` answers (7 = easiest) of \
+             `customer_feedback` rows that responded in the range: numerator = sum of answers, \
+             denominator = answers. Rows without a ces answer are not counted; a group without \
+             any has no row. Grouped by agent, team or site through the feedback's `agent_id` \
+             (no agent: group `(none)`); by queue or channel through its interaction; by period \
+             through `responded_at`.",
+            vec![],
+        )
+    }
+
+    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+        let g = grouping(Source::Feedback, req.group_by)?;
+        let sql = format!(
+            "SELECT {key} AS grp, \
+             CAST(sum(f.ces) AS DOUBLE) AS num, \
+             CAST(count(*) AS DOUBLE) AS den \
+             FROM {from} WHERE f.ces IS NOT NULL AND {time} GROUP BY 1 ORDER BY 1",
+            key = g.key,
+            from = g.from,
+            time = g.time_filter
+        );
+        ratio_result("score", &sql, &req)
+    }
+}
+
+export_metric!(Ces);

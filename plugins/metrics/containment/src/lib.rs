@@ -1,0 +1,77 @@
+//! Standard metric: self-service containment.
+
+use cxhost_plugin_sdk::prelude::*;
+
+struct Containment;
+
+const MICROS_PER_HOUR: i64 = 3_600_000_000;
+/// A year: far beyond any sensible follow-up window, and safe from overflow.
+const MAX_WINDOW_HOURS: i64 = 8784;
+
+impl metric::Guest for Containment {
+    fn describe() -> PluginInfo {
+        info(
+            "containment",
+            "1.0.0",
+            "Self-service containment as a ratio (0..1) = contained self-service contacts / \
+             self-service contacts (channel `self_service`) offered in the range. A \
+             self-service contact is contained when the same `customer_id` has no contact on \
+             another channel (any channel but `self_service`, any outcome, abandoned included) \
+             offered at or after it and at most `window_hours` hours after it (a contact exactly \
+             `window_hours` later still breaks containment). Later self-service contacts do not \
+             break it. Follow-ups after the end of the range are looked for, up to \
+             `window_hours` past it. Cannot be grouped by agent, team or site: self-service \
+             contacts have no agent.",
+            vec![param_int(
+                "window_hours",
+                24,
+                "A contact on another channel within this many hours (0 to 8784) breaks containment.",
+            )],
+        )
+    }
+
+    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+        if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
+            return Err("containment cannot be grouped by agent, team or site: self-service \
+                        contacts have no agent; group by queue, channel or a period instead"
+                .to_string());
+        }
+        let window_hours = req.params.int("window_hours")?;
+        if !(0..=MAX_WINDOW_HOURS).contains(&window_hours) {
+            return Err(format!(
+                "parameter `window_hours` must be between 0 and {MAX_WINDOW_HOURS}, got {window_hours}"
+            ));
+        }
+        let window = window_hours * MICROS_PER_HOUR;
+        let g = grouping(Source::Interactions, req.group_by)?;
+        // `later` counts, for every contact, the customer's non-self-service contacts from its
+        // own offer time (peers included) to the window's end, over the range plus look-ahead.
+        let sql = format!(
+            "WITH later AS (\
+               SELECT interaction_id, \
+               sum(CASE WHEN channel <> 'self_service' THEN 1 ELSE 0 END) OVER (\
+                 PARTITION BY customer_id ORDER BY offered_at \
+                 RANGE BETWEEN CURRENT ROW AND to_microseconds(?) FOLLOWING) AS agent_contacts \
+               FROM interactions WHERE offered_at >= ? AND offered_at < ?) \
+             SELECT {key} AS grp, \
+             CAST(count(*) FILTER (WHERE l.agent_contacts = 0) AS DOUBLE) AS num, \
+             CAST(count(*) AS DOUBLE) AS den \
+             FROM {from} JOIN later l ON l.interaction_id = i.interaction_id \
+             WHERE i.channel = 'self_service' AND {time} \
+             GROUP BY 1 ORDER BY 1",
+            key = g.key,
+            from = g.from,
+            time = g.time_filter
+        );
+        let params = [
+            SqlValue::Integer(window),
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end.saturating_add(window)),
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+        ];
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
+    }
+}
+
+export_metric!(Containment);

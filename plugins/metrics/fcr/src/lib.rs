@@ -1,0 +1,73 @@
+//! Standard metric: first-contact resolution by the repeat-contact method.
+
+use cxhost_plugin_sdk::prelude::*;
+
+struct Fcr;
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+/// Ten years: far beyond any sensible repeat window, and safe from overflow.
+const MAX_WINDOW_DAYS: i64 = 3650;
+
+impl metric::Guest for Fcr {
+    fn describe() -> PluginInfo {
+        info(
+            "fcr",
+            "1.0.0",
+            "First-contact resolution as a ratio (0..1), repeat-contact method = handled contacts \
+             with no repeat / handled contacts offered in the range. A handled contact has a \
+             repeat when the same `customer_id` has another contact with the same \
+             `contact_reason` (an empty reason matches only an empty reason), on any channel and \
+             with any outcome (abandoned and self-service included), offered at or after it and \
+             at most `window_days` days after it (a repeat exactly `window_days` days later \
+             still counts). Repeats after the end of the range are looked for, up to \
+             `window_days` past it. Of two contacts of one customer and reason offered at the \
+             same instant, the one with the smaller `interaction_id` counts as first and the \
+             other as its repeat.",
+            vec![param_int(
+                "window_days",
+                7,
+                "A contact from the same customer on the same reason within this many days (0 to 3650) \
+                 is a repeat.",
+            )],
+        )
+    }
+
+    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+        let window_days = req.params.int("window_days")?;
+        if !(0..=MAX_WINDOW_DAYS).contains(&window_days) {
+            return Err(format!("parameter `window_days` must be between 0 and {MAX_WINDOW_DAYS}, got {window_days}"));
+        }
+        let window = window_days * MICROS_PER_DAY;
+        let lookahead_end = req.period_end.saturating_add(window);
+        let g = grouping(Source::Interactions, req.group_by)?;
+        // `nxt` pairs every contact with the next one of the same customer and reason, over the
+        // range plus the look-ahead window; the outer query keeps the handled contacts in range.
+        let sql = format!(
+            "WITH nxt AS (\
+               SELECT interaction_id, lead(offered_at) OVER (\
+                 PARTITION BY customer_id, contact_reason \
+                 ORDER BY offered_at, interaction_id) AS next_offered_at \
+               FROM interactions WHERE offered_at >= ? AND offered_at < ?) \
+             SELECT {key} AS grp, \
+             CAST(count(*) FILTER (WHERE n.next_offered_at IS NULL \
+               OR n.next_offered_at > i.offered_at + to_microseconds(?)) AS DOUBLE) AS num, \
+             CAST(count(*) AS DOUBLE) AS den \
+             FROM {from} JOIN nxt n ON n.interaction_id = i.interaction_id \
+             WHERE i.outcome = 'handled' AND {time} \
+             GROUP BY 1 ORDER BY 1",
+            key = g.key,
+            from = g.from,
+            time = g.time_filter
+        );
+        let params = [
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(lookahead_end),
+            SqlValue::Integer(window),
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+        ];
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
+    }
+}
+
+export_metric!(Fcr);
