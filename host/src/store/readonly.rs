@@ -37,7 +37,8 @@ pub fn check_single_select(conn: &Connection, sql: &str) -> Result<(), ReadOnlyE
 }
 
 /// Runs one checked SELECT and collects its result, stopping as soon as more than
-/// `max_rows` rows arrive.
+/// `max_rows` rows arrive. The query runs inside a transaction that is always rolled back,
+/// so whatever a SELECT could change (through a table function, say) is undone.
 pub fn run_select(
     conn: &Connection,
     sql: &str,
@@ -45,6 +46,15 @@ pub fn run_select(
     max_rows: u64,
 ) -> Result<Vec<RecordBatch>, ReadOnlyError> {
     check_single_select(conn, sql)?;
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let result = collect(conn, sql, params, max_rows);
+    let rolled_back = conn.execute_batch("ROLLBACK");
+    let batches = result?;
+    rolled_back?;
+    Ok(batches)
+}
+
+fn collect(conn: &Connection, sql: &str, params: Vec<Value>, max_rows: u64) -> Result<Vec<RecordBatch>, ReadOnlyError> {
     let mut stmt = conn.prepare(sql)?;
     let mut rows = 0u64;
     let mut batches = Vec::new();
