@@ -45,7 +45,13 @@ pub fn start_server(data_dir: &Path) -> Server {
         });
     });
     let address = rx.recv().expect("server started");
-    Server { base: format!("http://{address}"), data_dir: data_dir.to_path_buf(), client: reqwest::Client::new() }
+    Server { base: format!("http://{address}"), data_dir: data_dir.to_path_buf(), client: unpooled_client() }
+}
+
+/// A client that keeps no idle connections: each test runs on its own Tokio runtime, and a
+/// pooled connection would belong to the runtime of the test that opened it.
+fn unpooled_client() -> reqwest::Client {
+    reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("HTTP client builds")
 }
 
 /// The server shared by the tests; each test works in tenants of its own.

@@ -769,7 +769,6 @@ struct World<'a> {
     start_days: i64,
     p: &'a PlantedEffects,
     agents: Vec<Agent>,
-    agent_width: usize,
     customer_pool: u32,
     customer_width: usize,
     /// Normalizes an agent-day's arrival rate by the weight of its shift hours.
@@ -974,7 +973,6 @@ impl<'a> World<'a> {
             start_days,
             p,
             agents,
-            agent_width,
             customer_pool,
             customer_width: 6.max(customer_pool.to_string().len()),
             fresh_per_weight,

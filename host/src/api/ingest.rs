@@ -71,8 +71,8 @@ pub async fn ingest(
         return Err(e);
     }
     let _guard = db.ingest_lock.lock().await;
-    let path = staged.clone();
-    let result = tokio::task::spawn_blocking(move || ingest::ingest_file(&db, spec, &path, options)).await;
+    let (path, blocking_db) = (staged.clone(), db.clone());
+    let result = tokio::task::spawn_blocking(move || ingest::ingest_file(&blocking_db, spec, &path, options)).await;
     let _ = tokio::fs::remove_file(&staged).await;
     Ok(Json(result??))
 }

@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS plugin_active (
     tenant_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, hash VARCHAR NOT NULL,
     activated_at TIMESTAMP NOT NULL DEFAULT current_timestamp, PRIMARY KEY (tenant_id, kind, name));
 CREATE TABLE IF NOT EXISTS audit_log (
-    at TIMESTAMP NOT NULL DEFAULT current_timestamp, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
+    happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
     tenant_id VARCHAR, detail VARCHAR NOT NULL);
 ";
 
