@@ -38,7 +38,7 @@ async fn run() {
 
     // ~1M interactions: agents × days × contacts per agent-day.
     let mut spec = SampleSpec::demo();
-    spec.agents = ((400.0 * scale).round() as u32).max(10);
+    spec.agents = ((520.0 * scale).round() as u32).max(10);
     spec.days = 90;
     spec.contacts_per_agent_day = 28.0;
     let sample = work.path().join("sample");
@@ -86,8 +86,8 @@ async fn run() {
         move || {
             let conn = db.connection().unwrap();
             conn.execute_batch(
-                "INSERT INTO interactions SELECT * REPLACE (interaction_id || '-' || r.copy AS interaction_id)
-                 FROM interactions, range(1, 10) r(copy)",
+                "INSERT INTO interactions SELECT i.* REPLACE (i.interaction_id || '-' || r.copy AS interaction_id)
+                 FROM interactions i, range(1, 10) r(copy)",
             )
             .unwrap();
         }

@@ -14,6 +14,9 @@ use super::tenant::TenantDb;
 /// Most row errors listed in a report; the total is always given.
 pub const MAX_REPORTED_ERRORS: usize = 1000;
 
+/// The error table of a batch that passed every check.
+const NO_ERRORS: &str = "SELECT 0::BIGINT AS row, '' AS \"column\", '' AS message WHERE false";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -140,14 +143,14 @@ pub fn ingest_file(
 ) -> Result<IngestReport, IngestError> {
     let conn = db.connection()?;
     conn.execute_batch(
-        "DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;",
+        "DROP TABLE IF EXISTS temp.__source; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;",
     )?;
     let result = stage_validate_apply(&conn, table, path, opts);
     if result.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }
     let _ = conn.execute_batch(
-        "DROP TABLE IF EXISTS temp.__stage; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;",
+        "DROP TABLE IF EXISTS temp.__source; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;",
     );
     result
 }
@@ -160,9 +163,11 @@ fn stage_validate_apply(
 ) -> Result<IngestReport, IngestError> {
     let file = sql_string(&path.to_string_lossy());
     let present = batch_columns(conn, table, &file, opts.format)?;
-    stage(conn, table, &file, opts.format, &present)?;
-    conn.execute_batch(&typed_sql(table, &present))?;
-    conn.execute_batch(&format!("CREATE TEMP TABLE __errors AS {}", errors_sql(table, &present)))?;
+    stage_typed(conn, table, &file, opts.format, &present)?;
+    let checks = row_checks(table, &present);
+    let problems = has_problems(conn, table, &checks)?;
+    let errors = if problems { errors_sql(table, &checks) } else { NO_ERRORS.to_string() };
+    conn.execute_batch(&format!("CREATE TEMP TABLE __errors AS {errors}"))?;
 
     let rows_received: u64 = conn.query_row("SELECT count(*) FROM __typed", [], |r| r.get(0))?;
     let error_count: u64 = conn.query_row("SELECT count(*) FROM __errors", [], |r| r.get(0))?;
@@ -186,7 +191,11 @@ fn stage_validate_apply(
     let key = table.key;
     let columns: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
     let column_list = columns.join(", ");
-    let valid = "SELECT * FROM __typed WHERE __row NOT IN (SELECT row FROM __errors)";
+    let valid = if problems {
+        "SELECT * FROM __typed WHERE __row NOT IN (SELECT row FROM __errors)"
+    } else {
+        "SELECT * FROM __typed"
+    };
     conn.execute_batch("BEGIN TRANSACTION")?;
     if opts.on_conflict == OnConflict::Replace {
         report.replaced = conn
@@ -244,13 +253,13 @@ fn batch_columns<'t>(
     Ok(table.columns.iter().filter(|c| names.iter().any(|n| n == c.name)).collect())
 }
 
-/// Reads the whole batch as text into `__stage`, in file order.
-fn stage(conn: &Connection, table: &Table, file: &str, format: Format, present: &[&Column]) -> Result<(), IngestError> {
+/// Reads the batch with DuckDB's reader for its format, every column as text, in file order.
+fn source_sql(file: &str, format: Format, present: &[&Column]) -> String {
     let varchar_columns = || {
         let cols: Vec<String> = present.iter().map(|c| format!("'{}': 'VARCHAR'", c.name)).collect();
         format!("{{{}}}", cols.join(", "))
     };
-    let source = match format {
+    match format {
         Format::Csv => format!("SELECT * FROM read_csv({file}, header = true, all_varchar = true)"),
         Format::Ndjson => {
             format!("SELECT * FROM read_json({file}, format = 'newline_delimited', columns = {})", varchar_columns())
@@ -260,88 +269,144 @@ fn stage(conn: &Connection, table: &Table, file: &str, format: Format, present: 
             let casts: Vec<String> = present.iter().map(|c| format!("CAST({0} AS VARCHAR) AS {0}", c.name)).collect();
             format!("SELECT {} FROM read_parquet({file})", casts.join(", "))
         }
-    };
-    let _ = table;
-    conn.execute_batch(&format!("CREATE TEMP TABLE __stage AS {source}")).map_err(|e| unreadable(format, e))
+    }
 }
 
-/// `__typed`: each column parsed to its type with its default, plus its raw text and a flag
-/// for text that did not parse.
-fn typed_sql(table: &Table, present: &[&Column]) -> String {
+/// `__typed`: the batch in one pass from its reader — the record number, each column parsed
+/// to its type with its default, a flag for text that did not parse, and that text (kept only
+/// where it did not parse, for the error report).
+fn stage_typed(
+    conn: &Connection,
+    table: &Table,
+    file: &str,
+    format: Format,
+    present: &[&Column],
+) -> Result<(), IngestError> {
     let mut select = vec!["rowid + 1 AS __row".to_string()];
     for column in table.columns {
         let is_present = present.iter().any(|c| c.name == column.name);
-        let raw =
-            if is_present { format!("nullif(trim(__stage.{}), '')", column.name) } else { "NULL::VARCHAR".to_string() };
+        let raw = if is_present {
+            format!("nullif(trim(__source.{}), '')", column.name)
+        } else {
+            "NULL::VARCHAR".to_string()
+        };
         let parsed = column.ty.try_cast(&raw);
         let value = match column.default {
             Some(default) => format!("coalesce({parsed}, {default})"),
             None => parsed.clone(),
         };
+        let bad = format!("({raw} IS NOT NULL AND {parsed} IS NULL)");
         select.push(format!("CAST({value} AS {}) AS {}", column.ty.sql(), column.name));
-        select.push(format!("{raw} AS __raw_{}", column.name));
-        select.push(format!("({raw} IS NOT NULL AND {parsed} IS NULL) AS __bad_{}", column.name));
+        select.push(format!("{bad} AS __bad_{}", column.name));
+        select.push(format!("CASE WHEN {bad} THEN {raw} END AS __raw_{}", column.name));
+        select.push(format!("({raw} IS NULL) AS __absent_{}", column.name));
     }
-    format!("CREATE TEMP TABLE __typed AS SELECT {} FROM __stage", select.join(", "))
+    let source = source_sql(file, format, present);
+    conn.execute_batch(&format!("CREATE TEMP TABLE __source AS {source}")).map_err(|e| unreadable(format, e))?;
+    conn.execute_batch(&format!("CREATE TEMP TABLE __typed AS SELECT {} FROM __source", select.join(", ")))
+        .map_err(|e| unreadable(format, e))?;
+    conn.execute_batch("DROP TABLE __source")?;
+    Ok(())
 }
 
-/// One SELECT producing (row, column, message) for every problem in `__typed`.
-fn errors_sql(table: &Table, present: &[&Column]) -> String {
-    let mut parts = Vec::new();
-    let error = |column: &str, condition: String, message: String| {
-        format!("SELECT __row AS row, '{column}' AS \"column\", {message} AS message FROM __typed WHERE {condition}")
+/// One check of every row: rows where `condition` holds get `message` for `column`.
+struct RowCheck {
+    column: String,
+    condition: String,
+    message: String,
+}
+
+impl RowCheck {
+    fn select(&self) -> String {
+        format!(
+            "SELECT __row AS row, '{}' AS \"column\", {} AS message FROM __typed WHERE {}",
+            self.column, self.message, self.condition
+        )
+    }
+}
+
+/// Every per-row check of `table` over `__typed`: types, required values, rules, checks.
+fn row_checks(table: &Table, present: &[&Column]) -> Vec<RowCheck> {
+    let mut checks = Vec::new();
+    let mut check = |column: &str, condition: String, message: String| {
+        checks.push(RowCheck { column: column.to_string(), condition, message })
     };
     for c in table.columns {
         let name = c.name;
-        parts.push(error(
+        check(
             name,
             format!("__bad_{name}"),
             format!("'''' || __raw_{name} || ''' is not a valid {}'", sql_escape(c.ty.describe())),
-        ));
+        );
         if c.required && c.default.is_none() {
             let message = if present.iter().any(|p| p.name == name) {
                 "'a value is required'"
             } else {
                 "'the column is missing'"
             };
-            parts.push(error(name, format!("__raw_{name} IS NULL"), message.to_string()));
+            check(name, format!("__absent_{name}"), message.to_string());
         }
         match c.rule {
-            Some(Rule::Range(lo, hi)) => parts.push(error(
+            Some(Rule::Range(lo, hi)) => check(
                 name,
                 format!("NOT __bad_{name} AND {name} NOT BETWEEN {lo} AND {hi}"),
                 format!("CAST({name} AS VARCHAR) || ' is outside the allowed range {lo} to {hi}'"),
-            )),
+            ),
             Some(Rule::OneOf(values)) => {
                 let list = values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
-                parts.push(error(
+                check(
                     name,
                     format!("{name} NOT IN ({list})"),
                     format!("'''' || {name} || ''' is not one of {}'", sql_escape(&values.join(", "))),
-                ));
+                );
             }
-            Some(Rule::References(other, other_column)) => parts.push(error(
+            Some(Rule::References(other, other_column)) => check(
                 name,
                 format!("{name} IS NOT NULL AND {name} NOT IN (SELECT {other_column} FROM {other})"),
                 format!("'unknown {other_column} ''' || {name} || ''' (not in {other})'"),
-            )),
+            ),
             None => {}
         }
-        if c.ty == ColumnType::Text && c.name == table.key {
-            parts.push(format!(
-                "SELECT __row AS row, '{name}' AS \"column\", 'duplicate {name} ''' || {name} || ''' (first at row ' || first || ')' AS message
-                 FROM (SELECT __row, {name}, min(__row) OVER (PARTITION BY {name}) AS first FROM __typed WHERE {name} IS NOT NULL)
-                 WHERE __row > first"
-            ));
-        }
     }
-    for check in table.checks {
-        parts.push(error(
-            check.column,
-            format!("NOT coalesce(({}), true)", check.holds),
-            format!("'{}'", sql_escape(check.message)),
-        ));
+    for rule in table.checks {
+        check(rule.column, format!("NOT coalesce(({}), true)", rule.holds), format!("'{}'", sql_escape(rule.message)));
     }
+    checks
+}
+
+/// A SELECT of the rows whose key appeared earlier in the batch, as (row, column, message).
+fn duplicate_keys_sql(table: &Table) -> Option<String> {
+    let key = table.key;
+    let column = table.column(key)?;
+    (column.ty == ColumnType::Text).then(|| {
+        format!(
+            "SELECT __row AS row, '{key}' AS \"column\", 'duplicate {key} ''' || {key} || ''' (first at row ' || first || ')' AS message
+             FROM (SELECT __row, {key}, min(__row) OVER (PARTITION BY {key}) AS first FROM __typed WHERE {key} IS NOT NULL)
+             WHERE __row > first"
+        )
+    })
+}
+
+/// Whether any row of `__typed` fails a check, in one scan (plus one aggregate for keys),
+/// so that a clean batch skips building the error report.
+fn has_problems(conn: &Connection, table: &Table, checks: &[RowCheck]) -> Result<bool, duckdb::Error> {
+    let any = checks.iter().map(|c| format!("({})", c.condition)).collect::<Vec<_>>().join(" OR ");
+    let bad_rows: bool =
+        conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM __typed WHERE {any})"), [], |r| r.get(0))?;
+    if bad_rows {
+        return Ok(true);
+    }
+    if duplicate_keys_sql(table).is_none() {
+        return Ok(false);
+    }
+    let key = table.key;
+    conn.query_row(&format!("SELECT count({key}) > count(DISTINCT {key}) FROM __typed"), [], |r| r.get(0))
+}
+
+/// One SELECT producing (row, column, message) for every problem in `__typed`.
+fn errors_sql(table: &Table, checks: &[RowCheck]) -> String {
+    let mut parts: Vec<String> = checks.iter().map(RowCheck::select).collect();
+    parts.extend(duplicate_keys_sql(table));
     parts.join("\nUNION ALL\n")
 }
 

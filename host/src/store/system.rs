@@ -1,8 +1,9 @@
 //! The system database: tenants, API keys (hashed), plugin versions, active versions and
 //! the audit log. Low-traffic, so one connection behind a mutex serves it.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use duckdb::{Connection, OptionalExt, params};
 use serde::Serialize;
@@ -57,6 +58,8 @@ pub struct PluginVersionRow {
 
 pub struct SystemDb {
     conn: Mutex<Connection>,
+    /// Every tenant, kept in memory: each request looks its tenant up.
+    tenant_cache: RwLock<HashMap<String, Tenant>>,
 }
 
 const SCHEMA: &str = "
@@ -83,7 +86,17 @@ impl SystemDb {
     pub fn open(path: &Path) -> Result<SystemDb, SystemError> {
         let conn = Connection::open(path)?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SystemDb { conn: Mutex::new(conn) })
+        let db = SystemDb { conn: Mutex::new(conn), tenant_cache: RwLock::new(HashMap::new()) };
+        db.refresh_tenants()?;
+        Ok(db)
+    }
+
+    /// Reloads the in-memory tenant list from the database.
+    fn refresh_tenants(&self) -> Result<(), SystemError> {
+        let tenants = self.load_tenants()?;
+        *self.tenant_cache.write().unwrap_or_else(|e| e.into_inner()) =
+            tenants.into_iter().map(|t| (t.id.clone(), t)).collect();
+        Ok(())
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, SystemError>) -> Result<T, SystemError> {
@@ -101,23 +114,22 @@ impl SystemDb {
             audit(c, actor, "tenant.create", Some(id), &format!("created tenant `{id}` ({name})"))?;
             Ok(())
         })?;
+        self.refresh_tenants()?;
         self.tenant(id).map(|t| t.expect("just inserted"))
     }
 
     pub fn tenant(&self, id: &str) -> Result<Option<Tenant>, SystemError> {
-        self.with(|c| {
-            let row = c
-                .query_row(
-                    "SELECT id, name, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), limits_json FROM tenants WHERE id = ?",
-                    [id],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?)),
-                )
-                .optional()?;
-            row.map(to_tenant).transpose()
-        })
+        Ok(self.tenant_cache.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned())
     }
 
     pub fn tenants(&self) -> Result<Vec<Tenant>, SystemError> {
+        let mut tenants: Vec<Tenant> =
+            self.tenant_cache.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        tenants.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(tenants)
+    }
+
+    fn load_tenants(&self) -> Result<Vec<Tenant>, SystemError> {
         self.with(|c| {
             let mut stmt = c.prepare(
                 "SELECT id, name, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), limits_json FROM tenants ORDER BY id",
@@ -134,7 +146,8 @@ impl SystemDb {
         self.with(|c| {
             c.execute("UPDATE tenants SET limits_json = ? WHERE id = ?", [&json, id])?;
             audit(c, actor, "tenant.limits", Some(id), &json)
-        })
+        })?;
+        self.refresh_tenants()
     }
 
     pub fn insert_key(&self, key: &StoredKey, actor: &str) -> Result<(), SystemError> {
