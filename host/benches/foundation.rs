@@ -150,7 +150,7 @@ async fn call_latency(state: &Arc<Services>, client: &reqwest::Client, base: &st
     let reply =
         client.post(format!("{base}/v1/tenants/bench/plugins")).bearer_auth(KEY).body(bytes).send().await.unwrap();
     assert!(reply.status().is_success());
-    let resolved = state.registry.resolve("bench", "constant").unwrap();
+    let plugin = state.deployments.plan(&state.registry, "bench", "constant", "").unwrap().serve;
     let db = state.tenants.get("bench").unwrap();
     let request = MetricRequest { period_start: 0, period_end: 1, group_by: GroupBy::Total, params: vec![] };
     let runtime_state = state.clone();
@@ -159,7 +159,7 @@ async fn call_latency(state: &Arc<Services>, client: &reqwest::Client, base: &st
         let mut times = Vec::new();
         for i in 0..2200 {
             let t = Instant::now();
-            runtime_state.registry.runtime().call_metric(&resolved.plugin, db.clone(), limits, &request).unwrap();
+            runtime_state.registry.runtime().call_metric(&plugin, db.clone(), limits, &request).unwrap();
             if i >= 200 {
                 times.push(t.elapsed());
             }

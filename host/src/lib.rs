@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod deploy;
 pub mod generate;
 pub mod guests;
 pub mod registry;

@@ -1,18 +1,20 @@
-//! Which plugin answers a tenant's call: the standard plugins shipped in the binary, and
-//! each tenant's own uploaded versions, which override a standard plugin of the same name
-//! for that tenant only.
+//! Plugin versions and where they come from: the standard plugins shipped in the binary, and
+//! each tenant's uploaded versions — checked against their world, compiled (or taken from the
+//! compiled cache), stored as blobs by content hash and loaded on demand.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::guests::STANDARD_METRICS;
 use crate::runtime::{LoadError, MetricPlugin, Runtime};
-use crate::store::system::PluginVersionRow;
-use crate::store::{SystemDb, SystemError};
+use crate::store::{PluginVersionRow, SystemDb, SystemError};
+
+/// Shortest hash prefix accepted where a version is named.
+pub const MIN_HASH_PREFIX: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -22,6 +24,12 @@ pub enum RegistryError {
     Stored { tenant: String, hash: String, detail: String },
     #[error("{0}")]
     Rejected(#[from] LoadError),
+    #[error(
+        "tenant `{tenant}` has no version `{hash}` of plugin `{name}`; GET /v1/tenants/{tenant}/plugins/{name}/versions lists them"
+    )]
+    UnknownVersion { tenant: String, name: String, hash: String },
+    #[error("`{hash}` matches more than one version of plugin `{name}`; give more of the hash")]
+    AmbiguousVersion { name: String, hash: String },
     #[error("{0}")]
     System(#[from] SystemError),
     #[error("cannot store the plugin: {0}")]
@@ -37,24 +45,25 @@ pub enum PluginSource {
     Tenant,
 }
 
-#[derive(Clone)]
-pub struct Resolved {
+/// What an upload did.
+pub struct Uploaded {
+    pub row: PluginVersionRow,
+    /// False when the same bytes had been uploaded before.
+    pub created: bool,
     pub plugin: Arc<MetricPlugin>,
-    pub source: PluginSource,
 }
 
 pub struct Registry {
     runtime: Arc<Runtime>,
     blobs_dir: PathBuf,
     standard: HashMap<String, Arc<MetricPlugin>>,
-    /// (tenant, name) → the tenant's active version.
-    tenant: RwLock<HashMap<(String, String), Arc<MetricPlugin>>>,
+    /// Tenant versions loaded so far, by (tenant, hash).
+    loaded: Mutex<HashMap<(String, String), Arc<MetricPlugin>>>,
 }
 
 impl Registry {
-    /// Loads the standard plugins and every tenant's active versions (from the compiled
-    /// cache when present, so a restart does not recompile).
-    pub fn load(runtime: Arc<Runtime>, system: &SystemDb, blobs_dir: PathBuf) -> Result<Registry, RegistryError> {
+    /// Loads the standard plugins (from the compiled cache when present).
+    pub fn load(runtime: Arc<Runtime>, blobs_dir: PathBuf) -> Result<Registry, RegistryError> {
         std::fs::create_dir_all(&blobs_dir)?;
         let mut standard = HashMap::new();
         for (name, bytes) in STANDARD_METRICS {
@@ -63,49 +72,73 @@ impl Registry {
                 .map_err(|source| RegistryError::Standard { name: name.to_string(), source })?;
             standard.insert(plugin.info.name.clone(), Arc::new(plugin));
         }
-        let mut tenant = HashMap::new();
-        for (tenant_id, hash) in system.active_plugins()? {
-            let stored =
-                |detail: String| RegistryError::Stored { tenant: tenant_id.clone(), hash: hash.clone(), detail };
-            let bytes = std::fs::read(blobs_dir.join(format!("{hash}.wasm"))).map_err(|e| stored(e.to_string()))?;
-            let plugin = runtime.load_metric(&bytes).map_err(|e| stored(e.to_string()))?;
-            tenant.insert((tenant_id.clone(), plugin.info.name.clone()), Arc::new(plugin));
+        Ok(Registry { runtime, blobs_dir, standard, loaded: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn standard(&self, name: &str) -> Option<Arc<MetricPlugin>> {
+        self.standard.get(name).cloned()
+    }
+
+    pub fn standard_names(&self) -> impl Iterator<Item = &String> {
+        self.standard.keys()
+    }
+
+    /// A stored version of a tenant's plugin, loaded from its blob on first use.
+    pub fn version(&self, tenant: &str, hash: &str) -> Result<Arc<MetricPlugin>, RegistryError> {
+        let key = (tenant.to_string(), hash.to_string());
+        if let Some(plugin) = self.loaded.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(plugin.clone());
         }
-        Ok(Registry { runtime, blobs_dir, standard, tenant: RwLock::new(tenant) })
+        let stored =
+            |detail: String| RegistryError::Stored { tenant: tenant.to_string(), hash: hash.to_string(), detail };
+        let bytes = std::fs::read(self.blob_path(hash)).map_err(|e| stored(e.to_string()))?;
+        let plugin = Arc::new(self.runtime.load_metric(&bytes).map_err(|e| stored(e.to_string()))?);
+        self.loaded.lock().unwrap_or_else(|e| e.into_inner()).insert(key, plugin.clone());
+        Ok(plugin)
     }
 
-    /// The plugin that answers `name` for `tenant`: the tenant's own version, else the standard one.
-    pub fn resolve(&self, tenant: &str, name: &str) -> Option<Resolved> {
-        let own =
-            self.tenant.read().unwrap_or_else(|e| e.into_inner()).get(&(tenant.to_string(), name.to_string())).cloned();
-        match own {
-            Some(plugin) => Some(Resolved { plugin, source: PluginSource::Tenant }),
-            None => self.standard.get(name).map(|p| Resolved { plugin: p.clone(), source: PluginSource::Standard }),
+    /// The full hash of the tenant's version of `name` that `hash` (or a prefix of at least
+    /// eight characters) names.
+    pub fn find_version(
+        &self,
+        system: &SystemDb,
+        tenant: &str,
+        name: &str,
+        hash: &str,
+    ) -> Result<String, RegistryError> {
+        let unknown = || RegistryError::UnknownVersion {
+            tenant: tenant.to_string(),
+            name: name.to_string(),
+            hash: hash.to_string(),
+        };
+        if hash.len() < MIN_HASH_PREFIX || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(unknown());
+        }
+        let hash = hash.to_ascii_lowercase();
+        let matches: Vec<String> = system
+            .plugin_versions(tenant, name)?
+            .into_iter()
+            .map(|v| v.hash)
+            .filter(|h| h.starts_with(&hash))
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(unknown()),
+            _ => Err(RegistryError::AmbiguousVersion { name: name.to_string(), hash }),
         }
     }
 
-    /// Every metric the tenant can query, ordered by name.
-    pub fn list(&self, tenant: &str) -> Vec<Resolved> {
-        let mut names: Vec<String> = self.standard.keys().cloned().collect();
-        let own = self.tenant.read().unwrap_or_else(|e| e.into_inner());
-        names.extend(own.keys().filter(|(t, _)| t == tenant).map(|(_, n)| n.clone()));
-        drop(own);
-        names.sort();
-        names.dedup();
-        names.iter().filter_map(|n| self.resolve(tenant, n)).collect()
-    }
-
-    /// Checks, compiles and describes an uploaded component, stores it, and makes it the
-    /// tenant's active version of its name.
+    /// Checks a component against the metric world, compiles it, asks it to describe itself,
+    /// and stores it as an immutable version. Uploading the same bytes again changes nothing.
     pub fn upload(
         &self,
         system: &SystemDb,
         tenant: &str,
         bytes: &[u8],
         actor: &str,
-    ) -> Result<PluginVersionRow, RegistryError> {
+    ) -> Result<Uploaded, RegistryError> {
         let plugin = self.runtime.load_metric(bytes)?;
-        let blob = self.blobs_dir.join(format!("{}.wasm", plugin.hash));
+        let blob = self.blob_path(&plugin.hash);
         if !blob.exists() {
             let tmp = blob.with_extension(format!("tmp{}", std::process::id()));
             std::fs::write(&tmp, bytes)?;
@@ -122,13 +155,19 @@ impl Registry {
             uploaded_at: String::new(),
             info: crate::api::plugins::info_json(&plugin.info),
         };
-        system.record_and_activate(&row)?;
-        let stored = system.plugin_version(tenant, &plugin.hash)?.unwrap_or(row);
-        self.tenant
-            .write()
+        let created = system.record_version(&row)?;
+        let row = system.plugin_version(tenant, &plugin.hash)?.unwrap_or(row);
+        let plugin = Arc::new(plugin);
+        self.loaded
+            .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert((tenant.to_string(), plugin.info.name.clone()), Arc::new(plugin));
-        Ok(stored)
+            .entry((tenant.to_string(), plugin.hash.clone()))
+            .or_insert_with(|| plugin.clone());
+        Ok(Uploaded { row, created, plugin })
+    }
+
+    fn blob_path(&self, hash: &str) -> PathBuf {
+        self.blobs_dir.join(format!("{hash}.wasm"))
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::deploy::DeployError;
 use crate::registry::RegistryError;
 use crate::runtime::{CallError, LoadError};
 use crate::store::{IngestError, SystemError};
@@ -164,7 +165,30 @@ impl From<RegistryError> for ApiError {
                     format!("plugin refused: {load}"),
                 )
             }
+            RegistryError::UnknownVersion { .. } => {
+                ApiError::not_found("version_not_found", e.to_string()).with_field("hash")
+            }
+            RegistryError::AmbiguousVersion { .. } => {
+                ApiError::bad_request("ambiguous_version", e.to_string()).with_field("hash")
+            }
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<DeployError> for ApiError {
+    fn from(e: DeployError) -> Self {
+        match e {
+            DeployError::Registry(e) => e.into(),
+            DeployError::UnknownPlugin { .. } => {
+                ApiError::not_found("plugin_not_found", e.to_string()).with_field("name")
+            }
+            DeployError::NothingToRollBack { .. } | DeployError::AlreadyActive { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "deployment_conflict", "Nothing to change", e.to_string())
+            }
+            DeployError::BadPercent(_) => {
+                ApiError::bad_request("invalid_parameter", e.to_string()).with_field("percent")
+            }
         }
     }
 }

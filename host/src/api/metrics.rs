@@ -12,6 +12,8 @@ use utoipa::ToSchema;
 
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
+use crate::deploy::ServedAs;
+use crate::deploy::call::{CallContext, FallbackNote};
 use crate::registry::PluginSource;
 use crate::runtime::bindings::{GroupBy, MetricRequest, Param, ParamType, ParamValue};
 
@@ -34,7 +36,13 @@ pub struct PluginRef {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricResponse {
     pub metric: String,
+    /// The version that computed `rows`.
     pub plugin: PluginRef,
+    /// In which role that version answered: standard, active, canary or fallback.
+    pub served_as: ServedAs,
+    /// Present when the serving version failed and the failure policy fell back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<FallbackNote>,
     pub unit: String,
     pub group_by: String,
     pub from: String,
@@ -77,7 +85,8 @@ pub async fn query(
     Query(mut query): Query<HashMap<String, String>>,
 ) -> Result<Json<MetricResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;
-    let resolved = state.registry.resolve(&tenant_id, &name).ok_or_else(|| {
+    let subject = query.remove("subject").unwrap_or_else(|| caller.0.actor());
+    let plan = state.deployments.plan(&state.registry, &tenant_id, &name, &subject).ok_or_else(|| {
         ApiError::not_found(
             "metric_not_found",
             format!("tenant `{tenant_id}` has no metric `{name}`; GET /v1/tenants/{tenant_id}/plugins lists them"),
@@ -96,15 +105,8 @@ pub async fn query(
         .with_field("from"));
     }
     let group_by_text = query.remove("group_by").unwrap_or_else(|| "total".to_string());
-    let group_by = GROUP_BYS.iter().find(|(n, _)| *n == group_by_text).map(|(_, g)| *g).ok_or_else(|| {
-        let names: Vec<&str> = GROUP_BYS.iter().map(|(n, _)| *n).collect();
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("group_by `{group_by_text}` is not one of {}", names.join(", ")),
-        )
-        .with_field("group_by")
-    })?;
-    let info = &resolved.plugin.info;
+    let group_by = parse_group_by(&group_by_text)?;
+    let info = plan.serve.info.clone();
     let mut params = Vec::new();
     let mut echoed = BTreeMap::new();
     for spec in &info.params {
@@ -131,22 +133,58 @@ pub async fn query(
         MetricRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), group_by, params };
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
     let db = state.tenants.get(&tenant_id)?;
-    let plugin = resolved.plugin.clone();
     let started = std::time::Instant::now();
-    let runtime_state = state.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        runtime_state.registry.runtime().call_metric(&plugin, db, limits, &request)
+    let call_state = state.clone();
+    let (tenant_for_call, name_for_call) = (tenant_id.clone(), name.clone());
+    let (answer, plan, request) = tokio::task::spawn_blocking(move || {
+        let context = CallContext {
+            runtime: call_state.registry.runtime(),
+            deployments: &call_state.deployments,
+            tenant: &tenant_for_call,
+            name: &name_for_call,
+            db,
+            limits,
+        };
+        (context.answer(&plan, &request), plan, request)
     })
-    .await??;
+    .await?;
+    let answer = answer?;
+    if let Some(candidate) = plan.shadow.clone()
+        && answer.served_as != ServedAs::Fallback
+    {
+        let (shadow_state, served) = (state.clone(), answer.result.clone());
+        let (tenant_for_shadow, name_for_shadow, group_by_for_shadow) =
+            (tenant_id.clone(), name.clone(), group_by_text.clone());
+        let db = state.tenants.get(&tenant_id)?;
+        tokio::task::spawn_blocking(move || {
+            let context = CallContext {
+                runtime: shadow_state.registry.runtime(),
+                deployments: &shadow_state.deployments,
+                tenant: &tenant_for_shadow,
+                name: &name_for_shadow,
+                db,
+                limits,
+            };
+            context.shadow(&candidate, &group_by_for_shadow, &request, &served);
+        });
+    }
+    let result = answer.result;
+    let served_by = answer.served_by;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(Json(MetricResponse {
         metric: name,
         plugin: PluginRef {
-            name: info.name.clone(),
-            version: info.version.clone(),
-            hash: resolved.plugin.hash.clone(),
-            source: resolved.source,
+            name: served_by.info.name.clone(),
+            version: served_by.info.version.clone(),
+            hash: served_by.hash.clone(),
+            source: if state.registry.standard(&served_by.info.name).is_some_and(|s| s.hash == served_by.hash) {
+                PluginSource::Standard
+            } else {
+                PluginSource::Tenant
+            },
         },
+        served_as: answer.served_as,
+        fallback: answer.fallback,
         unit: result.unit,
         group_by: group_by_text,
         from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
@@ -164,6 +202,15 @@ pub async fn query(
             .collect(),
         elapsed_ms,
     }))
+}
+
+/// A `group_by` value, or a problem naming the accepted ones.
+pub fn parse_group_by(text: &str) -> Result<GroupBy, ApiError> {
+    GROUP_BYS.iter().find(|(n, _)| *n == text).map(|(_, g)| *g).ok_or_else(|| {
+        let names: Vec<&str> = GROUP_BYS.iter().map(|(n, _)| *n).collect();
+        ApiError::bad_request("invalid_parameter", format!("group_by `{text}` is not one of {}", names.join(", ")))
+            .with_field("group_by")
+    })
 }
 
 fn missing(field: &str) -> ApiError {

@@ -1,5 +1,6 @@
 //! The HTTP API: `fn app() -> Router` over shared state, one module per resource.
 
+pub mod deploy;
 pub mod error;
 pub mod health;
 pub mod ingest;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 pub use self::error::ApiError;
 use crate::auth::{Action, KeyRing, Principal, Role};
 use crate::config::Config;
+use crate::deploy::{DeployError, Deployments};
 use crate::registry::{Registry, RegistryError};
 use crate::runtime::{LoadError, Runtime};
 use crate::store::system::Tenant;
@@ -37,6 +39,8 @@ pub enum StartError {
     Runtime(#[from] LoadError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Deploy(#[from] DeployError),
 }
 
 /// Everything a request handler may need.
@@ -45,6 +49,7 @@ pub struct Services {
     pub system: SystemDb,
     pub tenants: TenantStore,
     pub registry: Registry,
+    pub deployments: Deployments,
     pub keys: KeyRing,
 }
 
@@ -67,9 +72,10 @@ impl Services {
             bootstrap = Some(key);
         }
         let runtime = Runtime::new(config.compiled_dir.clone())?;
-        let registry = Registry::load(runtime, &system, config.plugin_blobs_dir())?;
+        let registry = Registry::load(runtime, config.plugin_blobs_dir())?;
+        let deployments = Deployments::load(&system, &registry)?;
         let tenants = TenantStore::new(config.tenants_dir());
-        Ok((Arc::new(Services { config, system, tenants, registry, keys }), bootstrap))
+        Ok((Arc::new(Services { config, system, tenants, registry, deployments, keys }), bootstrap))
     }
 
     /// The tenant, or a 404 problem.
@@ -90,6 +96,18 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/keys", post(tenants::create_key))
         .route("/tenants/{tenant}/ingest/{table}", post(ingest::ingest))
         .route("/tenants/{tenant}/plugins", get(plugins::list).post(plugins::upload))
+        .route("/tenants/{tenant}/plugins/{name}/versions", get(deploy::versions))
+        .route("/tenants/{tenant}/plugins/{name}/activate", post(deploy::activate))
+        .route("/tenants/{tenant}/plugins/{name}/rollback", post(deploy::rollback))
+        .route("/tenants/{tenant}/plugins/{name}/canary", put(deploy::start_canary).delete(deploy::stop_canary))
+        .route(
+            "/tenants/{tenant}/plugins/{name}/shadow",
+            put(deploy::start_shadow).delete(deploy::stop_shadow).get(deploy::shadow_report),
+        )
+        .route("/tenants/{tenant}/plugins/{name}/shadow/run", post(deploy::shadow_run))
+        .route("/tenants/{tenant}/plugins/{name}/policy", put(deploy::set_policy))
+        .route("/tenants/{tenant}/plugins/{name}/stats", get(deploy::stats))
+        .route("/tenants/{tenant}/audit", get(deploy::audit))
         .route("/tenants/{tenant}/metrics/{name}", get(metrics::query));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -2,17 +2,17 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::registry::PluginSource;
 use crate::runtime::bindings::{ParamType, ParamValue, PluginInfo, PluginKind};
-use crate::store::system::PluginVersionRow;
+use crate::store::PluginVersionRow;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginEntry {
@@ -93,41 +93,77 @@ pub async fn list(
 ) -> Result<Json<Vec<PluginEntry>>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     let entries = state
-        .registry
-        .list(&tenant)
+        .deployments
+        .list(&state.registry, &tenant)
         .into_iter()
-        .map(|r| PluginEntry {
-            name: r.plugin.info.name.clone(),
-            version: r.plugin.info.version.clone(),
-            kind: kind_name(r.plugin.info.kind).to_string(),
-            description: r.plugin.info.description.clone(),
-            params: params_json(&r.plugin.info),
-            hash: r.plugin.hash.clone(),
-            source: r.source,
+        .map(|(plugin, source)| PluginEntry {
+            name: plugin.info.name.clone(),
+            version: plugin.info.version.clone(),
+            kind: kind_name(plugin.info.kind).to_string(),
+            description: plugin.info.description.clone(),
+            params: params_json(&plugin.info),
+            hash: plugin.hash.clone(),
+            source,
         })
         .collect();
     Ok(Json(entries))
 }
 
-/// Upload a metric plugin (a `wasm32-wasip2` component for the `metric` world). It becomes the
-/// tenant's active version of its name at once, overriding a standard plugin of that name for
-/// this tenant only. The same bytes uploaded twice are one version.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins", tag = "plugins", params(("tenant" = String, Path)),
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadQuery {
+    /// Make the uploaded version active at once (default true); `false` only stores it, for
+    /// a later activation, canary or shadow run.
+    pub activate: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadResponse {
+    #[serde(flatten)]
+    pub version: PluginVersionRow,
+    /// False when these exact bytes had been uploaded before (it is the same version).
+    pub created: bool,
+    /// Whether this version is now the tenant's active version of its name.
+    pub active: bool,
+}
+
+/// Upload a metric plugin (a `wasm32-wasip2` component for the `metric` world). The component
+/// is checked against its world and compiled before it is accepted, and stored as an immutable
+/// version addressed by its content hash; the same bytes uploaded twice are one version. Unless
+/// `activate=false`, it becomes the tenant's active version at once, overriding a standard
+/// plugin of that name for this tenant only.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins", tag = "plugins", params(("tenant" = String, Path), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/wasm"),
-    responses((status = 201, body = PluginVersionRow), (status = 422, body = super::error::Problem, description = "not a component, wrong world, or a bad describe()")),
+    responses((status = 201, body = UploadResponse, description = "a new version"),
+        (status = 200, body = UploadResponse, description = "these bytes were already a version"),
+        (status = 422, body = super::error::Problem, description = "not a component, wrong world, or a bad describe()")),
     security(("api_key" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
+    Query(query): Query<UploadQuery>,
     body: Bytes,
-) -> Result<(StatusCode, Json<PluginVersionRow>), ApiError> {
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant)?;
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_body", "send the component's bytes as the request body"));
     }
     let actor = caller.0.actor();
-    let row =
-        tokio::task::spawn_blocking(move || state.registry.upload(&state.system, &tenant, &body, &actor)).await??;
-    Ok((StatusCode::CREATED, Json(row)))
+    let activate = query.activate.unwrap_or(true);
+    let response = tokio::task::spawn_blocking(move || -> Result<UploadResponse, ApiError> {
+        let uploaded = state.registry.upload(&state.system, &tenant, &body, &actor)?;
+        let name = &uploaded.row.name;
+        let already_active = state
+            .deployments
+            .get(&tenant, name)
+            .and_then(|d| d.row.active_hash.clone())
+            .is_some_and(|h| h == uploaded.row.hash);
+        if activate && !already_active {
+            state.deployments.activate(&state.system, &state.registry, &tenant, name, &uploaded.row.hash, &actor)?;
+        }
+        Ok(UploadResponse { created: uploaded.created, active: activate || already_active, version: uploaded.row })
+    })
+    .await??;
+    let status = if response.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(response)))
 }

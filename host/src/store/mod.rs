@@ -1,11 +1,13 @@
 //! Storage: the system database, one DuckDB file per tenant, ingest and read-only plugin SQL.
 
+pub mod deployments;
 pub mod ingest;
 pub mod readonly;
 pub mod schema;
 pub mod system;
 pub mod tenant;
 
+pub use deployments::{AuditEntry, Change, DeploymentRow, FailurePolicy, PluginVersionRow};
 pub use ingest::{Format, IngestError, IngestOptions, IngestReport, OnConflict, RowError, ValidationMode};
 pub use readonly::ReadOnlyError;
 pub use system::{SystemDb, SystemError};

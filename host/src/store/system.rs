@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
 
-use duckdb::{Connection, OptionalExt, params};
+use duckdb::{Connection, params};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,23 +39,6 @@ pub struct StoredKey {
     pub name: String,
 }
 
-/// One uploaded plugin version.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PluginVersionRow {
-    pub tenant_id: String,
-    pub name: String,
-    /// SHA-256 of the component bytes, hex.
-    pub hash: String,
-    pub kind: String,
-    pub version: String,
-    pub size_bytes: u64,
-    pub uploaded_by: String,
-    pub uploaded_at: String,
-    /// The plugin's `describe()` answer as JSON.
-    #[schema(value_type = Object)]
-    pub info: serde_json::Value,
-}
-
 pub struct SystemDb {
     conn: Mutex<Connection>,
     /// Every tenant, kept in memory: each request looks its tenant up.
@@ -74,12 +57,14 @@ CREATE TABLE IF NOT EXISTS plugin_versions (
     version VARCHAR NOT NULL, size_bytes UBIGINT NOT NULL, uploaded_by VARCHAR NOT NULL,
     uploaded_at TIMESTAMP NOT NULL DEFAULT current_timestamp, info_json VARCHAR NOT NULL,
     PRIMARY KEY (tenant_id, hash));
-CREATE TABLE IF NOT EXISTS plugin_active (
-    tenant_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, hash VARCHAR NOT NULL,
-    activated_at TIMESTAMP NOT NULL DEFAULT current_timestamp, PRIMARY KEY (tenant_id, kind, name));
+CREATE TABLE IF NOT EXISTS plugin_deployments (
+    tenant_id VARCHAR NOT NULL, name VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    active_hash VARCHAR, previous_hash VARCHAR, canary_hash VARCHAR, canary_percent DOUBLE NOT NULL DEFAULT 0,
+    shadow_hash VARCHAR, on_failure VARCHAR NOT NULL DEFAULT 'error',
+    updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp, PRIMARY KEY (tenant_id, name));
 CREATE TABLE IF NOT EXISTS audit_log (
     happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
-    tenant_id VARCHAR, detail VARCHAR NOT NULL);
+    tenant_id VARCHAR, detail VARCHAR NOT NULL, plugin VARCHAR, from_hash VARCHAR, to_hash VARCHAR);
 ";
 
 impl SystemDb {
@@ -99,7 +84,7 @@ impl SystemDb {
         Ok(())
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, SystemError>) -> Result<T, SystemError> {
+    pub(super) fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, SystemError>) -> Result<T, SystemError> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         f(&conn)
     }
@@ -178,68 +163,6 @@ impl SystemDb {
             Ok(rows)
         })
     }
-
-    /// Records a version (once per content hash) and makes it the active one of its name.
-    pub fn record_and_activate(&self, row: &PluginVersionRow) -> Result<(), SystemError> {
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO plugin_versions (tenant_id, name, hash, kind, version, size_bytes, uploaded_by, info_json)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                params![
-                    row.tenant_id,
-                    row.name,
-                    row.hash,
-                    row.kind,
-                    row.version,
-                    row.size_bytes,
-                    row.uploaded_by,
-                    row.info.to_string()
-                ],
-            )?;
-            c.execute(
-                "INSERT OR REPLACE INTO plugin_active (tenant_id, kind, name, hash) VALUES (?, ?, ?, ?)",
-                params![row.tenant_id, row.kind, row.name, row.hash],
-            )?;
-            let detail = format!("uploaded and activated {} `{}` {} ({})", row.kind, row.name, row.version, row.hash);
-            audit(c, &row.uploaded_by, "plugin.activate", Some(&row.tenant_id), &detail)
-        })
-    }
-
-    /// Every active tenant plugin version: (tenant, hash).
-    pub fn active_plugins(&self) -> Result<Vec<(String, String)>, SystemError> {
-        self.with(|c| {
-            let mut stmt = c.prepare("SELECT tenant_id, hash FROM plugin_active ORDER BY tenant_id, name")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-    }
-
-    pub fn plugin_version(&self, tenant: &str, hash: &str) -> Result<Option<PluginVersionRow>, SystemError> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT tenant_id, name, hash, kind, version, size_bytes, uploaded_by,
-                        strftime(uploaded_at, '%Y-%m-%dT%H:%M:%SZ'), info_json
-                 FROM plugin_versions WHERE tenant_id = ? AND hash = ?",
-                [tenant, hash],
-                |r| {
-                    let info: String = r.get(8)?;
-                    Ok(PluginVersionRow {
-                        tenant_id: r.get(0)?,
-                        name: r.get(1)?,
-                        hash: r.get(2)?,
-                        kind: r.get(3)?,
-                        version: r.get(4)?,
-                        size_bytes: r.get(5)?,
-                        uploaded_by: r.get(6)?,
-                        uploaded_at: r.get(7)?,
-                        info: serde_json::from_str(&info).unwrap_or(serde_json::Value::Null),
-                    })
-                },
-            )
-            .optional()
-            .map_err(SystemError::from)
-        })
-    }
 }
 
 fn to_tenant((id, name, created_at, limits): (String, String, String, Option<String>)) -> Result<Tenant, SystemError> {
@@ -250,10 +173,28 @@ fn to_tenant((id, name, created_at, limits): (String, String, String, Option<Str
     Ok(Tenant { id, name, created_at, limits })
 }
 
-fn audit(c: &Connection, actor: &str, action: &str, tenant: Option<&str>, detail: &str) -> Result<(), SystemError> {
+pub(super) fn audit(
+    c: &Connection,
+    actor: &str,
+    action: &str,
+    tenant: Option<&str>,
+    detail: &str,
+) -> Result<(), SystemError> {
+    audit_plugin(c, actor, action, tenant, detail, [None, None, None])
+}
+
+/// An audit entry about a plugin: `[plugin, from_hash, to_hash]`.
+pub(super) fn audit_plugin(
+    c: &Connection,
+    actor: &str,
+    action: &str,
+    tenant: Option<&str>,
+    detail: &str,
+    [plugin, from_hash, to_hash]: [Option<&str>; 3],
+) -> Result<(), SystemError> {
     c.execute(
-        "INSERT INTO audit_log (actor, action, tenant_id, detail) VALUES (?, ?, ?, ?)",
-        params![actor, action, tenant, detail],
+        "INSERT INTO audit_log (actor, action, tenant_id, detail, plugin, from_hash, to_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        params![actor, action, tenant, detail, plugin, from_hash, to_hash],
     )?;
     Ok(())
 }

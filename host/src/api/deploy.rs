@@ -1,0 +1,348 @@
+//! Plugin lifecycle routes: versions, activation, rollback, canary, shadow runs, failure
+//! policy, per-version figures and the audit log.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::metrics::parse_time;
+use super::{ApiError, AppState, Caller};
+use crate::auth::Action;
+use crate::deploy::call::CallContext;
+use crate::deploy::shadow::ShadowReport;
+use crate::deploy::{Deployment, VersionStats};
+use crate::runtime::bindings::{MetricRequest, Param};
+use crate::store::{AuditEntry, DeploymentRow, FailurePolicy, PluginVersionRow};
+
+/// A plugin's deployment and all its stored versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionsResponse {
+    pub name: String,
+    /// The standard plugin of this name, if the server ships one.
+    pub standard_version: Option<String>,
+    pub deployment: Option<DeploymentRow>,
+    /// Newest first.
+    pub versions: Vec<PluginVersionRow>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActivateBody {
+    /// The version's hash, or a unique prefix of at least 8 characters.
+    pub hash: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RollbackBody {
+    /// The version to return to; by default the previous one (or the standard plugin).
+    pub hash: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CanaryBody {
+    pub hash: String,
+    /// Share of subjects (agents, callers) that get the canary, 0–100. A subject stays on the
+    /// same side while the canary runs; metric calls name it with `subject=`, else the API key.
+    pub percent: f64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ShadowBody {
+    pub hash: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PolicyBody {
+    pub on_failure: FailurePolicy,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ShadowRunBody {
+    /// The candidate version.
+    pub hash: String,
+    pub from: String,
+    pub to: String,
+    /// agent (default), team, site, queue, channel, day, week, month or total.
+    pub group_by: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Only entries about this plugin.
+    pub plugin: Option<String>,
+    /// At most this many entries, newest first (default 100, at most 10000).
+    pub limit: Option<u32>,
+}
+
+fn row_of(deployment: Arc<Deployment>) -> Json<DeploymentRow> {
+    Json(deployment.row.clone())
+}
+
+/// Every stored version of a plugin and what is deployed.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins/{name}/versions", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = VersionsResponse), (status = 404, body = super::error::Problem)), security(("api_key" = [])))]
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+) -> Result<Json<VersionsResponse>, ApiError> {
+    caller.require(&state, Action::Query, &tenant)?;
+    let versions = state.system.plugin_versions(&tenant, &name)?;
+    let standard_version = state.registry.standard(&name).map(|p| p.info.version.clone());
+    if versions.is_empty() && standard_version.is_none() {
+        return Err(ApiError::not_found("plugin_not_found", format!("tenant `{tenant}` has no plugin `{name}`"))
+            .with_field("name"));
+    }
+    let deployment = state.deployments.get(&tenant, &name).map(|d| d.row.clone());
+    Ok(Json(VersionsResponse { name, standard_version, deployment, versions }))
+}
+
+/// Make a stored version the active one, atomically: calls already running finish on the
+/// version they started with.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins/{name}/activate", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)), request_body = ActivateBody,
+    responses((status = 200, body = DeploymentRow), (status = 404, body = super::error::Problem),
+        (status = 409, body = super::error::Problem, description = "already active")),
+    security(("api_key" = [])))]
+pub async fn activate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+    Json(body): Json<ActivateBody>,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let deployment = tokio::task::spawn_blocking(move || {
+        state.deployments.activate(&state.system, &state.registry, &tenant, &name, &body.hash, &actor)
+    })
+    .await??;
+    Ok(row_of(deployment))
+}
+
+/// Roll back to the previous version, or to any stored version named by `hash`.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins/{name}/rollback", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)), request_body = RollbackBody,
+    responses((status = 200, body = DeploymentRow), (status = 409, body = super::error::Problem, description = "nothing to roll back to")),
+    security(("api_key" = [])))]
+pub async fn rollback(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+    body: Option<Json<RollbackBody>>,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let to = body.and_then(|Json(b)| b.hash);
+    let deployment = tokio::task::spawn_blocking(move || {
+        state.deployments.rollback(&state.system, &state.registry, &tenant, &name, to.as_deref(), &actor)
+    })
+    .await??;
+    Ok(row_of(deployment))
+}
+
+/// Send a share of subjects to a canary version.
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/plugins/{name}/canary", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)), request_body = CanaryBody,
+    responses((status = 200, body = DeploymentRow), (status = 400, body = super::error::Problem)), security(("api_key" = [])))]
+pub async fn start_canary(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+    Json(body): Json<CanaryBody>,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let deployment = tokio::task::spawn_blocking(move || {
+        let canary = Some((body.hash.as_str(), body.percent));
+        state.deployments.set_canary(&state.system, &state.registry, &tenant, &name, canary, &actor)
+    })
+    .await??;
+    Ok(row_of(deployment))
+}
+
+/// Stop the canary; every subject gets the active version again.
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/plugins/{name}/canary", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+pub async fn stop_canary(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let deployment = tokio::task::spawn_blocking(move || {
+        state.deployments.set_canary(&state.system, &state.registry, &tenant, &name, None, &actor)
+    })
+    .await??;
+    Ok(row_of(deployment))
+}
+
+/// Run a candidate version in the shadow of the serving one on every call; its output is
+/// compared, never served. Starts a fresh shadow report.
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)), request_body = ShadowBody,
+    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+pub async fn start_shadow(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+    Json(body): Json<ShadowBody>,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let deployment = tokio::task::spawn_blocking(move || {
+        state.deployments.set_shadow(&state.system, &state.registry, &tenant, &name, Some(&body.hash), &actor)
+    })
+    .await??;
+    Ok(row_of(deployment))
+}
+
+/// Stop the shadow run (its report stays readable until the next one starts).
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+pub async fn stop_shadow(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let deployment = tokio::task::spawn_blocking(move || {
+        state.deployments.set_shadow(&state.system, &state.registry, &tenant, &name, None, &actor)
+    })
+    .await??;
+    Ok(row_of(deployment))
+}
+
+/// The report of the current (or last) shadow run.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = ShadowReport), (status = 404, body = super::error::Problem)), security(("api_key" = [])))]
+pub async fn shadow_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+) -> Result<Json<ShadowReport>, ApiError> {
+    caller.require(&state, Action::Query, &tenant)?;
+    state.deployments.shadows.report(&tenant, &name).map(Json).ok_or_else(|| {
+        ApiError::not_found("no_shadow_run", format!("plugin `{name}` has had no shadow run since the server started"))
+    })
+}
+
+/// Compare a candidate with the serving version on a chosen past period, now: both compute
+/// the metric over `[from, to)` and the report lists how their outputs differ.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins/{name}/shadow/run", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)), request_body = ShadowRunBody,
+    responses((status = 200, body = ShadowReport), (status = 400, body = super::error::Problem)), security(("api_key" = [])))]
+pub async fn shadow_run(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant_id, name)): Path<(String, String)>,
+    Json(body): Json<ShadowRunBody>,
+) -> Result<Json<ShadowReport>, ApiError> {
+    let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
+    let from = parse_time("from", &body.from)?;
+    let to = parse_time("to", &body.to)?;
+    if from >= to {
+        return Err(ApiError::bad_request("invalid_range", "`from` must be before `to`").with_field("from"));
+    }
+    let group_by_text = body.group_by.unwrap_or_else(|| "agent".to_string());
+    let group_by = super::metrics::parse_group_by(&group_by_text)?;
+    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let db = state.tenants.get(&tenant_id)?;
+    let report = tokio::task::spawn_blocking(move || -> Result<ShadowReport, ApiError> {
+        let hash = state.registry.find_version(&state.system, &tenant_id, &name, &body.hash)?;
+        let candidate = state.registry.version(&tenant_id, &hash)?;
+        let plan = state.deployments.plan(&state.registry, &tenant_id, &name, "").ok_or_else(|| {
+            ApiError::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`"))
+        })?;
+        let active = state
+            .deployments
+            .get(&tenant_id, &name)
+            .and_then(|d| d.active.clone())
+            .or_else(|| state.registry.standard(&name))
+            .unwrap_or(plan.serve);
+        let params_of = |plugin: &crate::runtime::MetricPlugin| -> Vec<Param> {
+            plugin.info.params.iter().map(|p| Param { name: p.name.clone(), value: p.default.clone() }).collect()
+        };
+        let request_for = |plugin: &crate::runtime::MetricPlugin| MetricRequest {
+            period_start: from.timestamp_micros(),
+            period_end: to.timestamp_micros(),
+            group_by,
+            params: params_of(plugin),
+        };
+        let context = CallContext {
+            runtime: state.registry.runtime(),
+            deployments: &state.deployments,
+            tenant: &tenant_id,
+            name: &name,
+            db,
+            limits,
+        };
+        let served =
+            state.registry.runtime().call_metric(&active, context.db.clone(), limits, &request_for(&active))?;
+        let mut report =
+            ShadowReport::new((&candidate.hash, &candidate.info.version), (&active.hash, &active.info.version));
+        match state.registry.runtime().call_metric(&candidate, context.db.clone(), limits, &request_for(&candidate)) {
+            Ok(result) => report.add(&group_by_text, &served, &result),
+            Err(e) => report.add_candidate_error(e.to_string()),
+        }
+        Ok(report)
+    })
+    .await??;
+    Ok(Json(report))
+}
+
+/// What happens when the serving version fails: return the error, or answer with the
+/// previous version (the response then says so).
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/plugins/{name}/policy", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)), request_body = PolicyBody,
+    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+    Json(body): Json<PolicyBody>,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let deployment = tokio::task::spawn_blocking(move || {
+        state.deployments.set_policy(&state.system, &state.registry, &tenant, &name, body.on_failure, &actor)
+    })
+    .await??;
+    Ok(row_of(deployment))
+}
+
+/// Calls, errors, fallbacks and latency per version since the server started.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins/{name}/stats", tag = "deployments",
+    params(("tenant" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = [VersionStats])), security(("api_key" = [])))]
+pub async fn stats(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+) -> Result<Json<Vec<VersionStats>>, ApiError> {
+    caller.require(&state, Action::Query, &tenant)?;
+    Ok(Json(state.deployments.stats.report(&tenant, &name)))
+}
+
+/// The tenant's audit log: uploads, activations, rollbacks, canary, shadow and policy
+/// changes, key issues and limit changes — who, when, from which version to which.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/audit", tag = "deployments",
+    params(("tenant" = String, Path), AuditQuery),
+    responses((status = 200, body = [AuditEntry])), security(("api_key" = [])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let limit = query.limit.unwrap_or(100).min(10_000);
+    Ok(Json(state.system.audit_log(&tenant, query.plugin.as_deref(), limit)?))
+}

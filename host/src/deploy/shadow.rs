@@ -1,0 +1,164 @@
+//! Shadow runs: a candidate version computes beside the serving one, its output is never
+//! served, and the differences are summed up per plugin — calls compared, groups that differ,
+//! the largest differences and the agents most affected.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::runtime::bindings::MetricResult;
+
+/// Largest differences kept in a report.
+const LARGEST: usize = 20;
+
+/// One group whose output differs between the serving version and the candidate.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupDiff {
+    pub group_by: String,
+    pub group: String,
+    pub active: Option<f64>,
+    pub candidate: Option<f64>,
+    /// |candidate − active|; a group missing on one side counts its whole value.
+    pub abs_diff: f64,
+}
+
+/// How the candidate's outputs differ from the serving version's.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct ShadowReport {
+    pub candidate_hash: String,
+    pub candidate_version: String,
+    pub active_hash: String,
+    pub active_version: String,
+    pub started_at: String,
+    pub calls_compared: u64,
+    pub calls_differing: u64,
+    /// Calls where the candidate failed while the serving version answered.
+    pub candidate_errors: u64,
+    pub last_candidate_error: Option<String>,
+    pub groups_compared: u64,
+    pub groups_differing: u64,
+    /// The largest differences seen, largest first.
+    pub largest: Vec<GroupDiff>,
+    /// Agents whose rows differed (calls grouped by agent), most affected first.
+    pub agents_most_affected: Vec<AgentImpact>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgentImpact {
+    pub agent: String,
+    pub rows_differing: u64,
+    pub total_abs_diff: f64,
+}
+
+/// Differences between two results, group by group (groups on one side only included).
+pub fn compare(group_by: &str, active: &MetricResult, candidate: &MetricResult) -> (u64, Vec<GroupDiff>) {
+    let mut groups: BTreeMap<&str, (Option<f64>, Option<f64>)> = BTreeMap::new();
+    for row in &active.rows {
+        groups.entry(row.group.as_str()).or_default().0 = row.value;
+    }
+    for row in &candidate.rows {
+        groups.entry(row.group.as_str()).or_default().1 = row.value;
+    }
+    let compared = groups.len() as u64;
+    let diffs = groups
+        .into_iter()
+        .filter_map(|(group, (a, c))| {
+            let abs_diff = match (a, c) {
+                (Some(a), Some(c)) => (c - a).abs(),
+                (Some(v), None) | (None, Some(v)) => v.abs(),
+                (None, None) => 0.0,
+            };
+            let differs = a.is_some() != c.is_some() || abs_diff > 1e-9 * a.unwrap_or(0.0).abs().max(1.0);
+            differs.then(|| GroupDiff {
+                group_by: group_by.to_string(),
+                group: group.to_string(),
+                active: a,
+                candidate: c,
+                abs_diff,
+            })
+        })
+        .collect();
+    (compared, diffs)
+}
+
+impl ShadowReport {
+    pub fn new(candidate: (&str, &str), active: (&str, &str)) -> Self {
+        ShadowReport {
+            candidate_hash: candidate.0.to_string(),
+            candidate_version: candidate.1.to_string(),
+            active_hash: active.0.to_string(),
+            active_version: active.1.to_string(),
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ..ShadowReport::default()
+        }
+    }
+
+    /// Adds one compared call.
+    pub fn add(&mut self, group_by: &str, active: &MetricResult, candidate: &MetricResult) {
+        let (compared, diffs) = compare(group_by, active, candidate);
+        self.calls_compared += 1;
+        self.groups_compared += compared;
+        self.groups_differing += diffs.len() as u64;
+        if diffs.is_empty() {
+            return;
+        }
+        self.calls_differing += 1;
+        if group_by == "agent" {
+            let mut impact: HashMap<String, AgentImpact> =
+                self.agents_most_affected.drain(..).map(|a| (a.agent.clone(), a)).collect();
+            for d in &diffs {
+                let entry = impact.entry(d.group.clone()).or_insert_with(|| AgentImpact {
+                    agent: d.group.clone(),
+                    rows_differing: 0,
+                    total_abs_diff: 0.0,
+                });
+                entry.rows_differing += 1;
+                entry.total_abs_diff += d.abs_diff;
+            }
+            self.agents_most_affected = impact.into_values().collect();
+            self.agents_most_affected
+                .sort_by(|a, b| b.total_abs_diff.total_cmp(&a.total_abs_diff).then_with(|| a.agent.cmp(&b.agent)));
+            self.agents_most_affected.truncate(LARGEST);
+        }
+        self.largest.extend(diffs);
+        self.largest.sort_by(|a, b| {
+            b.abs_diff.total_cmp(&a.abs_diff).then_with(|| (&a.group_by, &a.group).cmp(&(&b.group_by, &b.group)))
+        });
+        self.largest.dedup_by(|a, b| a.group_by == b.group_by && a.group == b.group && a.abs_diff == b.abs_diff);
+        self.largest.truncate(LARGEST);
+    }
+
+    pub fn add_candidate_error(&mut self, error: String) {
+        self.calls_compared += 1;
+        self.candidate_errors += 1;
+        self.last_candidate_error = Some(error);
+    }
+}
+
+/// The running shadow report of each (tenant, plugin).
+#[derive(Default)]
+pub struct ShadowBoard {
+    reports: Mutex<HashMap<(String, String), ShadowReport>>,
+}
+
+impl ShadowBoard {
+    /// Starts a fresh report (replacing any earlier one).
+    pub fn start(&self, tenant: &str, name: &str, report: ShadowReport) {
+        self.reports.lock().unwrap_or_else(|e| e.into_inner()).insert((tenant.to_string(), name.to_string()), report);
+    }
+
+    pub fn update(&self, tenant: &str, name: &str, candidate_hash: &str, f: impl FnOnce(&mut ShadowReport)) {
+        let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(report) = reports.get_mut(&(tenant.to_string(), name.to_string()))
+            && report.candidate_hash == candidate_hash
+        {
+            f(report);
+        }
+    }
+
+    pub fn report(&self, tenant: &str, name: &str) -> Option<ShadowReport> {
+        self.reports.lock().unwrap_or_else(|e| e.into_inner()).get(&(tenant.to_string(), name.to_string())).cloned()
+    }
+}
