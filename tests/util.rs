@@ -95,6 +95,14 @@ impl Server {
         self.send(self.client.post(format!("{}{path}", self.base)).json(&body), key).await
     }
 
+    pub async fn put_json(&self, key: &str, path: &str, body: Value) -> Reply {
+        self.send(self.client.put(format!("{}{path}", self.base)).json(&body), key).await
+    }
+
+    pub async fn delete(&self, key: &str, path: &str) -> Reply {
+        self.send(self.client.delete(format!("{}{path}", self.base)), key).await
+    }
+
     /// Creates a tenant and returns a tenant-admin key for it.
     pub async fn tenant(&self, id: &str) -> String {
         let created = self.post_json(OPERATOR_KEY, "/v1/tenants", json!({"id": id, "name": id})).await;
@@ -137,7 +145,12 @@ impl Server {
     }
 
     pub async fn upload(&self, key: &str, tenant: &str, bytes: Vec<u8>) -> Reply {
-        let url = format!("{}/v1/tenants/{tenant}/plugins", self.base);
+        self.upload_with(key, tenant, bytes, "").await
+    }
+
+    /// Uploads with a query string, e.g. `?activate=false`.
+    pub async fn upload_with(&self, key: &str, tenant: &str, bytes: Vec<u8>, query: &str) -> Reply {
+        let url = format!("{}/v1/tenants/{tenant}/plugins{query}", self.base);
         self.send(self.client.post(url).header("content-type", "application/wasm").body(bytes), key).await
     }
 

@@ -3,6 +3,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -10,6 +11,8 @@ use wasmtime::component::Component;
 pub struct CompiledCache {
     dir: PathBuf,
     engine_tag: String,
+    /// Components compiled (not found in the cache) since this cache was opened.
+    compiled: AtomicU64,
 }
 
 impl CompiledCache {
@@ -17,7 +20,7 @@ impl CompiledCache {
         std::fs::create_dir_all(&dir)?;
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        Ok(CompiledCache { dir, engine_tag: format!("{:016x}", hasher.finish()) })
+        Ok(CompiledCache { dir, engine_tag: format!("{:016x}", hasher.finish()), compiled: AtomicU64::new(0) })
     }
 
     fn path(&self, hash: &str) -> PathBuf {
@@ -27,6 +30,11 @@ impl CompiledCache {
     /// Whether a compiled artifact for this content hash and engine exists.
     pub fn contains(&self, hash: &str) -> bool {
         self.path(hash).exists()
+    }
+
+    /// How many components were compiled rather than loaded from the cache.
+    pub fn compilations(&self) -> u64 {
+        self.compiled.load(Ordering::Relaxed)
     }
 
     /// The cached component, or `compile()`'s, which is then written to the cache.
@@ -40,6 +48,7 @@ impl CompiledCache {
             }
         }
         let component = Component::new(engine, bytes)?;
+        self.compiled.fetch_add(1, Ordering::Relaxed);
         let serialized = component.serialize()?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         if std::fs::write(&tmp, &serialized).is_ok() {

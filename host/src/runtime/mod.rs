@@ -110,6 +110,11 @@ impl Runtime {
         hex::encode(Sha256::digest(bytes))
     }
 
+    /// How many components this runtime compiled rather than loaded from the on-disk cache.
+    pub fn compilations(&self) -> u64 {
+        self.cache.compilations()
+    }
+
     /// Whether these bytes are already compiled in the on-disk cache.
     pub fn is_cached(&self, hash: &str) -> bool {
         self.cache.contains(hash)
