@@ -1,4 +1,7 @@
-//! The `cxhost` command: serve, demo, generate sample data, print the schema reference.
+//! The `cxhost` command: serve, demo, manage plugins on a running server, generate sample
+//! data, print the schema reference.
+
+mod plugin_cli;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -44,6 +47,9 @@ enum Command {
         #[arg(long, default_value = "demo")]
         preset: String,
     },
+    /// Manage a tenant's plugins on a running server: upload, versions, activate, rollback,
+    /// canary, shadow, policy, stats, audit.
+    Plugin(plugin_cli::PluginArgs),
     /// Print the tenant schema reference (data/SCHEMA.md) generated from the code.
     Schema,
 }
@@ -126,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
+        Command::Plugin(args) => plugin_cli::run(args).await,
         Command::Schema => {
             print!("{}", cxhost::store::schema::reference_markdown());
             Ok(())

@@ -114,6 +114,13 @@ impl Registry {
         if hash.len() < MIN_HASH_PREFIX || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(unknown());
         }
+        let loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(plugin) = loaded.get(&(tenant.to_string(), hash.to_string()))
+            && plugin.info.name == name
+        {
+            return Ok(plugin.hash.clone());
+        }
+        drop(loaded);
         let hash = hash.to_ascii_lowercase();
         let matches: Vec<String> = system
             .plugin_versions(tenant, name)?

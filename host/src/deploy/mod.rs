@@ -331,14 +331,16 @@ impl Deployments {
         edit: impl FnOnce(&mut DeploymentRow) -> Result<(&'static str, Option<String>, Option<String>, String), DeployError>,
     ) -> Result<Arc<Deployment>, DeployError> {
         let _changing = self.changing.lock().unwrap_or_else(|e| e.into_inner());
-        let known = registry.standard(name).is_some()
+        let current = self.get(tenant, name);
+        let known = current.is_some()
+            || registry.standard(name).is_some()
             || !system.plugin_versions(tenant, name).map_err(RegistryError::from)?.is_empty();
         if !known {
             return Err(DeployError::UnknownPlugin { tenant: tenant.to_string(), name: name.to_string() });
         }
-        let mut row =
-            self.get(tenant, name).map(|d| d.row.clone()).unwrap_or_else(|| DeploymentRow::new(tenant, name, "metric"));
+        let mut row = current.map(|d| d.row.clone()).unwrap_or_else(|| DeploymentRow::new(tenant, name, "metric"));
         let (action, from, to, detail) = edit(&mut row)?;
+        row.updated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let deployment = resolve(registry, row)?;
         let change = Change {
             actor,
