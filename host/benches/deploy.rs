@@ -146,12 +146,12 @@ async fn load(
         tokio::spawn(async move {
             let mut i = 0u64;
             while !done.load(Ordering::Relaxed) {
-                bench.activate("tagged", if i % 2 == 0 { &b } else { &a }).await;
+                bench.activate("tagged", if i.is_multiple_of(2) { &b } else { &a }).await;
                 count.fetch_add(1, Ordering::Relaxed);
                 i += 1;
                 tokio::time::sleep(Duration::from_millis(SWAP_EVERY_MS)).await;
             }
-            if i % 2 == 1 {
+            if !i.is_multiple_of(2) {
                 bench.activate("tagged", &a).await;
             }
         })
