@@ -420,6 +420,15 @@ async fn health_and_openapi_are_served() {
         "/v1/tenants/{tenant}/ingest/{table}",
         "/v1/tenants/{tenant}/plugins",
         "/v1/tenants/{tenant}/metrics/{name}",
+        "/v1/tenants/{tenant}/plugins/{name}/versions",
+        "/v1/tenants/{tenant}/plugins/{name}/activate",
+        "/v1/tenants/{tenant}/plugins/{name}/rollback",
+        "/v1/tenants/{tenant}/plugins/{name}/canary",
+        "/v1/tenants/{tenant}/plugins/{name}/shadow",
+        "/v1/tenants/{tenant}/plugins/{name}/shadow/run",
+        "/v1/tenants/{tenant}/plugins/{name}/policy",
+        "/v1/tenants/{tenant}/plugins/{name}/stats",
+        "/v1/tenants/{tenant}/audit",
         "/healthz",
     ] {
         assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
