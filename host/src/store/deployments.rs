@@ -226,22 +226,31 @@ impl SystemDb {
         self.with(|c| {
             c.execute_batch("BEGIN TRANSACTION")?;
             let result = (|| {
-                c.execute(
-                    "INSERT OR REPLACE INTO plugin_deployments (tenant_id, name, kind, active_hash, previous_hash,
-                         canary_hash, canary_percent, shadow_hash, on_failure, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-                    params![
-                        row.tenant_id,
-                        row.name,
-                        row.kind,
-                        row.active_hash,
-                        row.previous_hash,
-                        row.canary_hash,
-                        row.canary_percent,
-                        row.shadow_hash,
-                        row.on_failure.as_str()
-                    ],
-                )?;
+                let values = params![
+                    row.kind,
+                    row.active_hash,
+                    row.previous_hash,
+                    row.canary_hash,
+                    row.canary_percent,
+                    row.shadow_hash,
+                    row.on_failure.as_str(),
+                    row.tenant_id,
+                    row.name
+                ];
+                let updated = c
+                    .prepare_cached(
+                        "UPDATE plugin_deployments SET kind = ?, active_hash = ?, previous_hash = ?, canary_hash = ?,
+                             canary_percent = ?, shadow_hash = ?, on_failure = ?, updated_at = current_timestamp
+                         WHERE tenant_id = ? AND name = ?",
+                    )?
+                    .execute(values)?;
+                if updated == 0 {
+                    c.prepare_cached(
+                        "INSERT INTO plugin_deployments (kind, active_hash, previous_hash, canary_hash, canary_percent,
+                             shadow_hash, on_failure, tenant_id, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    )?
+                    .execute(values)?;
+                }
                 audit_change(c, &row.tenant_id, &row.name, change)
             })();
             match result {

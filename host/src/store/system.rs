@@ -70,6 +70,9 @@ CREATE TABLE IF NOT EXISTS audit_log (
 impl SystemDb {
     pub fn open(path: &Path) -> Result<SystemDb, SystemError> {
         let conn = Connection::open(path)?;
+        // Small, single-row statements: run them on the calling thread, without worker threads
+        // competing with tenant queries for the cores.
+        conn.execute_batch("SET threads = 1")?;
         conn.execute_batch(SCHEMA)?;
         let db = SystemDb { conn: Mutex::new(conn), tenant_cache: RwLock::new(HashMap::new()) };
         db.refresh_tenants()?;
@@ -192,9 +195,9 @@ pub(super) fn audit_plugin(
     detail: &str,
     [plugin, from_hash, to_hash]: [Option<&str>; 3],
 ) -> Result<(), SystemError> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO audit_log (actor, action, tenant_id, detail, plugin, from_hash, to_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        params![actor, action, tenant, detail, plugin, from_hash, to_hash],
-    )?;
+    )?
+    .execute(params![actor, action, tenant, detail, plugin, from_hash, to_hash])?;
     Ok(())
 }
