@@ -12,11 +12,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use cxhost::api::Services;
 use cxhost::generate::{SampleSpec, generate};
 use serde_json::json;
 
-const KEY: &str = "cxk_bench_operator_key_00000000000000000000000";
+mod common;
+
+use common::KEY;
 const RATE_PER_SECOND: u64 = 200;
 const SWAP_EVERY_MS: u64 = 100;
 
@@ -52,14 +53,7 @@ impl Bench {
 
 async fn run() {
     let seconds: u64 = std::env::var("CXHOST_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
-    let work = tempfile::tempdir().unwrap();
-    let mut config = cxhost::Config::new(work.path().join("data"));
-    config.operator_key = Some(KEY.to_string());
-    let (state, _) = tokio::task::spawn_blocking(move || Services::open(config)).await.unwrap().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = cxhost::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let common::BenchServer { state, base, work } = common::start().await;
     let bench = Arc::new(Bench { client: reqwest::Client::new(), base: base.clone() });
 
     let mut spec = SampleSpec::demo();

@@ -15,7 +15,9 @@ use cxhost::api::Services;
 use cxhost::generate::{SampleSpec, generate};
 use cxhost::runtime::bindings::{GroupBy, MetricRequest};
 
-const KEY: &str = "cxk_bench_operator_key_00000000000000000000000";
+mod common;
+
+use common::KEY;
 const AHT_BY_AGENT: &str = "SELECT i.agent_id AS grp, sum(i.talk_seconds + i.hold_seconds + i.wrap_seconds) AS num, count(*) AS den \
      FROM interactions i WHERE i.outcome = 'handled' AND i.offered_at >= ? AND i.offered_at < ? GROUP BY 1 ORDER BY 1";
 
@@ -26,14 +28,7 @@ fn main() {
 
 async fn run() {
     let scale: f64 = std::env::var("CXHOST_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
-    let work = tempfile::tempdir().unwrap();
-    let mut config = cxhost::Config::new(work.path().join("data"));
-    config.operator_key = Some(KEY.to_string());
-    let (state, _) = tokio::task::spawn_blocking(move || Services::open(config)).await.unwrap().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = cxhost::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let common::BenchServer { state, base, work } = common::start().await;
     let client = reqwest::Client::new();
 
     // ~1M interactions: agents × days × contacts per agent-day.

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::metrics::parse_time;
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
 use crate::deploy::call::CallContext;
 use crate::deploy::shadow::ShadowReport;
-use crate::deploy::{Deployment, VersionStats};
+use crate::deploy::{DeployError, Deployment, VersionStats};
 use crate::runtime::bindings::{MetricRequest, Param};
 use crate::store::{AuditEntry, DeploymentRow, FailurePolicy, PluginVersionRow};
 
@@ -76,8 +76,18 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-fn row_of(deployment: Arc<Deployment>) -> Json<DeploymentRow> {
-    Json(deployment.row.clone())
+/// Runs one deployment change for a caller allowed to manage the tenant's plugins, off the
+/// async threads, and answers with the deployment as it now stands.
+async fn change(
+    state: AppState,
+    caller: Caller,
+    tenant: String,
+    edit: impl FnOnce(&Services, &str, &str) -> Result<Arc<Deployment>, DeployError> + Send + 'static,
+) -> Result<Json<DeploymentRow>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let actor = caller.0.actor();
+    let deployment = tokio::task::spawn_blocking(move || edit(&state, &tenant, &actor)).await??;
+    Ok(Json(deployment.row.clone()))
 }
 
 /// Every stored version of a plugin and what is deployed.
@@ -113,13 +123,10 @@ pub async fn activate(
     Path((tenant, name)): Path<(String, String)>,
     Json(body): Json<ActivateBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    caller.require(&state, Action::ManagePlugins, &tenant)?;
-    let actor = caller.0.actor();
-    let deployment = tokio::task::spawn_blocking(move || {
-        state.deployments.activate(&state.system, &state.registry, &tenant, &name, &body.hash, &actor)
+    change(state, caller, tenant, move |s, tenant, actor| {
+        s.deployments.activate(&s.system, &s.registry, tenant, &name, &body.hash, actor)
     })
-    .await??;
-    Ok(row_of(deployment))
+    .await
 }
 
 /// Roll back to the previous version, or to any stored version named by `hash`.
@@ -133,14 +140,11 @@ pub async fn rollback(
     Path((tenant, name)): Path<(String, String)>,
     body: Option<Json<RollbackBody>>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    caller.require(&state, Action::ManagePlugins, &tenant)?;
-    let actor = caller.0.actor();
     let to = body.and_then(|Json(b)| b.hash);
-    let deployment = tokio::task::spawn_blocking(move || {
-        state.deployments.rollback(&state.system, &state.registry, &tenant, &name, to.as_deref(), &actor)
+    change(state, caller, tenant, move |s, tenant, actor| {
+        s.deployments.rollback(&s.system, &s.registry, tenant, &name, to.as_deref(), actor)
     })
-    .await??;
-    Ok(row_of(deployment))
+    .await
 }
 
 /// Send a share of subjects to a canary version.
@@ -153,14 +157,10 @@ pub async fn start_canary(
     Path((tenant, name)): Path<(String, String)>,
     Json(body): Json<CanaryBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    caller.require(&state, Action::ManagePlugins, &tenant)?;
-    let actor = caller.0.actor();
-    let deployment = tokio::task::spawn_blocking(move || {
-        let canary = Some((body.hash.as_str(), body.percent));
-        state.deployments.set_canary(&state.system, &state.registry, &tenant, &name, canary, &actor)
+    change(state, caller, tenant, move |s, tenant, actor| {
+        s.deployments.set_canary(&s.system, &s.registry, tenant, &name, Some((body.hash.as_str(), body.percent)), actor)
     })
-    .await??;
-    Ok(row_of(deployment))
+    .await
 }
 
 /// Stop the canary; every subject gets the active version again.
@@ -172,13 +172,10 @@ pub async fn stop_canary(
     caller: Caller,
     Path((tenant, name)): Path<(String, String)>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    caller.require(&state, Action::ManagePlugins, &tenant)?;
-    let actor = caller.0.actor();
-    let deployment = tokio::task::spawn_blocking(move || {
-        state.deployments.set_canary(&state.system, &state.registry, &tenant, &name, None, &actor)
+    change(state, caller, tenant, move |s, tenant, actor| {
+        s.deployments.set_canary(&s.system, &s.registry, tenant, &name, None, actor)
     })
-    .await??;
-    Ok(row_of(deployment))
+    .await
 }
 
 /// Run a candidate version in the shadow of the serving one on every call; its output is
@@ -192,13 +189,10 @@ pub async fn start_shadow(
     Path((tenant, name)): Path<(String, String)>,
     Json(body): Json<ShadowBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    caller.require(&state, Action::ManagePlugins, &tenant)?;
-    let actor = caller.0.actor();
-    let deployment = tokio::task::spawn_blocking(move || {
-        state.deployments.set_shadow(&state.system, &state.registry, &tenant, &name, Some(&body.hash), &actor)
+    change(state, caller, tenant, move |s, tenant, actor| {
+        s.deployments.set_shadow(&s.system, &s.registry, tenant, &name, Some(&body.hash), actor)
     })
-    .await??;
-    Ok(row_of(deployment))
+    .await
 }
 
 /// Stop the shadow run (its report stays readable until the next one starts).
@@ -210,13 +204,10 @@ pub async fn stop_shadow(
     caller: Caller,
     Path((tenant, name)): Path<(String, String)>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    caller.require(&state, Action::ManagePlugins, &tenant)?;
-    let actor = caller.0.actor();
-    let deployment = tokio::task::spawn_blocking(move || {
-        state.deployments.set_shadow(&state.system, &state.registry, &tenant, &name, None, &actor)
+    change(state, caller, tenant, move |s, tenant, actor| {
+        s.deployments.set_shadow(&s.system, &s.registry, tenant, &name, None, actor)
     })
-    .await??;
-    Ok(row_of(deployment))
+    .await
 }
 
 /// The report of the current (or last) shadow run.
@@ -309,13 +300,10 @@ pub async fn set_policy(
     Path((tenant, name)): Path<(String, String)>,
     Json(body): Json<PolicyBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    caller.require(&state, Action::ManagePlugins, &tenant)?;
-    let actor = caller.0.actor();
-    let deployment = tokio::task::spawn_blocking(move || {
-        state.deployments.set_policy(&state.system, &state.registry, &tenant, &name, body.on_failure, &actor)
+    change(state, caller, tenant, move |s, tenant, actor| {
+        s.deployments.set_policy(&s.system, &s.registry, tenant, &name, body.on_failure, actor)
     })
-    .await??;
-    Ok(row_of(deployment))
+    .await
 }
 
 /// Calls, errors, fallbacks and latency per version since the server started.
