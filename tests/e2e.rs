@@ -436,6 +436,28 @@ async fn health_and_openapi_are_served() {
     assert!(doc["components"]["schemas"].get("Problem").is_some());
 }
 
+#[tokio::test]
+async fn prometheus_metrics_count_requests_plugin_calls_and_ingested_rows() {
+    let s = server();
+    let key = s.tenant("observed").await;
+    let loaded = s.ingest(&key, "observed", "agents", "", "text/csv", AGENTS_CSV.into()).await;
+    assert_eq!(loaded.body["inserted"], 2);
+    let aht = s.metric(&key, "observed", "aht", RANGE).await;
+    assert_eq!(aht.status, StatusCode::OK, "{}", aht.body);
+    assert_eq!(aht.body["rows"], json!([]), "no interactions, no rows");
+    let response = s.client.get(format!("{}/metrics", s.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    for expected in [
+        "cxhost_plugin_calls_total{tenant=\"observed\",plugin=\"aht\",version=\"1.0.0\",outcome=\"ok\"} 1",
+        "cxhost_ingest_rows_total{tenant=\"observed\",table=\"agents\",result=\"inserted\"} 2",
+        "cxhost_http_requests_total{route=\"/v1/tenants/{tenant}/metrics/{name}\",method=\"GET\",status=\"200\"}",
+        "cxhost_plugin_call_duration_seconds_bucket{tenant=\"observed\",plugin=\"aht\",version=\"1.0.0\",le=\"5\"} 1",
+    ] {
+        assert!(text.contains(expected), "/metrics lacks `{expected}`:\n{text}");
+    }
+}
+
 #[test]
 fn the_schema_reference_in_data_matches_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/SCHEMA.md");

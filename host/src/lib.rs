@@ -11,6 +11,7 @@ pub mod guests;
 pub mod registry;
 pub mod runtime;
 pub mod store;
+pub mod telemetry;
 
 pub use api::{AppState, app};
 pub use config::Config;

@@ -74,7 +74,20 @@ pub async fn ingest(
     let (path, blocking_db) = (staged.clone(), db.clone());
     let result = tokio::task::spawn_blocking(move || ingest::ingest_file(&blocking_db, spec, &path, options)).await;
     let _ = tokio::fs::remove_file(&staged).await;
-    Ok(Json(result??))
+    let report = result?.inspect_err(|e| {
+        if let crate::store::IngestError::Rejected(report) = e {
+            crate::telemetry::ingested(&tenant, spec.name, "rejected", report.rejected);
+        }
+    })?;
+    for (result, rows) in [
+        ("inserted", report.inserted),
+        ("replaced", report.replaced),
+        ("unchanged", report.unchanged),
+        ("rejected", report.rejected),
+    ] {
+        crate::telemetry::ingested(&tenant, spec.name, result, rows);
+    }
+    Ok(Json(report))
 }
 
 async fn stream_to_file(body: Body, path: &std::path::Path) -> Result<(), ApiError> {

@@ -71,6 +71,7 @@ impl Services {
             keys.add(&system, &key, Role::Operator, None, "bootstrap-operator", "system")?;
             bootstrap = Some(key);
         }
+        crate::telemetry::prometheus();
         let runtime = Runtime::new(config.compiled_dir.clone())?;
         let registry = Registry::load(runtime, config.plugin_blobs_dir())?;
         let deployments = Deployments::load(&system, &registry)?;
@@ -113,7 +114,9 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(openapi::document))
+        .route("/metrics", get(crate::telemetry::render))
         .nest("/v1", v1)
+        .route_layer(axum::middleware::from_fn(crate::telemetry::track_requests))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TraceLayer::new_for_http())

@@ -50,6 +50,12 @@ impl CallContext<'_> {
 
     fn record(&self, plugin: &MetricPlugin, outcome: Outcome, ms: f64) {
         self.deployments.stats.record(self.tenant, self.name, &plugin.hash, &plugin.info.version, outcome, ms);
+        let outcome_label = match outcome {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::FellBack => "fell_back",
+        };
+        crate::telemetry::plugin_call(self.tenant, self.name, &plugin.info.version, outcome_label, ms / 1000.0);
     }
 
     /// Runs the plan: the serving version, then the fallback if it failed and one is allowed.

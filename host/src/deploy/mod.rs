@@ -350,6 +350,7 @@ impl Deployments {
             detail: format!("`{name}`: {detail}"),
         };
         system.save_deployment(&deployment.row, &change).map_err(RegistryError::from)?;
+        crate::telemetry::deployment_changed(tenant, name, action);
         let deployment = Arc::new(deployment);
         self.current
             .write()

@@ -7,7 +7,6 @@ use std::time::Instant;
 use duckdb::arrow::array::{Array, ArrayRef, AsArray};
 use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
-use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
 
 use super::bindings::metric::cxhost::plugin::{host, metric_types, types};
@@ -79,9 +78,9 @@ impl host::Host for CallState {
         let result = readonly::run_select(&conn, &sql, params, row_budget);
         timer.abort();
         match result {
-            Ok(batches) => {
-                self.rows_read += batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
-                Ok(to_batch(&batches))
+            Ok(selected) => {
+                self.rows_read += selected.batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+                Ok(to_batch(&selected))
             }
             Err(readonly::ReadOnlyError::TooManyRows { .. }) => Err(HostStop::RowCap(self.limits.max_rows_read).into()),
             Err(e) if Instant::now() >= self.deadline => {
@@ -106,11 +105,8 @@ fn to_duck_value(value: SqlValue) -> Value {
 
 /// Arrow record batches to one columnar WIT batch. Integers become `integer`, floats and
 /// decimals `float`, strings `text`, dates and timestamps `timestamp` (µs, UTC).
-pub fn to_batch(batches: &[RecordBatch]) -> Result<Batch, String> {
-    let Some(first) = batches.first() else {
-        return Ok(Batch { row_count: 0, columns: Vec::new() });
-    };
-    let schema = first.schema();
+pub fn to_batch(selected: &readonly::Selected) -> Result<Batch, String> {
+    let (schema, batches) = (&selected.schema, &selected.batches);
     let row_count: usize = batches.iter().map(|b| b.num_rows()).sum();
     let mut columns = Vec::with_capacity(schema.fields().len());
     for (index, field) in schema.fields().iter().enumerate() {

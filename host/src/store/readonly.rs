@@ -4,6 +4,7 @@
 //! prepares one, so the text is first parsed by DuckDB's own parser (`json_serialize_sql`,
 //! which serializes SELECT statements only) and refused unless it is exactly one SELECT.
 
+use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
@@ -16,6 +17,12 @@ pub enum ReadOnlyError {
     TooManyRows { limit: u64 },
     #[error("{0}")]
     Sql(#[from] duckdb::Error),
+}
+
+/// A SELECT's result: its columns (known even when no row came back) and its batches.
+pub struct Selected {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
 }
 
 /// Refuses anything but exactly one SELECT statement.
@@ -39,12 +46,7 @@ pub fn check_single_select(conn: &Connection, sql: &str) -> Result<(), ReadOnlyE
 /// Runs one checked SELECT and collects its result, stopping as soon as more than
 /// `max_rows` rows arrive. The query runs inside a transaction that is always rolled back,
 /// so whatever a SELECT could change (through a table function, say) is undone.
-pub fn run_select(
-    conn: &Connection,
-    sql: &str,
-    params: Vec<Value>,
-    max_rows: u64,
-) -> Result<Vec<RecordBatch>, ReadOnlyError> {
+pub fn run_select(conn: &Connection, sql: &str, params: Vec<Value>, max_rows: u64) -> Result<Selected, ReadOnlyError> {
     check_single_select(conn, sql)?;
     conn.execute_batch("BEGIN TRANSACTION")?;
     let result = collect(conn, sql, params, max_rows);
@@ -54,16 +56,18 @@ pub fn run_select(
     Ok(batches)
 }
 
-fn collect(conn: &Connection, sql: &str, params: Vec<Value>, max_rows: u64) -> Result<Vec<RecordBatch>, ReadOnlyError> {
+fn collect(conn: &Connection, sql: &str, params: Vec<Value>, max_rows: u64) -> Result<Selected, ReadOnlyError> {
     let mut stmt = conn.prepare(sql)?;
     let mut rows = 0u64;
     let mut batches = Vec::new();
-    for batch in stmt.query_arrow(params_from_iter(params))? {
+    let arrow = stmt.query_arrow(params_from_iter(params))?;
+    let schema = arrow.get_schema();
+    for batch in arrow {
         rows += batch.num_rows() as u64;
         if rows > max_rows {
             return Err(ReadOnlyError::TooManyRows { limit: max_rows });
         }
         batches.push(batch);
     }
-    Ok(batches)
+    Ok(Selected { schema, batches })
 }
