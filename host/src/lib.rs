@@ -1,6 +1,7 @@
 //! cxhost: a contact-center analytics server that keeps each tenant's data in DuckDB and
 //! runs the tenant's sandboxed WebAssembly plugins over it.
 
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod config;

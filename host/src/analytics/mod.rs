@@ -1,0 +1,3 @@
+//! CX–EX analytics: statistics over paired customer and employee figures.
+
+pub mod correlation;
