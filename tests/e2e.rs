@@ -1,6 +1,7 @@
 //! End-to-end tests: a real server on a loopback port, real DuckDB files, real Wasm
 //! components built from `plugins/` and `examples/`.
 
+mod analytics;
 mod deploy;
 mod util;
 

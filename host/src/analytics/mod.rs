@@ -1,3 +1,4 @@
 //! CX–EX analytics: statistics over paired customer and employee figures.
 
 pub mod correlation;
+pub mod series;

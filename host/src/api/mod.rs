@@ -1,5 +1,6 @@
 //! The HTTP API: `fn app() -> Router` over shared state, one module per resource.
 
+pub mod correlations;
 pub mod deploy;
 pub mod error;
 pub mod health;
@@ -109,6 +110,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/plugins/{name}/policy", put(deploy::set_policy))
         .route("/tenants/{tenant}/plugins/{name}/stats", get(deploy::stats))
         .route("/tenants/{tenant}/audit", get(deploy::audit))
+        .route("/tenants/{tenant}/correlations", get(correlations::correlate_metrics))
         .route("/tenants/{tenant}/metrics/{name}", get(metrics::query));
     Router::new()
         .route("/healthz", get(health::healthz))

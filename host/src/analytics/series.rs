@@ -1,0 +1,172 @@
+//! Metric series for CX–EX analysis: a metric's value per group (agent, team or site) and per
+//! calendar period (ISO week starting Monday, or month, UTC), computed by the metric's plugin
+//! one period at a time, and the pairing of an employee series with a customer series `lag`
+//! periods later.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::deploy::CallPlan;
+use crate::deploy::call::CallContext;
+use crate::runtime::CallError;
+use crate::runtime::bindings::{GroupBy, MetricRequest, Param};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Week,
+    Month,
+}
+
+/// The start of every period that begins in `[from, to)`, plus the end of the last one.
+/// Weeks start on Monday, months on the 1st; a partial first period starts at its calendar start.
+pub fn period_bounds(period: Period, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let mut start = match period {
+        Period::Week => from - Days::new(from.weekday().num_days_from_monday() as u64),
+        Period::Month => from.with_day(1).expect("day 1 exists"),
+    };
+    let mut bounds = Vec::new();
+    while start < to {
+        bounds.push(start);
+        start = next(period, start);
+    }
+    bounds.push(start);
+    bounds
+}
+
+fn next(period: Period, start: NaiveDate) -> NaiveDate {
+    match period {
+        Period::Week => start + Days::new(7),
+        Period::Month => start + Months::new(1),
+    }
+}
+
+fn micros(day: NaiveDate) -> i64 {
+    DateTime::<Utc>::from_naive_utc_and_offset(day.and_hms_opt(0, 0, 0).expect("midnight"), Utc).timestamp_micros()
+}
+
+/// One group's figure in one period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    pub value: f64,
+    /// The metric's denominator (responses, contacts), when it reports one.
+    pub weight: Option<f64>,
+}
+
+/// (group, period index) → cell.
+pub type Series = BTreeMap<(String, usize), Cell>;
+
+/// Computes the plan's metric for every period between consecutive `bounds`, grouped by `level`,
+/// with the plugin's default parameters.
+pub fn metric_series(
+    context: &CallContext,
+    plan: &CallPlan,
+    level: GroupBy,
+    bounds: &[NaiveDate],
+) -> Result<Series, CallError> {
+    let params: Vec<Param> =
+        plan.serve.info.params.iter().map(|p| Param { name: p.name.clone(), value: p.default.clone() }).collect();
+    let mut series = Series::new();
+    for (index, window) in bounds.windows(2).enumerate() {
+        let request = MetricRequest {
+            period_start: micros(window[0]),
+            period_end: micros(window[1]),
+            group_by: level,
+            params: params.clone(),
+        };
+        let answer = context.answer(plan, &request)?;
+        for row in answer.result.rows {
+            if let Some(value) = row.value {
+                series.insert((row.group, index), Cell { value, weight: row.denominator });
+            }
+        }
+    }
+    Ok(series)
+}
+
+/// One paired observation: a group's employee figure in a period and its customer figure
+/// `lag` periods later.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Point {
+    pub group: String,
+    /// Start of the employee period (YYYY-MM-DD).
+    pub ex_period: String,
+    /// Start of the customer period.
+    pub cx_period: String,
+    pub ex: f64,
+    pub cx: f64,
+    /// The employee figure's respondents, when the metric reports them.
+    pub ex_respondents: Option<f64>,
+}
+
+/// What pairing did: the points, and how many employee cells were withheld for privacy.
+pub struct Paired {
+    pub points: Vec<Point>,
+    pub withheld: usize,
+}
+
+/// Pairs `ex` with `cx` shifted by `lag` periods, group by group. Employee cells whose weight
+/// (respondents) is below `min_group` are withheld, never paired.
+pub fn pair(ex: &Series, cx: &Series, lag: usize, bounds: &[NaiveDate], min_group: u32) -> Paired {
+    let mut points = Vec::new();
+    let mut withheld = 0;
+    for ((group, period), cell) in ex {
+        if cell.weight.is_some_and(|w| w < f64::from(min_group)) {
+            withheld += 1;
+            continue;
+        }
+        let Some(customer) = cx.get(&(group.clone(), period + lag)) else { continue };
+        points.push(Point {
+            group: group.clone(),
+            ex_period: bounds[*period].to_string(),
+            cx_period: bounds[period + lag].to_string(),
+            ex: cell.value,
+            cx: customer.value,
+            ex_respondents: cell.weight,
+        });
+    }
+    Paired { points, withheld }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn weeks_start_on_monday_and_months_on_the_first() {
+        let weeks = period_bounds(Period::Week, day("2026-03-04"), day("2026-03-17"));
+        assert_eq!(weeks, vec![day("2026-03-02"), day("2026-03-09"), day("2026-03-16"), day("2026-03-23")]);
+        let months = period_bounds(Period::Month, day("2026-01-15"), day("2026-03-01"));
+        assert_eq!(months, vec![day("2026-01-01"), day("2026-02-01"), day("2026-03-01")]);
+    }
+
+    #[test]
+    fn pairing_shifts_by_the_lag_and_withholds_small_groups() {
+        let bounds = period_bounds(Period::Month, day("2026-01-01"), day("2026-04-01"));
+        let cell = |value, weight| Cell { value, weight: Some(weight) };
+        let ex: Series = [
+            (("t1".to_string(), 0), cell(10.0, 8.0)),
+            (("t1".to_string(), 1), cell(20.0, 8.0)),
+            (("t2".to_string(), 0), cell(30.0, 3.0)),
+        ]
+        .into();
+        let cx: Series = [
+            (("t1".to_string(), 1), cell(0.7, 100.0)),
+            (("t1".to_string(), 2), cell(0.8, 100.0)),
+            (("t2".to_string(), 1), cell(0.9, 100.0)),
+        ]
+        .into();
+        let paired = pair(&ex, &cx, 1, &bounds, 5);
+        assert_eq!(paired.withheld, 1);
+        let got: Vec<(&str, &str, f64, f64)> =
+            paired.points.iter().map(|p| (p.ex_period.as_str(), p.cx_period.as_str(), p.ex, p.cx)).collect();
+        assert_eq!(got, vec![("2026-01-01", "2026-02-01", 10.0, 0.7), ("2026-02-01", "2026-03-01", 20.0, 0.8)]);
+    }
+}

@@ -1,0 +1,75 @@
+//! End-to-end tests of CX–EX analytics on the demo tenant's generated data.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::util::server;
+
+/// A server holding the demo tenant (the README's first command, on a temporary directory).
+async fn demo_server() -> (String, String) {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let config = cxhost::Config::new(&dir);
+    let (state, keys, _) =
+        tokio::task::spawn_blocking(move || cxhost::demo::prepare(config, &cxhost::generate::SampleSpec::demo()))
+            .await
+            .unwrap()
+            .expect("demo tenant prepared");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, cxhost::app(state)).await });
+    (base, keys.analyst)
+}
+
+async fn get(base: &str, key: &str, path: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_tenant_shows_the_planted_engagement_to_csat_relationship() {
+    let (base, key) = demo_server().await;
+    let path = |lag: u32| {
+        format!(
+            "/v1/tenants/demo/correlations?cx=csat&ex=enps&level=team&period=month&from=2026-01-05&to=2026-05-05&lag={lag}"
+        )
+    };
+    for lag in [0, 1] {
+        let (status, body) = get(&base, &key, &path(lag)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let n = body["n"].as_u64().unwrap();
+        let r = body["pearson"]["value"].as_f64().unwrap();
+        let rho = body["spearman"]["value"].as_f64().unwrap();
+        // The generator raises CSAT log-odds by 0.2 per unit of same-month engagement and 0.6 per
+        // unit of the month before; eNPS carries engagement with noise, so team-month figures
+        // correlate clearly and positively.
+        assert!(n >= 20, "lag {lag}: only {n} team-months paired: {body}");
+        assert!((0.25..0.9).contains(&r) && (0.25..0.9).contains(&rho), "lag {lag}: r {r}, rho {rho}: {body}");
+        assert_eq!(body["points"].as_array().unwrap().len() as u64, n);
+        let point = &body["points"][0];
+        assert!(point["ex_respondents"].as_f64().unwrap() >= 5.0, "privacy floor: {point}");
+        if lag == 1 {
+            assert!(point["cx_period"].as_str().unwrap() > point["ex_period"].as_str().unwrap());
+        }
+    }
+    let (status, body) = get(&base, &key, &path(1).replace("level=team", "level=agent")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "agent-level eNPS is refused: {body}");
+}
+
+#[tokio::test]
+async fn bad_correlation_requests_name_the_parameter() {
+    let s = server();
+    let key = s.tenant("corr").await;
+    let base = "/v1/tenants/corr/correlations?level=team&period=month&from=2026-01-01&to=2026-03-01";
+    for (query, status, field) in [
+        ("&cx=csat&ex=enps&lag=13", StatusCode::BAD_REQUEST, "lag"),
+        ("&cx=happiness&ex=enps", StatusCode::NOT_FOUND, "cx"),
+        ("&cx=csat&ex=vibes", StatusCode::NOT_FOUND, "ex"),
+    ] {
+        let reply = s.get(&key, &format!("{base}{query}")).await;
+        assert_eq!((reply.status, reply.body["field"].as_str()), (status, Some(field)), "{query}: {}", reply.body);
+    }
+    let empty = s.get(&key, &format!("{base}&cx=csat&ex=enps")).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+    assert_eq!((empty.body["n"].clone(), empty.body["pearson"].clone()), (0.into(), Value::Null));
+}
