@@ -430,6 +430,7 @@ async fn health_and_openapi_are_served() {
         "/v1/tenants/{tenant}/plugins/{name}/policy",
         "/v1/tenants/{tenant}/plugins/{name}/stats",
         "/v1/tenants/{tenant}/audit",
+        "/v1/tenants/{tenant}/correlations",
         "/healthz",
     ] {
         assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
