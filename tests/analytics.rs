@@ -54,6 +54,23 @@ async fn the_demo_tenant_shows_the_planted_engagement_to_csat_relationship() {
     }
     let (status, body) = get(&base, &key, &path(1).replace("level=team", "level=agent")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "agent-level eNPS is refused: {body}");
+
+    let matrix = "/v1/tenants/demo/correlations/matrix?cx=csat,nps&ex=enps,survey_item[item=engagement],\
+                  survey_item[item=tools]&level=team&period=month&from=2026-01-05&to=2026-05-05&lag=0";
+    let (status, body) = get(&base, &key, matrix).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cells = body["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 6, "{body}");
+    assert_eq!(
+        (cells[2]["ex"].as_str().unwrap(), cells[2]["cx"].as_str().unwrap()),
+        ("survey_item[item=engagement]", "csat")
+    );
+    let engagement_csat = cells[2]["pearson"]["value"].as_f64().unwrap();
+    assert!((0.25..0.9).contains(&engagement_csat), "engagement vs CSAT: {}", cells[2]);
+    assert!(cells.iter().all(|c| c["n"].as_u64().unwrap() >= 20), "{body}");
+    let (status, body) = get(&base, &key, &matrix.replace("item=tools", "item=salary")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("must be one of engagement"), "{body}");
 }
 
 #[tokio::test]
@@ -65,6 +82,9 @@ async fn bad_correlation_requests_name_the_parameter() {
         ("&cx=csat&ex=enps&lag=13", StatusCode::BAD_REQUEST, "lag"),
         ("&cx=happiness&ex=enps", StatusCode::NOT_FOUND, "cx"),
         ("&cx=csat&ex=vibes", StatusCode::NOT_FOUND, "ex"),
+        ("&cx=csat&ex=enps[colour=red]", StatusCode::BAD_REQUEST, "ex"),
+        ("&cx=csat&ex=enps[min_responses=many]", StatusCode::BAD_REQUEST, "min_responses"),
+        ("&cx=csat[&ex=enps", StatusCode::BAD_REQUEST, "cx"),
     ] {
         let reply = s.get(&key, &format!("{base}{query}")).await;
         assert_eq!((reply.status, reply.body["field"].as_str()), (status, Some(field)), "{query}: {}", reply.body);

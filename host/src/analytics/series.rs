@@ -59,23 +59,22 @@ pub struct Cell {
 /// (group, period index) → cell.
 pub type Series = BTreeMap<(String, usize), Cell>;
 
-/// Computes the plan's metric for every period between consecutive `bounds`, grouped by `level`,
-/// with the plugin's default parameters.
+/// Computes the plan's metric with `params` for every period between consecutive `bounds`,
+/// grouped by `level`.
 pub fn metric_series(
     context: &CallContext,
     plan: &CallPlan,
+    params: &[Param],
     level: GroupBy,
     bounds: &[NaiveDate],
 ) -> Result<Series, CallError> {
-    let params: Vec<Param> =
-        plan.serve.info.params.iter().map(|p| Param { name: p.name.clone(), value: p.default.clone() }).collect();
     let mut series = Series::new();
     for (index, window) in bounds.windows(2).enumerate() {
         let request = MetricRequest {
             period_start: micros(window[0]),
             period_end: micros(window[1]),
             group_by: level,
-            params: params.clone(),
+            params: params.to_vec(),
         };
         let answer = context.answer(plan, &request)?;
         for row in answer.result.rows {

@@ -8,17 +8,23 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::metrics::parse_time;
-use super::{ApiError, AppState, Caller};
-use crate::analytics::correlation::{Coefficient, correlate};
-use crate::analytics::series::{Period, Point, metric_series, pair, period_bounds};
+use super::{ApiError, AppState, Caller, Services};
+use std::collections::HashMap;
+
+use crate::analytics::correlation::{Coefficient, Correlation, correlate};
+use crate::analytics::series::{Paired, Period, Point, Series, metric_series, pair, period_bounds};
 use crate::auth::Action;
+use crate::deploy::CallPlan;
 use crate::deploy::call::CallContext;
 use crate::runtime::bindings::GroupBy;
+use crate::runtime::bindings::Param;
 
 /// Employee figures for fewer respondents than this are never shown or used.
 pub const DEFAULT_MIN_GROUP: u32 = 5;
 /// Longest lag accepted, in periods.
 pub const MAX_LAG: usize = 12;
+/// Most metrics on one side of a matrix.
+pub const MAX_MATRIX_SIDE: usize = 12;
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -40,9 +46,10 @@ impl Level {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CorrelationQuery {
-    /// Customer metric: any metric plugin the tenant can query, e.g. csat, nps, ces, fcr, aht.
+    /// Customer metric: any metric plugin the tenant can query, e.g. csat, nps, ces, fcr, aht;
+    /// parameters as `name[param=value,…]`.
     pub cx: String,
-    /// Employee metric, e.g. enps or a tenant's own plugin.
+    /// Employee metric, e.g. enps, `survey_item[item=wellbeing]` or a tenant's own plugin.
     pub ex: String,
     /// agent, team or site.
     #[param(value_type = String)]
@@ -74,6 +81,147 @@ pub struct CorrelationResponse {
     pub points: Vec<Point>,
 }
 
+/// A metric as the correlation routes name it: `name` or `name[param=value,…]`, e.g.
+/// `survey_item[item=wellbeing]`.
+struct MetricSpec {
+    text: String,
+    name: String,
+    given: Vec<(String, String)>,
+}
+
+fn parse_spec(field: &str, text: &str) -> Result<MetricSpec, ApiError> {
+    let bad = |why: &str| {
+        ApiError::bad_request(
+            "invalid_parameter",
+            format!("`{field}` = `{text}`: {why}; write name or name[param=value,…]"),
+        )
+        .with_field(field)
+    };
+    let (name, given) = match text.split_once('[') {
+        None => (text, Vec::new()),
+        Some((name, rest)) => {
+            let inner = rest.strip_suffix(']').ok_or_else(|| bad("missing `]`"))?;
+            let pairs = inner
+                .split(',')
+                .map(|pair| pair.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("a parameter lacks `=`"))?;
+            (name, pairs)
+        }
+    };
+    if name.is_empty() {
+        return Err(bad("no metric name"));
+    }
+    Ok(MetricSpec { text: text.to_string(), name: name.to_string(), given })
+}
+
+/// A metric resolved for this tenant: the plan that computes it and its parameters.
+struct Resolved {
+    spec: MetricSpec,
+    plan: CallPlan,
+    params: Vec<Param>,
+}
+
+fn resolve(state: &Services, tenant: &str, subject: &str, field: &str, spec: MetricSpec) -> Result<Resolved, ApiError> {
+    let plan = state.deployments.plan(&state.registry, tenant, &spec.name, subject).ok_or_else(|| {
+        ApiError::not_found("metric_not_found", format!("tenant `{tenant}` has no metric `{}`", spec.name))
+            .with_field(field)
+    })?;
+    let info = &plan.serve.info;
+    if let Some((unknown, _)) = spec.given.iter().find(|(k, _)| !info.params.iter().any(|p| &p.name == k)) {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("metric `{}` has no parameter `{unknown}`", spec.name),
+        )
+        .with_field(field));
+    }
+    let mut params = Vec::new();
+    for declared in &info.params {
+        let value = match spec.given.iter().find(|(k, _)| k == &declared.name) {
+            Some((_, text)) => super::metrics::parse_param(&declared.name, declared.type_, text)?,
+            None => declared.default.clone(),
+        };
+        params.push(Param { name: declared.name.clone(), value });
+    }
+    Ok(Resolved { spec, plan, params })
+}
+
+/// What both correlation routes share: the period bounds and every metric's series.
+struct Computed {
+    bounds: Vec<chrono::NaiveDate>,
+    series: HashMap<String, Series>,
+}
+
+/// Checks the common query parameters and computes the series of every metric named in `cx`
+/// and `ex` (each once), one period at a time.
+async fn compute(
+    state: &AppState,
+    caller: &Caller,
+    tenant_id: &str,
+    common: &Common,
+    metrics: Vec<(&'static str, String)>,
+) -> Result<Computed, ApiError> {
+    let tenant = caller.require(state, Action::Query, tenant_id)?;
+    let from = parse_time("from", &common.from)?.date_naive();
+    let to = parse_time("to", &common.to)?.date_naive();
+    if from >= to {
+        return Err(ApiError::bad_request("invalid_range", "`from` must be before `to`").with_field("from"));
+    }
+    if common.lag > MAX_LAG {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("lag must be 0 to {MAX_LAG} periods, got {}", common.lag),
+        )
+        .with_field("lag"));
+    }
+    let subject = caller.0.actor();
+    let mut resolved: Vec<Resolved> = Vec::new();
+    for (field, text) in metrics {
+        if resolved.iter().any(|r| r.spec.text == text) {
+            continue;
+        }
+        resolved.push(resolve(state, tenant_id, &subject, field, parse_spec(field, &text)?)?);
+    }
+    let bounds = period_bounds(common.period, from, to);
+    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let db = state.tenants.get(tenant_id)?;
+    let (worker, tenant_id, level) = (state.clone(), tenant_id.to_string(), common.level.group_by());
+    tokio::task::spawn_blocking(move || {
+        let mut series = HashMap::new();
+        for metric in &resolved {
+            let context = CallContext {
+                runtime: worker.registry.runtime(),
+                deployments: &worker.deployments,
+                tenant: &tenant_id,
+                name: &metric.spec.name,
+                db: db.clone(),
+                limits,
+            };
+            let computed = metric_series(&context, &metric.plan, &metric.params, level, &bounds)?;
+            series.insert(metric.spec.text.clone(), computed);
+        }
+        Ok::<_, ApiError>(Computed { bounds, series })
+    })
+    .await?
+}
+
+/// The query parameters both correlation routes take besides the metrics.
+struct Common {
+    level: Level,
+    period: Period,
+    from: String,
+    to: String,
+    lag: usize,
+}
+
+fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Result<(Paired, Correlation), ApiError> {
+    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, DEFAULT_MIN_GROUP);
+    let x: Vec<f64> = paired.points.iter().map(|p| p.ex).collect();
+    let y: Vec<f64> = paired.points.iter().map(|p| p.cx).collect();
+    let stats = correlate(&x, &y).map_err(|e| ApiError::internal(format!("correlation: {e}")))?;
+    Ok((paired, stats))
+}
+
 /// Correlate an employee metric with a customer metric (Pearson and Spearman, n, two-sided
 /// p-value, 95% interval), with the paired points.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/correlations", tag = "analytics",
@@ -87,61 +235,127 @@ pub async fn correlate_metrics(
     Path(tenant_id): Path<String>,
     Query(query): Query<CorrelationQuery>,
 ) -> Result<Json<CorrelationResponse>, ApiError> {
-    let tenant = caller.require(&state, Action::Query, &tenant_id)?;
-    let from = parse_time("from", &query.from)?.date_naive();
-    let to = parse_time("to", &query.to)?.date_naive();
-    if from >= to {
-        return Err(ApiError::bad_request("invalid_range", "`from` must be before `to`").with_field("from"));
-    }
-    let lag = query.lag.unwrap_or(0);
-    if lag > MAX_LAG {
-        return Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!("lag must be 0 to {MAX_LAG} periods, got {lag}"),
-        )
-        .with_field("lag"));
-    }
-    let subject = caller.0.actor();
-    let plan_of = |field: &str, name: &str| {
-        state.deployments.plan(&state.registry, &tenant_id, name, &subject).ok_or_else(|| {
-            ApiError::not_found("metric_not_found", format!("tenant `{tenant_id}` has no metric `{name}`"))
-                .with_field(field)
-        })
+    let common = Common {
+        level: query.level,
+        period: query.period,
+        from: query.from,
+        to: query.to,
+        lag: query.lag.unwrap_or(0),
     };
-    let (cx_plan, ex_plan) = (plan_of("cx", &query.cx)?, plan_of("ex", &query.ex)?);
-    let bounds = period_bounds(query.period, from, to);
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
-    let db = state.tenants.get(&tenant_id)?;
-    let worker = state.clone();
-    let (cx_name, ex_name) = (query.cx.clone(), query.ex.clone());
-    let level = query.level.group_by();
-    let (ex, cx, bounds) = tokio::task::spawn_blocking(move || {
-        let context = |name| CallContext {
-            runtime: worker.registry.runtime(),
-            deployments: &worker.deployments,
-            tenant: &tenant_id,
-            name,
-            db: db.clone(),
-            limits,
-        };
-        let ex = metric_series(&context(&ex_name), &ex_plan, level, &bounds);
-        let cx = metric_series(&context(&cx_name), &cx_plan, level, &bounds);
-        Ok::<_, crate::runtime::CallError>((ex?, cx?, bounds))
-    })
-    .await??;
-    let paired = pair(&ex, &cx, lag, &bounds, DEFAULT_MIN_GROUP);
-    let x: Vec<f64> = paired.points.iter().map(|p| p.ex).collect();
-    let y: Vec<f64> = paired.points.iter().map(|p| p.cx).collect();
-    let stats = correlate(&x, &y).map_err(|e| ApiError::internal(format!("correlation: {e}")))?;
+    let metrics = vec![("ex", query.ex.clone()), ("cx", query.cx.clone())];
+    let computed = compute(&state, &caller, &tenant_id, &common, metrics).await?;
+    let (paired, stats) = cell(&computed, &query.cx, &query.ex, common.lag)?;
     Ok(Json(CorrelationResponse {
         cx: query.cx,
         ex: query.ex,
         n: stats.n,
         pearson: stats.pearson,
         spearman: stats.spearman,
-        lag,
+        lag: common.lag,
         withheld_groups: paired.withheld,
         min_group: DEFAULT_MIN_GROUP,
         points: paired.points,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MatrixQuery {
+    /// Customer metrics, comma-separated; each `name` or `name[param=value,…]`.
+    pub cx: String,
+    /// Employee metrics, comma-separated, e.g. `enps,survey_item[item=wellbeing]`.
+    pub ex: String,
+    #[param(value_type = String)]
+    pub level: Level,
+    #[param(value_type = String)]
+    pub period: Period,
+    pub from: String,
+    pub to: String,
+    pub lag: Option<usize>,
+}
+
+/// One cell of the matrix.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixCell {
+    pub cx: String,
+    pub ex: String,
+    pub n: usize,
+    pub pearson: Option<Coefficient>,
+    pub spearman: Option<Coefficient>,
+    pub withheld_groups: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixResponse {
+    pub cx: Vec<String>,
+    pub ex: Vec<String>,
+    pub lag: usize,
+    pub min_group: u32,
+    /// Row-major: every employee metric against every customer metric.
+    pub cells: Vec<MatrixCell>,
+}
+
+/// Splits a comma-separated metric list, keeping commas inside `[…]`.
+fn split_metrics(text: &str) -> Vec<String> {
+    let (mut out, mut current, mut depth) = (Vec::new(), String::new(), 0);
+    for c in text.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut current).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    out.push(current.trim().to_string());
+    out.into_iter().filter(|m| !m.is_empty()).collect()
+}
+
+/// Every employee metric against every customer metric: n, Pearson and Spearman per cell.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/correlations/matrix", tag = "analytics",
+    params(("tenant" = String, Path), MatrixQuery),
+    responses((status = 200, body = MatrixResponse), (status = 400, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn matrix(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    Query(query): Query<MatrixQuery>,
+) -> Result<Json<MatrixResponse>, ApiError> {
+    let (cx, ex) = (split_metrics(&query.cx), split_metrics(&query.ex));
+    for (field, list) in [("cx", &cx), ("ex", &ex)] {
+        if list.is_empty() || list.len() > MAX_MATRIX_SIDE {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                format!("`{field}` must name 1 to {MAX_MATRIX_SIDE} metrics, got {}", list.len()),
+            )
+            .with_field(field));
+        }
+    }
+    let common = Common {
+        level: query.level,
+        period: query.period,
+        from: query.from,
+        to: query.to,
+        lag: query.lag.unwrap_or(0),
+    };
+    let metrics = ex.iter().map(|m| ("ex", m.clone())).chain(cx.iter().map(|m| ("cx", m.clone()))).collect();
+    let computed = compute(&state, &caller, &tenant_id, &common, metrics).await?;
+    let mut cells = Vec::new();
+    for e in &ex {
+        for c in &cx {
+            let (paired, stats) = cell(&computed, c, e, common.lag)?;
+            cells.push(MatrixCell {
+                cx: c.clone(),
+                ex: e.clone(),
+                n: stats.n,
+                pearson: stats.pearson,
+                spearman: stats.spearman,
+                withheld_groups: paired.withheld,
+            });
+        }
+    }
+    Ok(Json(MatrixResponse { cx, ex, lag: common.lag, min_group: DEFAULT_MIN_GROUP, cells }))
 }

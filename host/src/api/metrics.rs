@@ -236,7 +236,7 @@ pub fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
     .with_field(field))
 }
 
-fn parse_param(name: &str, ty: ParamType, text: &str) -> Result<ParamValue, ApiError> {
+pub(crate) fn parse_param(name: &str, ty: ParamType, text: &str) -> Result<ParamValue, ApiError> {
     let bad = |what: &str| {
         ApiError::bad_request("invalid_parameter", format!("parameter `{name}` must be {what}, got `{text}`"))
             .with_field(name)

@@ -111,6 +111,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/plugins/{name}/stats", get(deploy::stats))
         .route("/tenants/{tenant}/audit", get(deploy::audit))
         .route("/tenants/{tenant}/correlations", get(correlations::correlate_metrics))
+        .route("/tenants/{tenant}/correlations/matrix", get(correlations::matrix))
         .route("/tenants/{tenant}/metrics/{name}", get(metrics::query));
     Router::new()
         .route("/healthz", get(health::healthz))

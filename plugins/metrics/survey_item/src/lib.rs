@@ -1,0 +1,60 @@
+//! Standard metric: the mean answer to one 1–5 item of the employee survey (engagement,
+//! wellbeing, manager support, tools), with a minimum group size for privacy.
+
+use cxhost_plugin_sdk::prelude::*;
+
+const ITEMS: &[&str] = &["engagement", "wellbeing", "manager_support", "tools"];
+
+struct SurveyItem;
+
+impl metric::Guest for SurveyItem {
+    fn describe() -> PluginInfo {
+        info(
+            "survey_item",
+            "1.0.0",
+            "Mean answer (1–5, 5 = best) to one item of `employee_surveys` — `item` is \
+             engagement, wellbeing, manager_support or tools — over rows that responded in the \
+             range: numerator = sum of answers, denominator = answers; rows without an answer to \
+             the item are not counted. Privacy: a group with fewer than `min_responses` answers \
+             is left out entirely, and the item cannot be grouped by agent. Groups by team or \
+             site use the agent's current team and site; periods use `responded_at`.",
+            vec![
+                param_text("item", "engagement", "engagement, wellbeing, manager_support or tools"),
+                param_int("min_responses", 5, "Groups with fewer answers than this are left out (at least 1)."),
+            ],
+        )
+    }
+
+    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+        if req.group_by == GroupBy::Agent {
+            return Err("survey items cannot be grouped by agent: an agent's own answers would be \
+                        revealed; group by team, site or a period instead"
+                .to_string());
+        }
+        let item = req.params.text("item")?;
+        if !ITEMS.contains(&item) {
+            return Err(format!("parameter `item` must be one of {}, got `{item}`", ITEMS.join(", ")));
+        }
+        let min_responses = req.params.int("min_responses")?;
+        if min_responses < 1 {
+            return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
+        }
+        let g = grouping(Source::Surveys, req.group_by)?;
+        let sql = format!(
+            "SELECT {key} AS grp, CAST(sum(s.{item}) AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
+             FROM {from} WHERE s.{item} IS NOT NULL AND {time} \
+             GROUP BY 1 HAVING count(*) >= ? ORDER BY 1",
+            key = g.key,
+            from = g.from,
+            time = g.time_filter
+        );
+        let params = [
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+            SqlValue::Integer(min_responses),
+        ];
+        Ok(MetricResult { unit: "score".to_string(), rows: ratio_rows(&sql, &params)? })
+    }
+}
+
+export_metric!(SurveyItem);
