@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::util::server;
 
 /// A server holding the demo tenant (the README's first command, on a temporary directory).
-async fn demo_server() -> (String, String) {
+async fn demo_server() -> (String, cxhost::demo::DemoKeys) {
     let dir = tempfile::tempdir().unwrap().keep();
     let config = cxhost::Config::new(&dir);
     let (state, keys, _) =
@@ -17,7 +17,7 @@ async fn demo_server() -> (String, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, cxhost::app(state)).await });
-    (base, keys.analyst)
+    (base, keys)
 }
 
 async fn get(base: &str, key: &str, path: &str) -> (StatusCode, Value) {
@@ -28,7 +28,8 @@ async fn get(base: &str, key: &str, path: &str) -> (StatusCode, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_tenant_shows_the_planted_engagement_to_csat_relationship() {
-    let (base, key) = demo_server().await;
+    let (base, keys) = demo_server().await;
+    let key = keys.analyst.clone();
     let path = |lag: u32| {
         format!(
             "/v1/tenants/demo/correlations?cx=csat&ex=enps&level=team&period=month&from=2026-01-05&to=2026-05-05&lag={lag}"
@@ -71,6 +72,26 @@ async fn the_demo_tenant_shows_the_planted_engagement_to_csat_relationship() {
     let (status, body) = get(&base, &key, &matrix.replace("item=tools", "item=salary")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("must be one of engagement"), "{body}");
+
+    // A stricter privacy floor: only team-months with at least 9 eNPS answers are paired.
+    let client = reqwest::Client::new();
+    let floor = |key: &str, size: u32| {
+        client
+            .put(format!("{base}/v1/tenants/demo/privacy"))
+            .bearer_auth(key.to_string())
+            .json(&serde_json::json!({ "min_group_size": size }))
+            .send()
+    };
+    assert_eq!(floor(&keys.tenant_admin, 2).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(floor(&keys.operator, 9).await.unwrap().status(), StatusCode::OK);
+    let (status, strict) = get(&base, &key, &path(0)).await;
+    assert_eq!(status, StatusCode::OK, "{strict}");
+    assert_eq!(strict["min_group"], 9);
+    let points = strict["points"].as_array().unwrap();
+    assert!(points.iter().all(|p| p["ex_respondents"].as_f64().unwrap() >= 9.0), "{strict}");
+    assert!(points.len() < 25, "fewer team-months pass a floor of 9: {}", points.len());
+    let (status, body) = get(&base, &key, &path(0).replace("ex=enps", "ex=enps[min_responses=5]")).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("below_privacy_floor")), "{body}");
 }
 
 #[tokio::test]

@@ -17,10 +17,8 @@ use crate::auth::Action;
 use crate::deploy::CallPlan;
 use crate::deploy::call::CallContext;
 use crate::runtime::bindings::GroupBy;
-use crate::runtime::bindings::Param;
+use crate::runtime::bindings::{Param, ParamValue};
 
-/// Employee figures for fewer respondents than this are never shown or used.
-pub const DEFAULT_MIN_GROUP: u32 = 5;
 /// Longest lag accepted, in periods.
 pub const MAX_LAG: usize = 12;
 /// Most metrics on one side of a matrix.
@@ -122,7 +120,16 @@ struct Resolved {
     params: Vec<Param>,
 }
 
-fn resolve(state: &Services, tenant: &str, subject: &str, field: &str, spec: MetricSpec) -> Result<Resolved, ApiError> {
+/// The plugin parameter through which employee metrics withhold small groups.
+const MIN_RESPONSES: &str = "min_responses";
+
+fn resolve(
+    state: &Services,
+    (tenant, floor): (&str, u32),
+    subject: &str,
+    field: &str,
+    spec: MetricSpec,
+) -> Result<Resolved, ApiError> {
     let plan = state.deployments.plan(&state.registry, tenant, &spec.name, subject).ok_or_else(|| {
         ApiError::not_found("metric_not_found", format!("tenant `{tenant}` has no metric `{}`", spec.name))
             .with_field(field)
@@ -137,19 +144,35 @@ fn resolve(state: &Services, tenant: &str, subject: &str, field: &str, spec: Met
     }
     let mut params = Vec::new();
     for declared in &info.params {
-        let value = match spec.given.iter().find(|(k, _)| k == &declared.name) {
+        let mut value = match spec.given.iter().find(|(k, _)| k == &declared.name) {
             Some((_, text)) => super::metrics::parse_param(&declared.name, declared.type_, text)?,
             None => declared.default.clone(),
         };
+        // The tenant's privacy floor binds every metric that withholds small groups.
+        if declared.name == MIN_RESPONSES
+            && let ParamValue::Integer(n) = value
+            && n < i64::from(floor)
+        {
+            if spec.given.iter().any(|(k, _)| k == MIN_RESPONSES) {
+                return Err(ApiError::bad_request(
+                    "below_privacy_floor",
+                    format!("{MIN_RESPONSES} = {n} is below this tenant's minimum group size of {floor}"),
+                )
+                .with_field(MIN_RESPONSES));
+            }
+            value = ParamValue::Integer(i64::from(floor));
+        }
         params.push(Param { name: declared.name.clone(), value });
     }
     Ok(Resolved { spec, plan, params })
 }
 
-/// What both correlation routes share: the period bounds and every metric's series.
+/// What both correlation routes share: the period bounds, every metric's series and the
+/// tenant's privacy floor.
 struct Computed {
     bounds: Vec<chrono::NaiveDate>,
     series: HashMap<String, Series>,
+    min_group: u32,
 }
 
 /// Checks the common query parameters and computes the series of every metric named in `cx`
@@ -180,12 +203,14 @@ async fn compute(
         if resolved.iter().any(|r| r.spec.text == text) {
             continue;
         }
-        resolved.push(resolve(state, tenant_id, &subject, field, parse_spec(field, &text)?)?);
+        let spec = parse_spec(field, &text)?;
+        resolved.push(resolve(state, (tenant_id, tenant.min_group_size), &subject, field, spec)?);
     }
     let bounds = period_bounds(common.period, from, to);
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
     let db = state.tenants.get(tenant_id)?;
     let (worker, tenant_id, level) = (state.clone(), tenant_id.to_string(), common.level.group_by());
+    let min_group = tenant.min_group_size;
     tokio::task::spawn_blocking(move || {
         let mut series = HashMap::new();
         for metric in &resolved {
@@ -200,7 +225,7 @@ async fn compute(
             let computed = metric_series(&context, &metric.plan, &metric.params, level, &bounds)?;
             series.insert(metric.spec.text.clone(), computed);
         }
-        Ok::<_, ApiError>(Computed { bounds, series })
+        Ok::<_, ApiError>(Computed { bounds, series, min_group })
     })
     .await?
 }
@@ -215,7 +240,7 @@ struct Common {
 }
 
 fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Result<(Paired, Correlation), ApiError> {
-    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, DEFAULT_MIN_GROUP);
+    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, computed.min_group);
     let x: Vec<f64> = paired.points.iter().map(|p| p.ex).collect();
     let y: Vec<f64> = paired.points.iter().map(|p| p.cx).collect();
     let stats = correlate(&x, &y).map_err(|e| ApiError::internal(format!("correlation: {e}")))?;
@@ -253,7 +278,7 @@ pub async fn correlate_metrics(
         spearman: stats.spearman,
         lag: common.lag,
         withheld_groups: paired.withheld,
-        min_group: DEFAULT_MIN_GROUP,
+        min_group: computed.min_group,
         points: paired.points,
     }))
 }
@@ -357,5 +382,5 @@ pub async fn matrix(
             });
         }
     }
-    Ok(Json(MatrixResponse { cx, ex, lag: common.lag, min_group: DEFAULT_MIN_GROUP, cells }))
+    Ok(Json(MatrixResponse { cx, ex, lag: common.lag, min_group: computed.min_group, cells }))
 }

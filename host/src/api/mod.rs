@@ -95,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants", post(tenants::create).get(tenants::list))
         .route("/tenants/{tenant}", get(tenants::show))
         .route("/tenants/{tenant}/limits", put(tenants::set_limits))
+        .route("/tenants/{tenant}/privacy", put(tenants::set_privacy))
         .route("/tenants/{tenant}/keys", post(tenants::create_key))
         .route("/tenants/{tenant}/ingest/{table}", post(ingest::ingest))
         .route("/tenants/{tenant}/plugins", get(plugins::list).post(plugins::upload))

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
         Errors are JSON problems (`application/problem+json`) with a stable `code`."),
     paths(
         super::health::healthz, super::health::readyz,
-        super::tenants::create, super::tenants::list, super::tenants::show, super::tenants::set_limits,
+        super::tenants::create, super::tenants::list, super::tenants::show, super::tenants::set_limits, super::tenants::set_privacy,
         super::tenants::create_key,
         super::ingest::ingest,
         super::plugins::list, super::plugins::upload,

@@ -101,6 +101,38 @@ pub async fn set_limits(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Employee figures from fewer respondents than this are never shown (2–1000; default 5).
+    pub min_group_size: u32,
+}
+
+/// Set the tenant's privacy floor for employee figures (operator).
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/privacy", tag = "tenants", params(("tenant" = String, Path)),
+    request_body = Privacy, responses((status = 200, body = Tenant), (status = 400, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn set_privacy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Json(privacy): Json<Privacy>,
+) -> Result<Json<Tenant>, ApiError> {
+    caller.require_platform(Action::ManageTenants)?;
+    state.tenant(&tenant)?;
+    if !(2..=1000).contains(&privacy.min_group_size) {
+        return Err(ApiError::bad_request("invalid_parameter", "min_group_size must be between 2 and 1000")
+            .with_field("min_group_size"));
+    }
+    let actor = caller.0.actor();
+    let updated = tokio::task::spawn_blocking(move || -> Result<Tenant, ApiError> {
+        state.system.set_min_group_size(&tenant, privacy.min_group_size, &actor)?;
+        state.tenant(&tenant)
+    })
+    .await??;
+    Ok(Json(updated))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewKey {
     /// `tenant_admin`, `analyst` or `ingest` (operator keys are made at server start).
     pub role: Role,

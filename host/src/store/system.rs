@@ -28,7 +28,12 @@ pub struct Tenant {
     pub created_at: String,
     /// Plugin limits in force for this tenant (server defaults unless overridden).
     pub limits: Option<PluginLimits>,
+    /// Employee figures from fewer respondents than this are never shown (default 5).
+    pub min_group_size: u32,
 }
+
+/// The privacy floor of a tenant that has not set one.
+pub const DEFAULT_MIN_GROUP_SIZE: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct StoredKey {
@@ -49,6 +54,7 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tenants (
     id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
     limits_json VARCHAR);
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS min_group_size UINTEGER;
 CREATE TABLE IF NOT EXISTS api_keys (
     key_hash VARCHAR PRIMARY KEY, prefix VARCHAR NOT NULL, tenant_id VARCHAR, role VARCHAR NOT NULL,
     name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
@@ -120,10 +126,11 @@ impl SystemDb {
     fn load_tenants(&self) -> Result<Vec<Tenant>, SystemError> {
         self.with(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, name, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), limits_json FROM tenants ORDER BY id",
+                "SELECT id, name, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), limits_json, min_group_size
+                 FROM tenants ORDER BY id",
             )?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(to_tenant).collect()
         })
@@ -134,6 +141,14 @@ impl SystemDb {
         self.with(|c| {
             c.execute("UPDATE tenants SET limits_json = ? WHERE id = ?", [&json, id])?;
             audit(c, actor, "tenant.limits", Some(id), &json)
+        })?;
+        self.refresh_tenants()
+    }
+
+    pub fn set_min_group_size(&self, id: &str, size: u32, actor: &str) -> Result<(), SystemError> {
+        self.with(|c| {
+            c.execute("UPDATE tenants SET min_group_size = ? WHERE id = ?", duckdb::params![size, id])?;
+            audit(c, actor, "tenant.privacy", Some(id), &format!("minimum group size for employee figures: {size}"))
         })?;
         self.refresh_tenants()
     }
@@ -168,12 +183,14 @@ impl SystemDb {
     }
 }
 
-fn to_tenant((id, name, created_at, limits): (String, String, String, Option<String>)) -> Result<Tenant, SystemError> {
+type TenantRow = (String, String, String, Option<String>, Option<u32>);
+
+fn to_tenant((id, name, created_at, limits, min_group_size): TenantRow) -> Result<Tenant, SystemError> {
     let limits = limits
         .map(|json| serde_json::from_str(&json))
         .transpose()
         .map_err(|source| SystemError::Limits { tenant: id.clone(), source })?;
-    Ok(Tenant { id, name, created_at, limits })
+    Ok(Tenant { id, name, created_at, limits, min_group_size: min_group_size.unwrap_or(DEFAULT_MIN_GROUP_SIZE) })
 }
 
 pub(super) fn audit(
