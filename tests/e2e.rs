@@ -103,7 +103,10 @@ async fn every_standard_metric_is_listed_with_its_definition() {
         "fcr",
         "nps",
         "occupancy",
+        "qa_score",
+        "sentiment",
         "service_level",
+        "survey_item",
         "transfer_rate",
     ] {
         assert!(names.contains(&metric), "{metric} missing from {names:?}");

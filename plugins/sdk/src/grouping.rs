@@ -13,6 +13,8 @@ pub enum Source {
     Surveys,
     /// `agent_states st`, timed by `started_at`; only people groups and periods apply.
     AgentStates,
+    /// `qa_evaluations q`, timed by `evaluated_at`; queue and channel come from its contact.
+    Qa,
 }
 
 /// How to select and group rows of a source.
@@ -36,6 +38,7 @@ pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
         Source::Feedback => ("customer_feedback", "f", "responded_at", "agent_id"),
         Source::Surveys => ("employee_surveys", "s", "responded_at", "agent_id"),
         Source::AgentStates => ("agent_states", "st", "started_at", "agent_id"),
+        Source::Qa => ("qa_evaluations", "q", "evaluated_at", "agent_id"),
     };
     let time_column = format!("{alias}.{time}");
     let mut from = format!("{table} {alias}");
@@ -50,8 +53,8 @@ pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
             let column = if group_by == GroupBy::Queue { "queue" } else { "channel" };
             match source {
                 Source::Interactions => format!("i.{column}"),
-                Source::Feedback => {
-                    from.push_str(" LEFT JOIN interactions i ON i.interaction_id = f.interaction_id");
+                Source::Feedback | Source::Qa => {
+                    from.push_str(&format!(" LEFT JOIN interactions i ON i.interaction_id = {alias}.interaction_id"));
                     format!("i.{column}")
                 }
                 Source::Surveys | Source::AgentStates => {

@@ -1,0 +1,34 @@
+//! Standard metric: mean quality-assurance score.
+
+use cxhost_plugin_sdk::prelude::*;
+
+struct QaScore;
+
+impl metric::Guest for QaScore {
+    fn describe() -> PluginInfo {
+        info(
+            "qa_score",
+            "1.0.0",
+            "Mean quality-assurance score in percent (0–100) of `qa_evaluations` made in the \
+             range: numerator = sum of scores, denominator = evaluations. Grouped by agent, team \
+             or site through the evaluated agent, by queue or channel through the evaluated \
+             contact (none: group `(none)`), by period through `evaluated_at`.",
+            vec![],
+        )
+    }
+
+    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+        let g = grouping(Source::Qa, req.group_by)?;
+        let sql = format!(
+            "SELECT {key} AS grp, CAST(sum(q.score) AS DOUBLE) AS num, \
+             CAST(count(*) AS DOUBLE) AS den \
+             FROM {from} WHERE {time} GROUP BY 1 ORDER BY 1",
+            key = g.key,
+            from = g.from,
+            time = g.time_filter
+        );
+        ratio_result("percent", &sql, &req)
+    }
+}
+
+export_metric!(QaScore);

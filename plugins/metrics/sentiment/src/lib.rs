@@ -1,0 +1,35 @@
+//! Standard metric: mean customer sentiment of contacts.
+
+use cxhost_plugin_sdk::prelude::*;
+
+struct Sentiment;
+
+impl metric::Guest for Sentiment {
+    fn describe() -> PluginInfo {
+        info(
+            "sentiment",
+            "1.0.0",
+            "Mean customer sentiment (-1 to 1) of `interactions` offered in the range that carry \
+             a `sentiment` score: numerator = sum of scores, denominator = scored contacts. \
+             Contacts without a score are not counted; a group without any has no row. Grouped \
+             by agent, team or site through the contact's `agent_id` (no agent: group `(none)`), \
+             by queue or channel directly, by period through `offered_at`.",
+            vec![],
+        )
+    }
+
+    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+        let g = grouping(Source::Interactions, req.group_by)?;
+        let sql = format!(
+            "SELECT {key} AS grp, CAST(sum(i.sentiment) AS DOUBLE) AS num, \
+             CAST(count(*) AS DOUBLE) AS den \
+             FROM {from} WHERE i.sentiment IS NOT NULL AND {time} GROUP BY 1 ORDER BY 1",
+            key = g.key,
+            from = g.from,
+            time = g.time_filter
+        );
+        ratio_result("score", &sql, &req)
+    }
+}
+
+export_metric!(Sentiment);
