@@ -114,3 +114,48 @@ async fn bad_correlation_requests_name_the_parameter() {
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
     assert_eq!((empty.body["n"].clone(), empty.body["pearson"].clone()), (0.into(), Value::Null));
 }
+
+#[tokio::test]
+async fn comment_topics_of_customers_and_employees_side_by_side_respect_the_privacy_floor() {
+    let s = server();
+    let key = s.tenant("topics").await;
+    s.load_fixture(&key, "topics").await;
+    let missing = s.get(&key, "/v1/tenants/topics/topics").await;
+    assert_eq!((missing.status, missing.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("no_taxonomy")));
+    let bad = s.put_json(&key, "/v1/tenants/topics/topics", serde_json::json!({"topics": {"x": ["(.*)"]}})).await;
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_taxonomy")),
+        "{}",
+        bad.body
+    );
+    let taxonomy = serde_json::json!({"topics": {
+        "waiting": ["Waited", "wait", "picked up"],
+        "transfers": ["transferred", "explain"],
+        "schedule": ["shift", "shifts", "weekend"],
+    }});
+    let set = s.put_json(&key, "/v1/tenants/topics/topics", taxonomy).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["topics"]["waiting"][0], "waited", "keywords are kept lowercased");
+
+    let range = "from=2026-03-02&to=2026-03-09";
+    let total = s.get(&key, &format!("/v1/tenants/topics/topics/side-by-side?level=total&{range}")).await;
+    assert_eq!(total.status, StatusCode::OK, "{}", total.body);
+    let t = &total.body["groups"][0];
+    assert_eq!(t["group"], "total");
+    assert_eq!(t["customer_comments"], 4);
+    assert_eq!(t["customer"], serde_json::json!({"schedule": 0, "transfers": 1, "waiting": 2}));
+    assert_eq!(t["employee_respondents"], 6);
+    assert_eq!(t["employee_comments"], 1);
+    assert_eq!(t["employee"], serde_json::json!({"schedule": 1, "transfers": 0, "waiting": 0}));
+
+    let teams = s.get(&key, &format!("/v1/tenants/topics/topics/side-by-side?level=team&{range}")).await;
+    let groups = teams.body["groups"].as_array().unwrap();
+    let names: Vec<&str> = groups.iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["(none)", "north", "south"], "{}", teams.body);
+    assert_eq!(groups[1]["customer"], serde_json::json!({"schedule": 0, "transfers": 1, "waiting": 1}));
+    for g in groups {
+        assert_eq!(g["employee"], Value::Null, "fewer than 5 respondents: withheld: {g}");
+    }
+    assert_eq!(groups[2]["employee_respondents"], 3);
+}

@@ -2,3 +2,4 @@
 
 pub mod correlation;
 pub mod series;
+pub mod topics;

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod plugins;
 pub mod tenants;
+pub mod topics;
 
 use std::sync::Arc;
 
@@ -113,6 +114,8 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/audit", get(deploy::audit))
         .route("/tenants/{tenant}/correlations", get(correlations::correlate_metrics))
         .route("/tenants/{tenant}/correlations/matrix", get(correlations::matrix))
+        .route("/tenants/{tenant}/topics", get(topics::taxonomy).put(topics::set_taxonomy))
+        .route("/tenants/{tenant}/topics/side-by-side", get(topics::side_by_side_topics))
         .route("/tenants/{tenant}/metrics/{name}", get(metrics::query));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
 
-use duckdb::{Connection, params};
+use duckdb::{Connection, OptionalExt, params};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS tenants (
     id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
     limits_json VARCHAR);
 ALTER TABLE tenants ADD COLUMN IF NOT EXISTS min_group_size UINTEGER;
+CREATE TABLE IF NOT EXISTS topic_taxonomies (tenant_id VARCHAR PRIMARY KEY, taxonomy_json VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS api_keys (
     key_hash VARCHAR PRIMARY KEY, prefix VARCHAR NOT NULL, tenant_id VARCHAR, role VARCHAR NOT NULL,
     name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
@@ -151,6 +152,24 @@ impl SystemDb {
             audit(c, actor, "tenant.privacy", Some(id), &format!("minimum group size for employee figures: {size}"))
         })?;
         self.refresh_tenants()
+    }
+
+    /// The tenant's comment-topic taxonomy as JSON, if it has one.
+    pub fn taxonomy_json(&self, id: &str) -> Result<Option<String>, SystemError> {
+        self.with(|c| {
+            let json = c
+                .query_row("SELECT taxonomy_json FROM topic_taxonomies WHERE tenant_id = ?", [id], |r| r.get(0))
+                .optional()?;
+            Ok(json)
+        })
+    }
+
+    pub fn set_taxonomy_json(&self, id: &str, json: &str, actor: &str) -> Result<(), SystemError> {
+        self.with(|c| {
+            c.execute("DELETE FROM topic_taxonomies WHERE tenant_id = ?", [id])?;
+            c.execute("INSERT INTO topic_taxonomies VALUES (?, ?)", [id, json])?;
+            audit(c, actor, "tenant.topics", Some(id), "comment-topic taxonomy replaced")
+        })
     }
 
     pub fn insert_key(&self, key: &StoredKey, actor: &str) -> Result<(), SystemError> {
