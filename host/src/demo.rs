@@ -98,9 +98,13 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/csat?from={from}&to={to}&group_by=week'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/service_level?from={from}&to={to}&group_by=queue&threshold_seconds=30'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/enps?from={from}&to={to}&group_by=team'\n\
-         OpenAPI document: {base}/openapi.json\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations?cx=csat&ex=enps&level=team&period=month&from={start}&to={end}&lag=1'\n\
+         \x20 curl -sg -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations/matrix?cx=csat,nps,sentiment&ex=enps,survey_item[item=engagement],survey_item[item=wellbeing]&level=team&period=month&from={start}&to={end}'\n\
+         OpenAPI document: {base}/openapi.json   Prometheus metrics: {base}/metrics\n\
          Ctrl-C stops the server; the data stays in the data directory for the next run.\n",
         admin = keys.tenant_admin,
         op = keys.operator,
+        start = spec.start.format("%Y-%m-%d"),
+        end = (spec.start + chrono::Days::new(u64::from(spec.days))).format("%Y-%m-%d"),
     )
 }
