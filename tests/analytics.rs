@@ -110,6 +110,18 @@ async fn bad_correlation_requests_name_the_parameter() {
         let reply = s.get(&key, &format!("{base}{query}")).await;
         assert_eq!((reply.status, reply.body["field"].as_str()), (status, Some(field)), "{query}: {}", reply.body);
     }
+    let decades = s
+        .get(&key, "/v1/tenants/corr/correlations?level=team&period=week&from=2020-01-01&to=2099-01-01&cx=csat&ex=enps")
+        .await;
+    assert_eq!(
+        (decades.status, decades.body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("to")),
+        "{}",
+        decades.body
+    );
+    let planet = s.get(&key, &format!("{base}&cx=csat&ex=enps").replace("level=team", "level=planet")).await;
+    assert_eq!((planet.status, planet.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_parameter")));
+    assert!(planet.body["detail"].as_str().unwrap().contains("planet"), "{}", planet.body);
     let empty = s.get(&key, &format!("{base}&cx=csat&ex=enps")).await;
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
     assert_eq!((empty.body["n"].clone(), empty.body["pearson"].clone()), (0.into(), Value::Null));

@@ -113,6 +113,16 @@ async fn rollback_restores_the_earlier_output_and_everything_is_audited() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.body["code"], "version_not_found");
 
+    let garbled = s
+        .send(
+            s.client
+                .post(format!("{}{}", s.base, plugin_path("rollback", "activate")))
+                .header("content-type", "application/json")
+                .body("{\"hash\":"),
+            &key,
+        )
+        .await;
+    assert_eq!((garbled.status, garbled.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
     let versions = s.get(&key, &plugin_path("rollback", "versions")).await;
     assert_eq!(versions.body["versions"].as_array().unwrap().len(), 2, "{}", versions.body);
 

@@ -3,10 +3,11 @@
 //! one.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::ApiQuery;
 use super::metrics::parse_time;
 use super::{ApiError, AppState, Caller, Services};
 use std::collections::HashMap;
@@ -21,6 +22,8 @@ use crate::runtime::bindings::{Param, ParamValue};
 
 /// Longest lag accepted, in periods.
 pub const MAX_LAG: usize = 12;
+/// Most periods one request may span (five years of weeks).
+pub const MAX_PERIODS: usize = 261;
 /// Most metrics on one side of a matrix.
 pub const MAX_MATRIX_SIDE: usize = 12;
 
@@ -206,6 +209,13 @@ async fn compute(
         let spec = parse_spec(field, &text)?;
         resolved.push(resolve(state, (tenant_id, tenant.min_group_size), &subject, field, spec)?);
     }
+    if (to - from).num_days() > 7 * MAX_PERIODS as i64 {
+        return Err(ApiError::bad_request(
+            "invalid_range",
+            format!("a correlation may span at most {MAX_PERIODS} periods; narrow `from`–`to`"),
+        )
+        .with_field("to"));
+    }
     let bounds = period_bounds(common.period, from, to);
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
     let db = state.tenants.get(tenant_id)?;
@@ -258,7 +268,7 @@ pub async fn correlate_metrics(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant_id): Path<String>,
-    Query(query): Query<CorrelationQuery>,
+    ApiQuery(query): ApiQuery<CorrelationQuery>,
 ) -> Result<Json<CorrelationResponse>, ApiError> {
     let common = Common {
         level: query.level,
@@ -347,7 +357,7 @@ pub async fn matrix(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant_id): Path<String>,
-    Query(query): Query<MatrixQuery>,
+    ApiQuery(query): ApiQuery<MatrixQuery>,
 ) -> Result<Json<MatrixResponse>, ApiError> {
     let (cx, ex) = (split_metrics(&query.cx), split_metrics(&query.ex));
     for (field, list) in [("cx", &cx), ("ex", &ex)] {

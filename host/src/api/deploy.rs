@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::{ApiJson, ApiQuery};
 use super::metrics::parse_time;
 use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
@@ -121,7 +122,7 @@ pub async fn activate(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant, name)): Path<(String, String)>,
-    Json(body): Json<ActivateBody>,
+    ApiJson(body): ApiJson<ActivateBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.activate(&s.system, &s.registry, tenant, &name, &body.hash, actor)
@@ -138,9 +139,16 @@ pub async fn rollback(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant, name)): Path<(String, String)>,
-    body: Option<Json<RollbackBody>>,
+    body: axum::body::Bytes,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    let to = body.and_then(|Json(b)| b.hash);
+    // The body is optional: empty means "the previous version".
+    let to = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let parsed: RollbackBody = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_body", format!("the body is not a rollback request: {e}")))?;
+        parsed.hash
+    };
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.rollback(&s.system, &s.registry, tenant, &name, to.as_deref(), actor)
     })
@@ -155,7 +163,7 @@ pub async fn start_canary(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant, name)): Path<(String, String)>,
-    Json(body): Json<CanaryBody>,
+    ApiJson(body): ApiJson<CanaryBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.set_canary(&s.system, &s.registry, tenant, &name, Some((body.hash.as_str(), body.percent)), actor)
@@ -187,7 +195,7 @@ pub async fn start_shadow(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant, name)): Path<(String, String)>,
-    Json(body): Json<ShadowBody>,
+    ApiJson(body): ApiJson<ShadowBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.set_shadow(&s.system, &s.registry, tenant, &name, Some(&body.hash), actor)
@@ -234,7 +242,7 @@ pub async fn shadow_run(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant_id, name)): Path<(String, String)>,
-    Json(body): Json<ShadowRunBody>,
+    ApiJson(body): ApiJson<ShadowRunBody>,
 ) -> Result<Json<ShadowReport>, ApiError> {
     let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
     let from = parse_time("from", &body.from)?;
@@ -298,7 +306,7 @@ pub async fn set_policy(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant, name)): Path<(String, String)>,
-    Json(body): Json<PolicyBody>,
+    ApiJson(body): ApiJson<PolicyBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.set_policy(&s.system, &s.registry, tenant, &name, body.on_failure, actor)
@@ -328,7 +336,7 @@ pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant)?;
     let limit = query.limit.unwrap_or(100).min(10_000);

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use futures_util::StreamExt;
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use utoipa::IntoParams;
 
+use super::extract::ApiQuery;
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::store::{Format, IngestOptions, IngestReport, OnConflict, ValidationMode, ingest, schema};
@@ -39,7 +40,7 @@ pub async fn ingest(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant, table)): Path<(String, String)>,
-    Query(query): Query<IngestQuery>,
+    ApiQuery(query): ApiQuery<IngestQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestReport>, ApiError> {

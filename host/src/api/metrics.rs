@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::extract::ApiQuery;
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
@@ -82,7 +83,7 @@ pub async fn query(
     State(state): State<AppState>,
     caller: Caller,
     Path((tenant_id, name)): Path<(String, String)>,
-    Query(mut query): Query<HashMap<String, String>>,
+    ApiQuery(mut query): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<MetricResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;
     let subject = query.remove("subject").unwrap_or_else(|| caller.0.actor());

@@ -3,6 +3,7 @@
 pub mod correlations;
 pub mod deploy;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod ingest;
 pub mod metrics;

@@ -2,12 +2,13 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::ApiQuery;
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::registry::PluginSource;
@@ -141,7 +142,7 @@ pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
-    Query(query): Query<UploadQuery>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant)?;

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::extract::ApiJson;
 use super::{ApiError, AppState, Caller};
 use crate::auth::{Action, Role, new_key};
 use crate::config::{MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
@@ -27,7 +28,7 @@ pub struct NewTenant {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewTenant>,
+    ApiJson(body): ApiJson<NewTenant>,
 ) -> Result<(StatusCode, Json<Tenant>), ApiError> {
     caller.require_platform(Action::ManageTenants)?;
     if !valid_tenant_id(&body.id) {
@@ -75,7 +76,7 @@ pub async fn set_limits(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
-    Json(limits): Json<PluginLimits>,
+    ApiJson(limits): ApiJson<PluginLimits>,
 ) -> Result<Json<Tenant>, ApiError> {
     caller.require_platform(Action::ManageTenants)?;
     state.tenant(&tenant)?;
@@ -114,7 +115,7 @@ pub async fn set_privacy(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
-    Json(privacy): Json<Privacy>,
+    ApiJson(privacy): ApiJson<Privacy>,
 ) -> Result<Json<Tenant>, ApiError> {
     caller.require_platform(Action::ManageTenants)?;
     state.tenant(&tenant)?;
@@ -156,7 +157,7 @@ pub async fn create_key(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
-    Json(body): Json<NewKey>,
+    ApiJson(body): ApiJson<NewKey>,
 ) -> Result<(StatusCode, Json<IssuedKey>), ApiError> {
     caller.require(&state, Action::ManageKeys, &tenant)?;
     if body.role == Role::Operator {

@@ -1,10 +1,11 @@
 //! The tenant's comment-topic taxonomy, and customer and employee comment topics side by side.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::{ApiJson, ApiQuery};
 use super::metrics::parse_time;
 use super::{ApiError, AppState, Caller};
 use crate::analytics::topics::{GroupTopics, Taxonomy, TopicError, TopicLevel, side_by_side, validate};
@@ -34,7 +35,7 @@ pub async fn set_taxonomy(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
-    Json(body): Json<TaxonomyBody>,
+    ApiJson(body): ApiJson<TaxonomyBody>,
 ) -> Result<Json<TaxonomyBody>, ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant)?;
     let topics = validate(body.topics)?;
@@ -91,7 +92,7 @@ pub async fn side_by_side_topics(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant_id): Path<String>,
-    Query(query): Query<SideBySideQuery>,
+    ApiQuery(query): ApiQuery<SideBySideQuery>,
 ) -> Result<Json<SideBySideResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;
     let from = parse_time("from", &query.from)?;
