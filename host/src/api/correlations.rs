@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiQuery;
-use super::metrics::parse_time;
+use super::metrics::parse_range;
 use super::{ApiError, AppState, Caller, Services};
 use std::collections::HashMap;
 
@@ -188,11 +188,8 @@ async fn compute(
     metrics: Vec<(&'static str, String)>,
 ) -> Result<Computed, ApiError> {
     let tenant = caller.require(state, Action::Query, tenant_id)?;
-    let from = parse_time("from", &common.from)?.date_naive();
-    let to = parse_time("to", &common.to)?.date_naive();
-    if from >= to {
-        return Err(ApiError::bad_request("invalid_range", "`from` must be before `to`").with_field("from"));
-    }
+    let (from, to) = parse_range(&common.from, &common.to)?;
+    let (from, to) = (from.date_naive(), to.date_naive());
     if common.lag > MAX_LAG {
         return Err(ApiError::bad_request(
             "invalid_parameter",

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::parse_time;
+use super::metrics::parse_range;
 use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
 use crate::deploy::call::CallContext;
@@ -245,11 +245,7 @@ pub async fn shadow_run(
     ApiJson(body): ApiJson<ShadowRunBody>,
 ) -> Result<Json<ShadowReport>, ApiError> {
     let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
-    let from = parse_time("from", &body.from)?;
-    let to = parse_time("to", &body.to)?;
-    if from >= to {
-        return Err(ApiError::bad_request("invalid_range", "`from` must be before `to`").with_field("from"));
-    }
+    let (from, to) = parse_range(&body.from, &body.to)?;
     let group_by_text = body.group_by.unwrap_or_else(|| "agent".to_string());
     let group_by = super::metrics::parse_group_by(&group_by_text)?;
     let limits = tenant.limits.unwrap_or(state.config.default_limits);

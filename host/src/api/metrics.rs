@@ -96,15 +96,7 @@ pub async fn query(
     })?;
     let from_text = query.remove("from").ok_or_else(|| missing("from"))?;
     let to_text = query.remove("to").ok_or_else(|| missing("to"))?;
-    let from = parse_time("from", &from_text)?;
-    let to = parse_time("to", &to_text)?;
-    if from >= to {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            format!("`from` ({from_text}) must be before `to` ({to_text})"),
-        )
-        .with_field("from"));
-    }
+    let (from, to) = parse_range(&from_text, &to_text)?;
     let group_by_text = query.remove("group_by").unwrap_or_else(|| "total".to_string());
     let group_by = parse_group_by(&group_by_text)?;
     let info = plan.serve.info.clone();
@@ -220,6 +212,20 @@ fn missing(field: &str) -> ApiError {
         format!("query parameter `{field}` is required (RFC 3339 timestamp or YYYY-MM-DD)"),
     )
     .with_field(field)
+}
+
+/// `[from, to)` from the two query texts; `from` must come first.
+pub fn parse_range(from_text: &str, to_text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let from = parse_time("from", from_text)?;
+    let to = parse_time("to", to_text)?;
+    if from >= to {
+        return Err(ApiError::bad_request(
+            "invalid_range",
+            format!("`from` ({from_text}) must be before `to` ({to_text})"),
+        )
+        .with_field("from"));
+    }
+    Ok((from, to))
 }
 
 /// An RFC 3339 timestamp, or a date meaning midnight UTC.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::parse_time;
+use super::metrics::parse_range;
 use super::{ApiError, AppState, Caller};
 use crate::analytics::topics::{GroupTopics, Taxonomy, TopicError, TopicLevel, side_by_side, validate};
 use crate::auth::Action;
@@ -95,11 +95,7 @@ pub async fn side_by_side_topics(
     ApiQuery(query): ApiQuery<SideBySideQuery>,
 ) -> Result<Json<SideBySideResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;
-    let from = parse_time("from", &query.from)?;
-    let to = parse_time("to", &query.to)?;
-    if from >= to {
-        return Err(ApiError::bad_request("invalid_range", "`from` must be before `to`").with_field("from"));
-    }
+    let (from, to) = parse_range(&query.from, &query.to)?;
     let taxonomy = stored_taxonomy(&state, &tenant_id)?;
     let db = state.tenants.get(&tenant_id)?;
     let min_group = tenant.min_group_size;
