@@ -79,6 +79,14 @@ impl Registry {
         self.standard.get(name).cloned()
     }
 
+    /// Whether `plugin` is the standard plugin of its name or a tenant's version.
+    pub fn source_of(&self, plugin: &MetricPlugin) -> PluginSource {
+        match self.standard.get(&plugin.info.name) {
+            Some(standard) if standard.hash == plugin.hash => PluginSource::Standard,
+            _ => PluginSource::Tenant,
+        }
+    }
+
     pub fn standard_names(&self) -> impl Iterator<Item = &String> {
         self.standard.keys()
     }

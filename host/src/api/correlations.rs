@@ -16,7 +16,6 @@ use crate::analytics::correlation::{Coefficient, Correlation, correlate};
 use crate::analytics::series::{Paired, Period, Point, Series, metric_series, pair, period_bounds};
 use crate::auth::Action;
 use crate::deploy::CallPlan;
-use crate::deploy::call::CallContext;
 use crate::runtime::bindings::GroupBy;
 use crate::runtime::bindings::{Param, ParamValue};
 
@@ -221,14 +220,7 @@ async fn compute(
     tokio::task::spawn_blocking(move || {
         let mut series = HashMap::new();
         for metric in &resolved {
-            let context = CallContext {
-                runtime: worker.registry.runtime(),
-                deployments: &worker.deployments,
-                tenant: &tenant_id,
-                name: &metric.spec.name,
-                db: db.clone(),
-                limits,
-            };
+            let context = worker.call_context(&tenant_id, &metric.spec.name, db.clone(), limits);
             let computed = metric_series(&context, &metric.plan, &metric.params, level, &bounds)?;
             series.insert(metric.spec.text.clone(), computed);
         }

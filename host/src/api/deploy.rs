@@ -12,7 +12,6 @@ use super::extract::{ApiJson, ApiQuery};
 use super::metrics::parse_range;
 use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
-use crate::deploy::call::CallContext;
 use crate::deploy::shadow::ShadowReport;
 use crate::deploy::{DeployError, Deployment, VersionStats};
 use crate::runtime::bindings::{MetricRequest, Param};
@@ -253,15 +252,9 @@ pub async fn shadow_run(
     let report = tokio::task::spawn_blocking(move || -> Result<ShadowReport, ApiError> {
         let hash = state.registry.find_version(&state.system, &tenant_id, &name, &body.hash)?;
         let candidate = state.registry.version(&tenant_id, &hash)?;
-        let plan = state.deployments.plan(&state.registry, &tenant_id, &name, "").ok_or_else(|| {
+        let active = state.deployments.serving(&state.registry, &tenant_id, &name).ok_or_else(|| {
             ApiError::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`"))
         })?;
-        let active = state
-            .deployments
-            .get(&tenant_id, &name)
-            .and_then(|d| d.active.clone())
-            .or_else(|| state.registry.standard(&name))
-            .unwrap_or(plan.serve);
         let params_of = |plugin: &crate::runtime::MetricPlugin| -> Vec<Param> {
             plugin.info.params.iter().map(|p| Param { name: p.name.clone(), value: p.default.clone() }).collect()
         };
@@ -271,19 +264,10 @@ pub async fn shadow_run(
             group_by,
             params: params_of(plugin),
         };
-        let context = CallContext {
-            runtime: state.registry.runtime(),
-            deployments: &state.deployments,
-            tenant: &tenant_id,
-            name: &name,
-            db,
-            limits,
-        };
-        let served =
-            state.registry.runtime().call_metric(&active, context.db.clone(), limits, &request_for(&active))?;
+        let served = state.registry.runtime().call_metric(&active, db.clone(), limits, &request_for(&active))?;
         let mut report =
             ShadowReport::new((&candidate.hash, &candidate.info.version), (&active.hash, &active.info.version));
-        match state.registry.runtime().call_metric(&candidate, context.db.clone(), limits, &request_for(&candidate)) {
+        match state.registry.runtime().call_metric(&candidate, db, limits, &request_for(&candidate)) {
             Ok(result) => report.add(&group_by_text, &served, &result),
             Err(e) => report.add_candidate_error(e.to_string()),
         }

@@ -14,7 +14,7 @@ use super::extract::ApiQuery;
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
-use crate::deploy::call::{CallContext, FallbackNote};
+use crate::deploy::call::FallbackNote;
 use crate::registry::PluginSource;
 use crate::runtime::bindings::{GroupBy, MetricRequest, Param, ParamType, ParamValue};
 
@@ -129,36 +129,21 @@ pub async fn query(
     let started = std::time::Instant::now();
     let call_state = state.clone();
     let (tenant_for_call, name_for_call) = (tenant_id.clone(), name.clone());
-    let (answer, plan, request) = tokio::task::spawn_blocking(move || {
-        let context = CallContext {
-            runtime: call_state.registry.runtime(),
-            deployments: &call_state.deployments,
-            tenant: &tenant_for_call,
-            name: &name_for_call,
-            db,
-            limits,
-        };
-        (context.answer(&plan, &request), plan, request)
+    let (answer, plan, request, db) = tokio::task::spawn_blocking(move || {
+        let context = call_state.call_context(&tenant_for_call, &name_for_call, db.clone(), limits);
+        (context.answer(&plan, &request), plan, request, db)
     })
     .await?;
     let answer = answer?;
     if let Some(candidate) = plan.shadow.clone()
         && answer.served_as != ServedAs::Fallback
     {
-        let (shadow_state, served) = (state.clone(), answer.result.clone());
-        let (tenant_for_shadow, name_for_shadow, group_by_for_shadow) =
-            (tenant_id.clone(), name.clone(), group_by_text.clone());
-        let db = state.tenants.get(&tenant_id)?;
+        // After the answer, off the request's path: the shadow's output is compared, never served.
+        let (shadow_state, served, shadow_group_by) = (state.clone(), answer.result.clone(), group_by_text.clone());
+        let (tenant_for_shadow, name_for_shadow) = (tenant_id.clone(), name.clone());
         tokio::task::spawn_blocking(move || {
-            let context = CallContext {
-                runtime: shadow_state.registry.runtime(),
-                deployments: &shadow_state.deployments,
-                tenant: &tenant_for_shadow,
-                name: &name_for_shadow,
-                db,
-                limits,
-            };
-            context.shadow(&candidate, &group_by_for_shadow, &request, &served);
+            let context = shadow_state.call_context(&tenant_for_shadow, &name_for_shadow, db, limits);
+            context.shadow(&candidate, &shadow_group_by, &request, &served);
         });
     }
     let result = answer.result;
@@ -170,11 +155,7 @@ pub async fn query(
             name: served_by.info.name.clone(),
             version: served_by.info.version.clone(),
             hash: served_by.hash.clone(),
-            source: if state.registry.standard(&served_by.info.name).is_some_and(|s| s.hash == served_by.hash) {
-                PluginSource::Standard
-            } else {
-                PluginSource::Tenant
-            },
+            source: state.registry.source_of(&served_by),
         },
         served_as: answer.served_as,
         fallback: answer.fallback,

@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 pub use self::error::ApiError;
 use crate::auth::{Action, KeyRing, Principal, Role};
 use crate::config::Config;
+use crate::deploy::call::CallContext;
 use crate::deploy::{DeployError, Deployments};
 use crate::registry::{Registry, RegistryError};
 use crate::runtime::{LoadError, Runtime};
@@ -80,6 +81,17 @@ impl Services {
         let deployments = Deployments::load(&system, &registry)?;
         let tenants = TenantStore::new(config.tenants_dir());
         Ok((Arc::new(Services { config, system, tenants, registry, deployments, keys }), bootstrap))
+    }
+
+    /// What a plugin call of `name` for `tenant` needs besides its plan.
+    pub fn call_context<'a>(
+        &'a self,
+        tenant: &'a str,
+        name: &'a str,
+        db: Arc<crate::store::TenantDb>,
+        limits: crate::config::PluginLimits,
+    ) -> CallContext<'a> {
+        CallContext { runtime: self.registry.runtime(), deployments: &self.deployments, tenant, name, db, limits }
     }
 
     /// The tenant, or a 404 problem.

@@ -66,7 +66,6 @@ pub enum ServedAs {
 pub struct CallPlan {
     pub serve: Arc<MetricPlugin>,
     pub served_as: ServedAs,
-    pub source: PluginSource,
     /// What answers instead if `serve` fails and the policy says fall back.
     pub fallback: Option<Arc<MetricPlugin>>,
     pub shadow: Option<Arc<MetricPlugin>>,
@@ -112,14 +111,13 @@ impl Deployments {
             return standard.map(|serve| CallPlan {
                 serve,
                 served_as: ServedAs::Standard,
-                source: PluginSource::Standard,
                 fallback: None,
                 shadow: None,
             });
         };
-        let (active, active_as, active_source) = match &deployment.active {
-            Some(active) => (active.clone(), ServedAs::Active, PluginSource::Tenant),
-            None => (standard.clone()?, ServedAs::Standard, PluginSource::Standard),
+        let (active, active_as) = match &deployment.active {
+            Some(active) => (active.clone(), ServedAs::Active),
+            None => (standard.clone()?, ServedAs::Standard),
         };
         let row = &deployment.row;
         let canary = deployment
@@ -131,23 +129,29 @@ impl Deployments {
             Some(canary) => CallPlan {
                 serve: canary.clone(),
                 served_as: ServedAs::Canary,
-                source: PluginSource::Tenant,
                 fallback: fallback_allowed.then(|| active.clone()),
                 shadow: None,
             },
             None => CallPlan {
                 fallback: if fallback_allowed {
-                    deployment.previous.clone().or(if active_source == PluginSource::Tenant { standard } else { None })
+                    deployment.previous.clone().or(if active_as == ServedAs::Active { standard } else { None })
                 } else {
                     None
                 },
                 serve: active,
                 served_as: active_as,
-                source: active_source,
                 shadow: deployment.shadow.clone(),
             },
         };
         Some(plan)
+    }
+
+    /// The version that serves `name` outside any canary: the tenant's active one, else the standard one.
+    pub fn serving(&self, registry: &Registry, tenant: &str, name: &str) -> Option<Arc<MetricPlugin>> {
+        match self.get(tenant, name) {
+            Some(deployment) => serving_plugin(registry, &deployment),
+            None => registry.standard(name),
+        }
     }
 
     /// Every plugin name the tenant can call, with the version that serves it by default.
@@ -165,12 +169,10 @@ impl Deployments {
         names.dedup();
         names
             .iter()
-            .filter_map(|name| {
-                let deployment = self.get(tenant, name);
-                match deployment.as_ref().and_then(|d| d.active.clone()) {
-                    Some(active) => Some((active, PluginSource::Tenant)),
-                    None => registry.standard(name).map(|p| (p, PluginSource::Standard)),
-                }
+            .filter_map(|name| self.serving(registry, tenant, name))
+            .map(|plugin| {
+                let source = registry.source_of(&plugin);
+                (plugin, source)
             })
             .collect()
     }
