@@ -33,14 +33,16 @@ fn main() {
             continue;
         }
         std::fs::copy(&path, guests_dir.join(&file)).unwrap();
-        if let Some(name) = file.strip_prefix("cxhost_metric_").and_then(|f| f.strip_suffix(".wasm")) {
+        let standard_name = ["cxhost_metric_", "cxhost_dashboard_"].iter().find_map(|prefix| file.strip_prefix(prefix));
+        if let Some(name) = standard_name.and_then(|f| f.strip_suffix(".wasm")) {
             standard.push((name.to_string(), guests_dir.join(&file)));
         }
     }
     standard.sort();
-    let mut code =
-        String::from("/// Standard metric plugins built from `plugins/metrics/`: (name, component bytes).\n");
-    code.push_str("pub static STANDARD_METRICS: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// Standard plugins built from `plugins/metrics/` and `plugins/dashboards/`: (name, component bytes).\n",
+    );
+    code.push_str("pub static STANDARD_PLUGINS: &[(&str, &[u8])] = &[\n");
     for (name, path) in &standard {
         code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", path.display().to_string()));
     }

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::guests::STANDARD_METRICS;
-use crate::runtime::{LoadError, MetricPlugin, Runtime};
+use crate::guests::STANDARD_PLUGINS;
+use crate::runtime::{LoadError, Plugin, Runtime, kind_name};
 use crate::store::{PluginVersionRow, SystemDb, SystemError};
 
 /// Shortest hash prefix accepted where a version is named.
@@ -30,6 +30,8 @@ pub enum RegistryError {
     UnknownVersion { tenant: String, name: String, hash: String },
     #[error("`{hash}` matches more than one version of plugin `{name}`; give more of the hash")]
     AmbiguousVersion { name: String, hash: String },
+    #[error("tenant `{tenant}` already has a {existing} plugin named `{name}`; a {uploaded} plugin needs another name")]
+    KindClash { tenant: String, name: String, existing: String, uploaded: &'static str },
     #[error("{0}")]
     System(#[from] SystemError),
     #[error("cannot store the plugin: {0}")]
@@ -50,15 +52,15 @@ pub struct Uploaded {
     pub row: PluginVersionRow,
     /// False when the same bytes had been uploaded before.
     pub created: bool,
-    pub plugin: Arc<MetricPlugin>,
+    pub plugin: Arc<Plugin>,
 }
 
 pub struct Registry {
     runtime: Arc<Runtime>,
     blobs_dir: PathBuf,
-    standard: HashMap<String, Arc<MetricPlugin>>,
+    standard: HashMap<String, Arc<Plugin>>,
     /// Tenant versions loaded so far, by (tenant, hash).
-    loaded: Mutex<HashMap<(String, String), Arc<MetricPlugin>>>,
+    loaded: Mutex<HashMap<(String, String), Arc<Plugin>>>,
 }
 
 impl Registry {
@@ -66,21 +68,20 @@ impl Registry {
     pub fn load(runtime: Arc<Runtime>, blobs_dir: PathBuf) -> Result<Registry, RegistryError> {
         std::fs::create_dir_all(&blobs_dir)?;
         let mut standard = HashMap::new();
-        for (name, bytes) in STANDARD_METRICS {
-            let plugin = runtime
-                .load_metric(bytes)
-                .map_err(|source| RegistryError::Standard { name: name.to_string(), source })?;
+        for (name, bytes) in STANDARD_PLUGINS {
+            let plugin =
+                runtime.load(bytes).map_err(|source| RegistryError::Standard { name: name.to_string(), source })?;
             standard.insert(plugin.info.name.clone(), Arc::new(plugin));
         }
         Ok(Registry { runtime, blobs_dir, standard, loaded: Mutex::new(HashMap::new()) })
     }
 
-    pub fn standard(&self, name: &str) -> Option<Arc<MetricPlugin>> {
+    pub fn standard(&self, name: &str) -> Option<Arc<Plugin>> {
         self.standard.get(name).cloned()
     }
 
     /// Whether `plugin` is the standard plugin of its name or a tenant's version.
-    pub fn source_of(&self, plugin: &MetricPlugin) -> PluginSource {
+    pub fn source_of(&self, plugin: &Plugin) -> PluginSource {
         match self.standard.get(&plugin.info.name) {
             Some(standard) if standard.hash == plugin.hash => PluginSource::Standard,
             _ => PluginSource::Tenant,
@@ -92,7 +93,7 @@ impl Registry {
     }
 
     /// A stored version of a tenant's plugin, loaded from its blob on first use.
-    pub fn version(&self, tenant: &str, hash: &str) -> Result<Arc<MetricPlugin>, RegistryError> {
+    pub fn version(&self, tenant: &str, hash: &str) -> Result<Arc<Plugin>, RegistryError> {
         let key = (tenant.to_string(), hash.to_string());
         if let Some(plugin) = self.loaded.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(plugin.clone());
@@ -100,7 +101,7 @@ impl Registry {
         let stored =
             |detail: String| RegistryError::Stored { tenant: tenant.to_string(), hash: hash.to_string(), detail };
         let bytes = std::fs::read(self.blob_path(hash)).map_err(|e| stored(e.to_string()))?;
-        let plugin = Arc::new(self.runtime.load_metric(&bytes).map_err(|e| stored(e.to_string()))?);
+        let plugin = Arc::new(self.runtime.load(&bytes).map_err(|e| stored(e.to_string()))?);
         self.loaded.lock().unwrap_or_else(|e| e.into_inner()).insert(key, plugin.clone());
         Ok(plugin)
     }
@@ -143,8 +144,9 @@ impl Registry {
         }
     }
 
-    /// Checks a component against the metric world, compiles it, asks it to describe itself,
-    /// and stores it as an immutable version. Uploading the same bytes again changes nothing.
+    /// Checks a component against the worlds the host runs, compiles it, asks it to describe
+    /// itself, and stores it as an immutable version. Uploading the same bytes again changes
+    /// nothing. Plugin names are unique per tenant across kinds.
     pub fn upload(
         &self,
         system: &SystemDb,
@@ -152,7 +154,22 @@ impl Registry {
         bytes: &[u8],
         actor: &str,
     ) -> Result<Uploaded, RegistryError> {
-        let plugin = self.runtime.load_metric(bytes)?;
+        let plugin = self.runtime.load(bytes)?;
+        let kind = kind_name(plugin.kind());
+        let clash = |existing: &str| RegistryError::KindClash {
+            tenant: tenant.to_string(),
+            name: plugin.info.name.clone(),
+            existing: existing.to_string(),
+            uploaded: kind,
+        };
+        if let Some(standard) = self.standard.get(&plugin.info.name)
+            && standard.kind() != plugin.kind()
+        {
+            return Err(clash(kind_name(standard.kind())));
+        }
+        if let Some(other) = system.plugin_versions(tenant, &plugin.info.name)?.into_iter().find(|v| v.kind != kind) {
+            return Err(clash(&other.kind));
+        }
         let blob = self.blob_path(&plugin.hash);
         if !blob.exists() {
             let tmp = blob.with_extension(format!("tmp{}", std::process::id()));
@@ -163,7 +180,7 @@ impl Registry {
             tenant_id: tenant.to_string(),
             name: plugin.info.name.clone(),
             hash: plugin.hash.clone(),
-            kind: "metric".to_string(),
+            kind: kind.to_string(),
             version: plugin.info.version.clone(),
             size_bytes: plugin.size_bytes,
             uploaded_by: actor.to_string(),

@@ -1,5 +1,7 @@
-//! CX–EX analytics: statistics over paired customer and employee figures.
+//! CX–EX analytics: statistics over paired customer and employee figures, and the panels
+//! dashboards show them in.
 
 pub mod correlation;
+pub mod panels;
 pub mod series;
 pub mod topics;

@@ -15,9 +15,12 @@ use std::collections::HashMap;
 use crate::analytics::correlation::{Coefficient, Correlation, correlate};
 use crate::analytics::series::{Paired, Period, Point, Series, metric_series, pair, period_bounds};
 use crate::auth::Action;
+use crate::config::PluginLimits;
 use crate::deploy::CallPlan;
 use crate::runtime::bindings::GroupBy;
-use crate::runtime::bindings::{Param, ParamValue};
+use crate::runtime::bindings::{Param, ParamValue, PluginKind};
+use crate::store::system::Tenant;
+use chrono::NaiveDate;
 
 /// Longest lag accepted, in periods.
 pub const MAX_LAG: usize = 12;
@@ -137,6 +140,9 @@ fn resolve(
             .with_field(field)
     })?;
     let info = &plan.serve.info;
+    if plan.serve.kind() != PluginKind::Metric {
+        return Err(super::metrics::not_a_metric(tenant, &plan.serve).with_field(field));
+    }
     if let Some((unknown, _)) = spec.given.iter().find(|(k, _)| !info.params.iter().any(|p| &p.name == k)) {
         return Err(ApiError::bad_request(
             "unknown_parameter",
@@ -169,16 +175,95 @@ fn resolve(
     Ok(Resolved { spec, plan, params })
 }
 
-/// What both correlation routes share: the period bounds, every metric's series and the
-/// tenant's privacy floor.
-struct Computed {
-    bounds: Vec<chrono::NaiveDate>,
-    series: HashMap<String, Series>,
-    min_group: u32,
+/// A metric named as the correlation routes name it (`name` or `name[param=value,…]`), with
+/// `extra` parameters given as text besides, resolved to the plan that computes it and every
+/// parameter it runs with (the tenant's privacy floor applied).
+pub(crate) fn resolve_named(
+    state: &Services,
+    tenant: &Tenant,
+    subject: &str,
+    text: &str,
+    extra: Vec<(String, String)>,
+) -> Result<(CallPlan, Vec<Param>), ApiError> {
+    let mut spec = parse_spec("name", text)?;
+    spec.given.extend(extra);
+    let resolved = resolve(state, (&tenant.id, tenant.min_group_size), subject, "name", spec)?;
+    Ok((resolved.plan, resolved.params))
 }
 
-/// Checks the common query parameters and computes the series of every metric named in `cx`
-/// and `ex` (each once), one period at a time.
+/// What both correlation routes share: the period bounds, every metric's series and the
+/// tenant's privacy floor.
+pub(crate) struct Computed {
+    bounds: Vec<chrono::NaiveDate>,
+    series: HashMap<String, Series>,
+    pub(crate) min_group: u32,
+}
+
+/// Level, period and range of a correlation, checked together with its lag.
+pub(crate) struct Scope {
+    pub level: Level,
+    pub period: Period,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Scope {
+    pub(crate) fn new(
+        level: Level,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        lag: usize,
+    ) -> Result<Scope, ApiError> {
+        if lag > MAX_LAG {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                format!("lag must be 0 to {MAX_LAG} periods, got {lag}"),
+            )
+            .with_field("lag"));
+        }
+        if (to - from).num_days() > 7 * MAX_PERIODS as i64 {
+            return Err(ApiError::bad_request(
+                "invalid_range",
+                format!("a correlation may span at most {MAX_PERIODS} periods; narrow `from`–`to`"),
+            )
+            .with_field("to"));
+        }
+        Ok(Scope { level, period, from, to })
+    }
+}
+
+/// Resolves every metric named in `metrics` (each once) and computes its series over the
+/// scope, one period at a time. Blocking: it runs plugins.
+pub(crate) fn compute_series(
+    state: &Services,
+    tenant: &Tenant,
+    subject: &str,
+    scope: &Scope,
+    metrics: Vec<(&'static str, String)>,
+    limits: PluginLimits,
+) -> Result<Computed, ApiError> {
+    let mut resolved: Vec<Resolved> = Vec::new();
+    for (field, text) in metrics {
+        if resolved.iter().any(|r| r.spec.text == text) {
+            continue;
+        }
+        let spec = parse_spec(field, &text)?;
+        resolved.push(resolve(state, (&tenant.id, tenant.min_group_size), subject, field, spec)?);
+    }
+    let bounds = period_bounds(scope.period, scope.from, scope.to);
+    let db = state.tenants.get(&tenant.id)?;
+    let mut series = HashMap::new();
+    for metric in &resolved {
+        let context = state.call_context(&tenant.id, &metric.spec.name, db.clone(), limits);
+        let computed = metric_series(&context, &metric.plan, &metric.params, scope.level.group_by(), &bounds)?;
+        series.insert(metric.spec.text.clone(), computed);
+    }
+    Ok(Computed { bounds, series, min_group: tenant.min_group_size })
+}
+
+/// Checks the caller and the common query parameters, then computes the series off the
+/// async runtime.
 async fn compute(
     state: &AppState,
     caller: &Caller,
@@ -188,45 +273,10 @@ async fn compute(
 ) -> Result<Computed, ApiError> {
     let tenant = caller.require(state, Action::Query, tenant_id)?;
     let (from, to) = parse_range(&common.from, &common.to)?;
-    let (from, to) = (from.date_naive(), to.date_naive());
-    if common.lag > MAX_LAG {
-        return Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!("lag must be 0 to {MAX_LAG} periods, got {}", common.lag),
-        )
-        .with_field("lag"));
-    }
-    let subject = caller.0.actor();
-    let mut resolved: Vec<Resolved> = Vec::new();
-    for (field, text) in metrics {
-        if resolved.iter().any(|r| r.spec.text == text) {
-            continue;
-        }
-        let spec = parse_spec(field, &text)?;
-        resolved.push(resolve(state, (tenant_id, tenant.min_group_size), &subject, field, spec)?);
-    }
-    if (to - from).num_days() > 7 * MAX_PERIODS as i64 {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            format!("a correlation may span at most {MAX_PERIODS} periods; narrow `from`–`to`"),
-        )
-        .with_field("to"));
-    }
-    let bounds = period_bounds(common.period, from, to);
+    let scope = Scope::new(common.level, common.period, from.date_naive(), to.date_naive(), common.lag)?;
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
-    let db = state.tenants.get(tenant_id)?;
-    let (worker, tenant_id, level) = (state.clone(), tenant_id.to_string(), common.level.group_by());
-    let min_group = tenant.min_group_size;
-    tokio::task::spawn_blocking(move || {
-        let mut series = HashMap::new();
-        for metric in &resolved {
-            let context = worker.call_context(&tenant_id, &metric.spec.name, db.clone(), limits);
-            let computed = metric_series(&context, &metric.plan, &metric.params, level, &bounds)?;
-            series.insert(metric.spec.text.clone(), computed);
-        }
-        Ok::<_, ApiError>(Computed { bounds, series, min_group })
-    })
-    .await?
+    let (worker, subject) = (state.clone(), caller.0.actor());
+    tokio::task::spawn_blocking(move || compute_series(&worker, &tenant, &subject, &scope, metrics, limits)).await?
 }
 
 /// The query parameters both correlation routes take besides the metrics.
@@ -238,7 +288,7 @@ struct Common {
     lag: usize,
 }
 
-fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Result<(Paired, Correlation), ApiError> {
+pub(crate) fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Result<(Paired, Correlation), ApiError> {
     let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, computed.min_group);
     let x: Vec<f64> = paired.points.iter().map(|p| p.ex).collect();
     let y: Vec<f64> = paired.points.iter().map(|p| p.cx).collect();

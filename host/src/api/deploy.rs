@@ -255,10 +255,10 @@ pub async fn shadow_run(
         let active = state.deployments.serving(&state.registry, &tenant_id, &name).ok_or_else(|| {
             ApiError::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`"))
         })?;
-        let params_of = |plugin: &crate::runtime::MetricPlugin| -> Vec<Param> {
+        let params_of = |plugin: &crate::runtime::Plugin| -> Vec<Param> {
             plugin.info.params.iter().map(|p| Param { name: p.name.clone(), value: p.default.clone() }).collect()
         };
-        let request_for = |plugin: &crate::runtime::MetricPlugin| MetricRequest {
+        let request_for = |plugin: &crate::runtime::Plugin| MetricRequest {
             period_start: from.timestamp_micros(),
             period_end: to.timestamp_micros(),
             group_by,

@@ -47,6 +47,11 @@ impl ApiError {
         ApiError { status, code, title, detail: detail.into(), field: None, report: None }
     }
 
+    /// What went wrong, as the problem's `detail` says it.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
@@ -143,6 +148,7 @@ impl From<CallError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "plugin_error", "Plugin could not compute this")
             }
             CallError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", "Server busy"),
+            CallError::WrongKind { .. } => (StatusCode::BAD_REQUEST, "wrong_kind", "Not that kind of plugin"),
         };
         ApiError::new(status, code, title, detail)
     }
@@ -170,6 +176,9 @@ impl From<RegistryError> for ApiError {
             }
             RegistryError::AmbiguousVersion { .. } => {
                 ApiError::bad_request("ambiguous_version", e.to_string()).with_field("hash")
+            }
+            RegistryError::KindClash { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "name_taken", "Name taken by another kind", e.to_string())
             }
             other => ApiError::internal(other),
         }

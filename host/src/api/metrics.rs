@@ -16,7 +16,7 @@ use crate::auth::Action;
 use crate::deploy::ServedAs;
 use crate::deploy::call::FallbackNote;
 use crate::registry::PluginSource;
-use crate::runtime::bindings::{GroupBy, MetricRequest, Param, ParamType, ParamValue};
+use crate::runtime::bindings::{GroupBy, MetricRequest, Param, ParamType, ParamValue, PluginInfo, PluginKind};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricRowOut {
@@ -94,34 +94,15 @@ pub async fn query(
         )
         .with_field("name")
     })?;
+    if plan.serve.kind() != PluginKind::Metric {
+        return Err(not_a_metric(&tenant_id, &plan.serve).with_field("name"));
+    }
     let from_text = query.remove("from").ok_or_else(|| missing("from"))?;
     let to_text = query.remove("to").ok_or_else(|| missing("to"))?;
     let (from, to) = parse_range(&from_text, &to_text)?;
     let group_by_text = query.remove("group_by").unwrap_or_else(|| "total".to_string());
     let group_by = parse_group_by(&group_by_text)?;
-    let info = plan.serve.info.clone();
-    let mut params = Vec::new();
-    let mut echoed = BTreeMap::new();
-    for spec in &info.params {
-        let value = match query.remove(&spec.name) {
-            Some(text) => parse_param(&spec.name, spec.type_, &text)?,
-            None => spec.default.clone(),
-        };
-        echoed.insert(spec.name.clone(), super::plugins::param_value_json(&value));
-        params.push(Param { name: spec.name.clone(), value });
-    }
-    if let Some(unknown) = query.keys().min() {
-        let accepted: Vec<&str> = info.params.iter().map(|p| p.name.as_str()).collect();
-        return Err(ApiError::bad_request(
-            "unknown_parameter",
-            format!(
-                "metric `{name}` has no parameter `{unknown}`; it accepts from, to, group_by{}{}",
-                if accepted.is_empty() { "" } else { ", " },
-                accepted.join(", ")
-            ),
-        )
-        .with_field(unknown.clone()));
-    }
+    let (params, echoed) = params_from_query(&plan.serve.info, query, "from, to, group_by")?;
     let request =
         MetricRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), group_by, params };
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
@@ -178,6 +159,53 @@ pub async fn query(
     }))
 }
 
+/// Every parameter the plugin declares, from the query string or its default, echoed as
+/// JSON too; a query parameter it does not declare is an error naming the accepted ones
+/// (`fixed` lists the route's own).
+pub(crate) fn params_from_query(
+    info: &PluginInfo,
+    mut query: HashMap<String, String>,
+    fixed: &str,
+) -> Result<(Vec<Param>, BTreeMap<String, Value>), ApiError> {
+    let mut params = Vec::new();
+    let mut echoed = BTreeMap::new();
+    for spec in &info.params {
+        let value = match query.remove(&spec.name) {
+            Some(text) => parse_param(&spec.name, spec.type_, &text)?,
+            None => spec.default.clone(),
+        };
+        echoed.insert(spec.name.clone(), super::plugins::param_value_json(&value));
+        params.push(Param { name: spec.name.clone(), value });
+    }
+    if let Some(unknown) = query.keys().min() {
+        let accepted: Vec<&str> = info.params.iter().map(|p| p.name.as_str()).collect();
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!(
+                "{} `{}` has no parameter `{unknown}`; it accepts {fixed}{}{}",
+                crate::runtime::kind_name(info.kind),
+                info.name,
+                if accepted.is_empty() { "" } else { ", " },
+                accepted.join(", ")
+            ),
+        )
+        .with_field(unknown.clone()));
+    }
+    Ok((params, echoed))
+}
+
+/// The problem for a metric route that names a plugin of another kind.
+pub(crate) fn not_a_metric(tenant: &str, plugin: &crate::runtime::Plugin) -> ApiError {
+    ApiError::not_found(
+        "metric_not_found",
+        format!(
+            "`{}` of tenant `{tenant}` is a {} plugin, not a metric",
+            plugin.info.name,
+            crate::runtime::kind_name(plugin.kind())
+        ),
+    )
+}
+
 /// A `group_by` value, or a problem naming the accepted ones.
 pub fn parse_group_by(text: &str) -> Result<GroupBy, ApiError> {
     GROUP_BYS.iter().find(|(n, _)| *n == text).map(|(_, g)| *g).ok_or_else(|| {
@@ -187,7 +215,7 @@ pub fn parse_group_by(text: &str) -> Result<GroupBy, ApiError> {
     })
 }
 
-fn missing(field: &str) -> ApiError {
+pub(crate) fn missing(field: &str) -> ApiError {
     ApiError::bad_request(
         "missing_parameter",
         format!("query parameter `{field}` is required (RFC 3339 timestamp or YYYY-MM-DD)"),

@@ -1,6 +1,8 @@
 //! The HTTP API: `fn app() -> Router` over shared state, one module per resource.
 
+pub mod analytics_host;
 pub mod correlations;
+pub mod dashboards;
 pub mod deploy;
 pub mod error;
 pub mod extract;
@@ -129,7 +131,8 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/correlations/matrix", get(correlations::matrix))
         .route("/tenants/{tenant}/topics", get(topics::taxonomy).put(topics::set_taxonomy))
         .route("/tenants/{tenant}/topics/side-by-side", get(topics::side_by_side_topics))
-        .route("/tenants/{tenant}/metrics/{name}", get(metrics::query));
+        .route("/tenants/{tenant}/metrics/{name}", get(metrics::query))
+        .route("/tenants/{tenant}/dashboards/{name}", get(dashboards::show));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

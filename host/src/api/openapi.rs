@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::deploy::start_canary, super::deploy::stop_canary,
         super::deploy::start_shadow, super::deploy::stop_shadow, super::deploy::shadow_report,
         super::deploy::shadow_run, super::deploy::set_policy, super::deploy::stats, super::deploy::audit,
-        super::correlations::correlate_metrics, super::correlations::matrix,
+        super::correlations::correlate_metrics, super::correlations::matrix, super::dashboards::show,
         super::topics::set_taxonomy, super::topics::taxonomy, super::topics::side_by_side_topics,
     ),
     components(schemas(super::error::Problem)),

@@ -1,4 +1,4 @@
-//! Running a metric call by its plan: the serving version under the tenant's limits, the
+//! Running a plugin call by its plan: the serving version under the tenant's limits, the
 //! fallback version when the policy allows and the serving one fails, figures per version,
 //! and the shadow candidate on the same request.
 
@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{CallPlan, Deployments, Outcome, ServedAs};
 use crate::config::PluginLimits;
 use crate::runtime::bindings::{MetricRequest, MetricResult};
-use crate::runtime::{CallError, MetricPlugin, Runtime};
+use crate::runtime::{CallError, Plugin, Runtime};
 use crate::store::TenantDb;
 
 /// Why an answer came from the fallback version.
@@ -24,9 +24,10 @@ pub struct FallbackNote {
     pub reason: String,
 }
 
-pub struct Answer {
-    pub result: MetricResult,
-    pub served_by: Arc<MetricPlugin>,
+/// What a call answered, which version answered and in which role.
+pub struct Answer<T = MetricResult> {
+    pub result: T,
+    pub served_by: Arc<Plugin>,
     pub served_as: ServedAs,
     pub fallback: Option<FallbackNote>,
 }
@@ -42,13 +43,17 @@ pub struct CallContext<'a> {
 }
 
 impl CallContext<'_> {
-    fn timed(&self, plugin: &MetricPlugin, request: &MetricRequest) -> (Result<MetricResult, CallError>, f64) {
+    fn timed<T>(
+        &self,
+        plugin: &Plugin,
+        call: &impl Fn(&Plugin) -> Result<T, CallError>,
+    ) -> (Result<T, CallError>, f64) {
         let started = Instant::now();
-        let result = self.runtime.call_metric(plugin, self.db.clone(), self.limits, request);
+        let result = call(plugin);
         (result, started.elapsed().as_secs_f64() * 1000.0)
     }
 
-    fn record(&self, plugin: &MetricPlugin, outcome: Outcome, ms: f64) {
+    fn record(&self, plugin: &Plugin, outcome: Outcome, ms: f64) {
         self.deployments.stats.record(self.tenant, self.name, &plugin.hash, &plugin.info.version, outcome, ms);
         let outcome_label = match outcome {
             Outcome::Ok => "ok",
@@ -58,9 +63,19 @@ impl CallContext<'_> {
         crate::telemetry::plugin_call(self.tenant, self.name, &plugin.info.version, outcome_label, ms / 1000.0);
     }
 
-    /// Runs the plan: the serving version, then the fallback if it failed and one is allowed.
+    /// Runs a metric call by the plan.
     pub fn answer(&self, plan: &CallPlan, request: &MetricRequest) -> Result<Answer, CallError> {
-        let (result, ms) = self.timed(&plan.serve, request);
+        self.answer_with(plan, |plugin| self.runtime.call_metric(plugin, self.db.clone(), self.limits, request))
+    }
+
+    /// Runs the plan with `call`: the serving version, then the fallback if it failed and one
+    /// is allowed; figures are recorded per version.
+    pub fn answer_with<T>(
+        &self,
+        plan: &CallPlan,
+        call: impl Fn(&Plugin) -> Result<T, CallError>,
+    ) -> Result<Answer<T>, CallError> {
+        let (result, ms) = self.timed(&plan.serve, &call);
         let error = match result {
             Ok(result) => {
                 self.record(&plan.serve, Outcome::Ok, ms);
@@ -74,7 +89,7 @@ impl CallContext<'_> {
         };
         self.record(&plan.serve, Outcome::FellBack, ms);
         tracing::warn!(tenant = self.tenant, plugin = self.name, %error, fallback = %fallback.info.version, "falling back");
-        let (result, ms) = self.timed(fallback, request);
+        let (result, ms) = self.timed(fallback, &call);
         self.record(fallback, if result.is_ok() { Outcome::Ok } else { Outcome::Failed }, ms);
         Ok(Answer {
             result: result?,
@@ -90,8 +105,9 @@ impl CallContext<'_> {
 
     /// Runs the shadow candidate on the request the serving version answered and adds the
     /// comparison to the shadow report.
-    pub fn shadow(&self, candidate: &MetricPlugin, group_by: &str, request: &MetricRequest, served: &MetricResult) {
-        let (result, ms) = self.timed(candidate, request);
+    pub fn shadow(&self, candidate: &Plugin, group_by: &str, request: &MetricRequest, served: &MetricResult) {
+        let (result, ms) =
+            self.timed(candidate, &|plugin| self.runtime.call_metric(plugin, self.db.clone(), self.limits, request));
         self.record(candidate, if result.is_ok() { Outcome::Ok } else { Outcome::Failed }, ms);
         self.deployments.shadows.update(self.tenant, self.name, &candidate.hash, |report| match &result {
             Ok(candidate_result) => report.add(group_by, served, candidate_result),

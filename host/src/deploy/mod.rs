@@ -18,7 +18,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::registry::{PluginSource, Registry, RegistryError};
-use crate::runtime::MetricPlugin;
+use crate::runtime::Plugin;
 use crate::store::{Change, DeploymentRow, FailurePolicy, SystemDb};
 
 pub use self::shadow::{ShadowBoard, ShadowReport};
@@ -42,10 +42,10 @@ pub enum DeployError {
 pub struct Deployment {
     pub row: DeploymentRow,
     /// The tenant's active version; `None` means the standard plugin serves.
-    pub active: Option<Arc<MetricPlugin>>,
-    pub previous: Option<Arc<MetricPlugin>>,
-    pub canary: Option<Arc<MetricPlugin>>,
-    pub shadow: Option<Arc<MetricPlugin>>,
+    pub active: Option<Arc<Plugin>>,
+    pub previous: Option<Arc<Plugin>>,
+    pub canary: Option<Arc<Plugin>>,
+    pub shadow: Option<Arc<Plugin>>,
 }
 
 /// The role in which a version answered a call.
@@ -64,11 +64,11 @@ pub enum ServedAs {
 
 /// Which versions one call uses, fixed when the call starts.
 pub struct CallPlan {
-    pub serve: Arc<MetricPlugin>,
+    pub serve: Arc<Plugin>,
     pub served_as: ServedAs,
     /// What answers instead if `serve` fails and the policy says fall back.
-    pub fallback: Option<Arc<MetricPlugin>>,
-    pub shadow: Option<Arc<MetricPlugin>>,
+    pub fallback: Option<Arc<Plugin>>,
+    pub shadow: Option<Arc<Plugin>>,
 }
 
 #[derive(Default)]
@@ -147,7 +147,7 @@ impl Deployments {
     }
 
     /// The version that serves `name` outside any canary: the tenant's active one, else the standard one.
-    pub fn serving(&self, registry: &Registry, tenant: &str, name: &str) -> Option<Arc<MetricPlugin>> {
+    pub fn serving(&self, registry: &Registry, tenant: &str, name: &str) -> Option<Arc<Plugin>> {
         match self.get(tenant, name) {
             Some(deployment) => serving_plugin(registry, &deployment),
             None => registry.standard(name),
@@ -155,7 +155,7 @@ impl Deployments {
     }
 
     /// Every plugin name the tenant can call, with the version that serves it by default.
-    pub fn list(&self, registry: &Registry, tenant: &str) -> Vec<(Arc<MetricPlugin>, PluginSource)> {
+    pub fn list(&self, registry: &Registry, tenant: &str) -> Vec<(Arc<Plugin>, PluginSource)> {
         let mut names: Vec<String> = registry.standard_names().cloned().collect();
         names.extend(
             self.current
@@ -364,7 +364,7 @@ impl Deployments {
 
 /// Loads the versions a deployment row names.
 fn resolve(registry: &Registry, row: DeploymentRow) -> Result<Deployment, DeployError> {
-    let load = |hash: &Option<String>| -> Result<Option<Arc<MetricPlugin>>, DeployError> {
+    let load = |hash: &Option<String>| -> Result<Option<Arc<Plugin>>, DeployError> {
         hash.as_deref().map(|h| registry.version(&row.tenant_id, h)).transpose().map_err(DeployError::from)
     };
     Ok(Deployment {
@@ -377,7 +377,7 @@ fn resolve(registry: &Registry, row: DeploymentRow) -> Result<Deployment, Deploy
 }
 
 /// The version that serves calls outside any canary.
-fn serving_plugin(registry: &Registry, deployment: &Deployment) -> Option<Arc<MetricPlugin>> {
+fn serving_plugin(registry: &Registry, deployment: &Deployment) -> Option<Arc<Plugin>> {
     deployment.active.clone().or_else(|| registry.standard(&deployment.row.name))
 }
 

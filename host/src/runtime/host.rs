@@ -1,5 +1,6 @@
-//! What a plugin call may reach: the `host` interface (logging, read-only tenant SQL) and
-//! the per-call state that enforces its limits.
+//! What a plugin call may reach: the `host` interface (logging, read-only tenant SQL), the
+//! `analytics` interface of dashboards (metrics and correlations, served through
+//! [`AnalyticsHost`]) and the per-call state that enforces its limits.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,8 +10,12 @@ use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
 use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
 
+use super::bindings::dashboard::cxhost::plugin::{analytics, dashboard_types};
 use super::bindings::metric::cxhost::plugin::{host, metric_types, types};
-use super::bindings::{Batch, Column, ColumnValues, LogLevel, SqlValue};
+use super::bindings::{
+    Batch, Column, ColumnValues, CorrelationRequest, GroupBy, LogLevel, MatrixRequest, MetricRequest, MetricResult,
+    Param, SqlValue, WitCorrelation, WitMatrixCell,
+};
 use super::limiter::CallLimiter;
 use crate::config::PluginLimits;
 use crate::store::{TenantDb, readonly};
@@ -24,10 +29,20 @@ pub enum HostStop {
     RowCap(u64),
 }
 
+/// The host's analytics as a dashboard call sees them, bound to the calling tenant. Calls
+/// must finish by `deadline` (the dashboard's own).
+pub trait AnalyticsHost: Send + Sync {
+    fn metric(&self, name: &str, request: MetricRequest, deadline: Instant) -> Result<MetricResult, String>;
+    fn correlate(&self, request: CorrelationRequest, deadline: Instant) -> Result<WitCorrelation, String>;
+    fn correlate_matrix(&self, request: MatrixRequest, deadline: Instant) -> Result<Vec<WitMatrixCell>, String>;
+}
+
 /// The store data of one plugin call.
 pub struct CallState {
     /// The calling tenant's database; none while `describe()` runs.
     pub tenant: Option<Arc<TenantDb>>,
+    /// Metrics and correlations for dashboard calls; none for other kinds.
+    pub analytics: Option<Arc<dyn AnalyticsHost>>,
     pub plugin: String,
     pub version: String,
     pub limits: PluginLimits,
@@ -40,6 +55,44 @@ pub struct CallState {
 
 impl types::Host for CallState {}
 impl metric_types::Host for CallState {}
+impl dashboard_types::Host for CallState {}
+
+impl CallState {
+    /// The analytics service and the time left, or why the call may not use them.
+    fn analytics(&self) -> wasmtime::Result<Result<Arc<dyn AnalyticsHost>, String>> {
+        if Instant::now() >= self.deadline {
+            return Err(HostStop::QueryDeadline(self.limits.deadline_ms).into());
+        }
+        Ok(self.analytics.clone().ok_or_else(|| "analytics are offered to dashboard calls only".to_string()))
+    }
+}
+
+impl analytics::Host for CallState {
+    fn metric(
+        &mut self,
+        name: String,
+        period_start: i64,
+        period_end: i64,
+        group_by: GroupBy,
+        params: Vec<Param>,
+    ) -> wasmtime::Result<Result<MetricResult, String>> {
+        self.queries += 1;
+        Ok(self.analytics()?.and_then(|analytics| {
+            let request = MetricRequest { period_start, period_end, group_by, params };
+            analytics.metric(&name, request, self.deadline)
+        }))
+    }
+
+    fn correlate(&mut self, request: CorrelationRequest) -> wasmtime::Result<Result<WitCorrelation, String>> {
+        self.queries += 1;
+        Ok(self.analytics()?.and_then(|analytics| analytics.correlate(request, self.deadline)))
+    }
+
+    fn correlate_matrix(&mut self, request: MatrixRequest) -> wasmtime::Result<Result<Vec<WitMatrixCell>, String>> {
+        self.queries += 1;
+        Ok(self.analytics()?.and_then(|analytics| analytics.correlate_matrix(request, self.deadline)))
+    }
+}
 
 impl host::Host for CallState {
     fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {

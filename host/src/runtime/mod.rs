@@ -1,6 +1,7 @@
 //! The plugin runtime: one wasmtime engine (component model, pooling allocator, epoch
-//! interruption), compiled components cached by content hash, and calls that each get a
-//! fresh `Store` with a deadline, a memory cap and caps on rows read and bytes returned.
+//! interruption), compiled components cached by content hash and recognised by their world
+//! (metric or dashboard), and calls that each get a fresh `Store` with a deadline, a memory
+//! cap and caps on rows read and bytes returned.
 
 pub mod bindings;
 pub mod cache;
@@ -14,10 +15,11 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
+use self::bindings::dashboard::{Dashboard, DashboardPre};
 use self::bindings::metric::{Metric, MetricPre};
-use self::bindings::{MetricRequest, MetricResult, PluginInfo, PluginKind};
+use self::bindings::{DashboardRequest, MetricRequest, MetricResult, Panel, PluginInfo, PluginKind};
 use self::cache::CompiledCache;
-use self::host::{CallState, HostStop};
+use self::host::{AnalyticsHost, CallState, HostStop};
 use self::limiter::{CallLimiter, MemoryCapExceeded};
 use crate::config::{MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
 use crate::store::TenantDb;
@@ -33,7 +35,7 @@ pub enum LoadError {
     WrongWorld { world: &'static str, detail: String },
     #[error("describe() failed: {0}")]
     Describe(String),
-    #[error("describe() says kind {found:?}, but the component was loaded as a {expected:?} plugin")]
+    #[error("describe() says kind {found:?}, but the component implements the {expected:?} world")]
     WrongKind { expected: PluginKind, found: PluginKind },
     #[error("describe() returned an invalid name `{0}`: use 1–64 lowercase letters, digits and `_`")]
     BadName(String),
@@ -58,6 +60,8 @@ pub enum CallError {
     InvalidResult { plugin: String, version: String, detail: String },
     #[error("no plugin instance could be created right now: {0}")]
     Busy(String),
+    #[error("plugin `{plugin}` {version} is a {found:?} plugin, not a {expected:?} plugin")]
+    WrongKind { plugin: String, version: String, expected: PluginKind, found: PluginKind },
 }
 
 pub struct Runtime {
@@ -66,12 +70,70 @@ pub struct Runtime {
     cache: CompiledCache,
 }
 
-/// A compiled, pre-instantiated metric plugin with its `describe()` answer.
-pub struct MetricPlugin {
+/// A compiled, pre-instantiated plugin of a world the host runs.
+enum Pre {
+    Metric(MetricPre<CallState>),
+    Dashboard(DashboardPre<CallState>),
+}
+
+/// An instance of one of those worlds, for one call.
+enum Instance {
+    Metric(Metric),
+    Dashboard(Dashboard),
+}
+
+impl Instance {
+    fn describe(&self, store: &mut Store<CallState>) -> wasmtime::Result<PluginInfo> {
+        match self {
+            Instance::Metric(metric) => metric.call_describe(store),
+            Instance::Dashboard(dashboard) => dashboard.call_describe(store),
+        }
+    }
+}
+
+/// What a call's store starts with.
+struct CallSetup<'a> {
+    tenant: Option<Arc<TenantDb>>,
+    analytics: Option<Arc<dyn AnalyticsHost>>,
+    limits: PluginLimits,
+    name: &'a str,
+    version: &'a str,
+}
+
+/// A compiled, pre-instantiated plugin (metric or dashboard) with its `describe()` answer.
+pub struct Plugin {
     pub hash: String,
     pub info: PluginInfo,
     pub size_bytes: u64,
-    pre: MetricPre<CallState>,
+    pre: Pre,
+}
+
+impl Plugin {
+    pub fn kind(&self) -> PluginKind {
+        self.info.kind
+    }
+}
+
+/// The world a plugin kind is built against, as the WIT names it.
+pub fn kind_name(kind: PluginKind) -> &'static str {
+    match kind {
+        PluginKind::Metric => "metric",
+        PluginKind::Dashboard => "dashboard",
+        PluginKind::PayModel => "pay-model",
+        PluginKind::GameMechanic => "game-mechanic",
+        PluginKind::Rule => "rule",
+        PluginKind::Enricher => "enricher",
+        PluginKind::Router => "router",
+    }
+}
+
+fn wrong_kind(plugin: &Plugin, expected: PluginKind) -> CallError {
+    CallError::WrongKind {
+        plugin: plugin.info.name.clone(),
+        version: plugin.info.version.clone(),
+        expected,
+        found: plugin.info.kind,
+    }
 }
 
 impl Runtime {
@@ -89,8 +151,12 @@ impl Runtime {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| LoadError::NotAComponent(format!("engine setup: {e}")))?;
         let mut linker = Linker::new(&engine);
+        // Both worlds import `host`; the second definition is the same implementation.
+        linker.allow_shadowing(true);
         Metric::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state)
+            .and_then(|()| Dashboard::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
             .map_err(|e| LoadError::NotAComponent(format!("linker setup: {e}")))?;
+        linker.allow_shadowing(false);
         let cache = CompiledCache::new(&engine, cache_dir)?;
         let ticker = engine.weak();
         std::thread::Builder::new()
@@ -120,22 +186,22 @@ impl Runtime {
         self.cache.contains(hash)
     }
 
-    /// Compiles (or loads from cache) a metric component, checks it against the metric world
-    /// and asks it to describe itself.
-    pub fn load_metric(&self, bytes: &[u8]) -> Result<MetricPlugin, LoadError> {
+    /// Compiles (or loads from cache) a component, recognises its world (metric or
+    /// dashboard), asks it to describe itself and checks the answer fits the world.
+    pub fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
         let hash = Self::content_hash(bytes);
         let (component, _cached) = self
             .cache
             .get_or_compile(&self.engine, &hash, bytes)
             .map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
-        let pre = self.pre_instantiate(&component)?;
-        let plugin = MetricPlugin { hash, info: placeholder_info(), size_bytes: bytes.len() as u64, pre };
+        let (pre, world) = self.pre_instantiate(&component)?;
+        let plugin = Plugin { hash, info: placeholder_info(), size_bytes: bytes.len() as u64, pre };
         let limits = PluginLimits { deadline_ms: 2_000, ..PluginLimits::default() };
-        let (mut store, instance) =
-            self.instantiate(&plugin, None, limits, "(loading)", "").map_err(|e| LoadError::Describe(e.to_string()))?;
-        let info = instance.call_describe(&mut store).map_err(|e| LoadError::Describe(format!("{e:#}")))?;
-        if info.kind != PluginKind::Metric {
-            return Err(LoadError::WrongKind { expected: PluginKind::Metric, found: info.kind });
+        let calls = CallSetup { tenant: None, analytics: None, limits, name: "(loading)", version: "" };
+        let (mut store, instance) = self.instantiate(&plugin, calls).map_err(|e| LoadError::Describe(e.to_string()))?;
+        let info = instance.describe(&mut store).map_err(|e| LoadError::Describe(format!("{e:#}")))?;
+        if info.kind != world {
+            return Err(LoadError::WrongKind { expected: world, found: info.kind });
         }
         let name_ok = !info.name.is_empty()
             && info.name.len() <= 64
@@ -143,32 +209,34 @@ impl Runtime {
         if !name_ok {
             return Err(LoadError::BadName(info.name));
         }
-        Ok(MetricPlugin { info, ..plugin })
+        Ok(Plugin { info, ..plugin })
     }
 
-    fn pre_instantiate(&self, component: &Component) -> Result<MetricPre<CallState>, LoadError> {
+    /// Pre-instantiates the component as the first world whose exports it has.
+    fn pre_instantiate(&self, component: &Component) -> Result<(Pre, PluginKind), LoadError> {
+        let wrong = |detail: String| LoadError::WrongWorld { world: "metric or dashboard", detail };
         let mut linker = self.linker.clone();
-        linker
-            .define_unknown_imports_as_traps(component)
-            .map_err(|e| LoadError::WrongWorld { world: "metric", detail: format!("{e:#}") })?;
-        let instance_pre = linker
-            .instantiate_pre(component)
-            .map_err(|e| LoadError::WrongWorld { world: "metric", detail: format!("{e:#}") })?;
-        MetricPre::new(instance_pre).map_err(|e| LoadError::WrongWorld { world: "metric", detail: format!("{e:#}") })
+        linker.define_unknown_imports_as_traps(component).map_err(|e| wrong(format!("{e:#}")))?;
+        let instance_pre = linker.instantiate_pre(component).map_err(|e| wrong(format!("{e:#}")))?;
+        let metric_error = match MetricPre::new(instance_pre.clone()) {
+            Ok(pre) => return Ok((Pre::Metric(pre), PluginKind::Metric)),
+            Err(e) => e,
+        };
+        match DashboardPre::new(instance_pre) {
+            Ok(pre) => Ok((Pre::Dashboard(pre), PluginKind::Dashboard)),
+            Err(dashboard_error) => {
+                Err(wrong(format!("as a metric: {metric_error:#}; as a dashboard: {dashboard_error:#}")))
+            }
+        }
     }
 
-    fn instantiate(
-        &self,
-        plugin: &MetricPlugin,
-        tenant: Option<Arc<TenantDb>>,
-        limits: PluginLimits,
-        name: &str,
-        version: &str,
-    ) -> Result<(Store<CallState>, Metric), CallError> {
+    fn instantiate(&self, plugin: &Plugin, setup: CallSetup) -> Result<(Store<CallState>, Instance), CallError> {
+        let limits = setup.limits;
         let state = CallState {
-            tenant,
-            plugin: name.to_string(),
-            version: version.to_string(),
+            tenant: setup.tenant,
+            analytics: setup.analytics,
+            plugin: setup.name.to_string(),
+            version: setup.version.to_string(),
             limits,
             deadline: Instant::now() + Duration::from_millis(limits.deadline_ms),
             rows_read: 0,
@@ -181,22 +249,63 @@ impl Runtime {
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(limits.deadline_ms.div_ceil(EPOCH_TICK.as_millis() as u64).max(1));
         store.epoch_deadline_trap();
-        let instance = plugin.pre.instantiate(&mut store).map_err(|e| CallError::Busy(format!("{e:#}")))?;
+        let busy = |e: wasmtime::Error| CallError::Busy(format!("{e:#}"));
+        let instance = match &plugin.pre {
+            Pre::Metric(pre) => Instance::Metric(pre.instantiate(&mut store).map_err(busy)?),
+            Pre::Dashboard(pre) => Instance::Dashboard(pre.instantiate(&mut store).map_err(busy)?),
+        };
         Ok((store, instance))
+    }
+
+    /// Runs `render` of a dashboard plugin under `limits`, with `analytics` serving its
+    /// metric and correlation calls. Blocking, like [`Runtime::call_metric`].
+    pub fn call_dashboard(
+        &self,
+        plugin: &Plugin,
+        tenant: Arc<TenantDb>,
+        analytics: Arc<dyn AnalyticsHost>,
+        limits: PluginLimits,
+        request: &DashboardRequest,
+    ) -> Result<Vec<Panel>, CallError> {
+        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
+        let setup =
+            CallSetup { tenant: Some(tenant), analytics: Some(analytics), limits, name: &name, version: &version };
+        let (mut store, instance) = self.instantiate(plugin, setup)?;
+        let Instance::Dashboard(dashboard) = instance else {
+            return Err(wrong_kind(plugin, PluginKind::Dashboard));
+        };
+        let panels = match dashboard.call_render(&mut store, request) {
+            Ok(Ok(panels)) => panels,
+            Ok(Err(message)) => {
+                let message: String = message.chars().take(2000).collect();
+                return Err(CallError::Plugin { plugin: name, version, message });
+            }
+            Err(error) => return Err(classify_trap(error, name, version, limits)),
+        };
+        let size: u64 = panels.iter().map(|p| (p.title.len() + p.data_json.len()) as u64).sum();
+        if size > limits.max_result_bytes {
+            let detail = format!("{size} bytes of panels, more than the limit of {} bytes", limits.max_result_bytes);
+            return Err(CallError::InvalidResult { plugin: name, version, detail });
+        }
+        Ok(panels)
     }
 
     /// Runs `compute` of a metric plugin under `limits`. Blocking: call it from a blocking
     /// thread (it needs the Tokio runtime handle for query deadlines).
     pub fn call_metric(
         &self,
-        plugin: &MetricPlugin,
+        plugin: &Plugin,
         tenant: Arc<TenantDb>,
         limits: PluginLimits,
         request: &MetricRequest,
     ) -> Result<MetricResult, CallError> {
         let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
-        let (mut store, instance) = self.instantiate(plugin, Some(tenant), limits, &name, &version)?;
-        let outcome = instance.call_compute(&mut store, request);
+        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name: &name, version: &version };
+        let (mut store, instance) = self.instantiate(plugin, setup)?;
+        let Instance::Metric(metric) = instance else {
+            return Err(wrong_kind(plugin, PluginKind::Metric));
+        };
+        let outcome = metric.call_compute(&mut store, request);
         let result = match outcome {
             Ok(Ok(result)) => result,
             Ok(Err(message)) => {

@@ -1,0 +1,159 @@
+//! The analytics a dashboard plugin calls (`cxhost:plugin/analytics`), served for one tenant
+//! through the same code paths as the metric and correlation routes: the same serving
+//! versions, parameter checks, privacy floor and limits. Nested plugin calls get at most the
+//! time the dashboard has left.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate};
+
+use super::correlations::{Level, MAX_MATRIX_SIDE, Scope, cell, compute_series, resolve_named};
+use super::{ApiError, Services};
+use crate::analytics::correlation::Coefficient;
+use crate::analytics::series::Period;
+use crate::config::PluginLimits;
+use crate::runtime::bindings::{
+    CorrelationRequest, MatrixRequest, MetricRequest, MetricResult, ParamValue, WitCoefficient, WitCorrelation,
+    WitLevel, WitMatrixCell, WitPeriod, WitPoint,
+};
+use crate::runtime::host::AnalyticsHost;
+use crate::store::TenantDb;
+use crate::store::system::Tenant;
+
+/// Analytics bound to the tenant (and caller) a dashboard renders for.
+pub struct TenantAnalytics {
+    pub state: Arc<Services>,
+    pub tenant: Tenant,
+    pub subject: String,
+    pub db: Arc<TenantDb>,
+    pub limits: PluginLimits,
+}
+
+impl TenantAnalytics {
+    /// The tenant's limits, with the deadline cut to what is left before `deadline`.
+    fn limits_until(&self, deadline: Instant) -> Result<PluginLimits, String> {
+        let left = deadline.saturating_duration_since(Instant::now()).as_millis() as u64;
+        if left == 0 {
+            return Err("the dashboard's deadline has passed".to_string());
+        }
+        Ok(PluginLimits { deadline_ms: self.limits.deadline_ms.min(left), ..self.limits })
+    }
+
+    fn scope(
+        &self,
+        (level, period): (WitLevel, WitPeriod),
+        (start, end): (i64, i64),
+        lag: u32,
+    ) -> Result<Scope, ApiError> {
+        let date = |field: &str, micros: i64| -> Result<NaiveDate, ApiError> {
+            DateTime::from_timestamp_micros(micros).map(|t| t.date_naive()).ok_or_else(|| {
+                ApiError::bad_request("invalid_parameter", format!("{field} {micros} is out of range"))
+                    .with_field(field)
+            })
+        };
+        let (from, to) = (date("period-start", start)?, date("period-end", end)?);
+        if from >= to {
+            return Err(ApiError::bad_request(
+                "invalid_range",
+                "period-start must be at least a day before period-end",
+            ));
+        }
+        let level = match level {
+            WitLevel::Agent => Level::Agent,
+            WitLevel::Team => Level::Team,
+            WitLevel::Site => Level::Site,
+        };
+        let period = match period {
+            WitPeriod::Week => Period::Week,
+            WitPeriod::Month => Period::Month,
+        };
+        Scope::new(level, period, from, to, lag as usize)
+    }
+}
+
+fn text_of(value: &ParamValue) -> String {
+    match value {
+        ParamValue::Integer(v) => v.to_string(),
+        ParamValue::Float(v) => v.to_string(),
+        ParamValue::Text(v) => v.clone(),
+        ParamValue::Boolean(v) => v.to_string(),
+    }
+}
+
+fn coefficient(c: Option<Coefficient>) -> Option<WitCoefficient> {
+    c.map(|c| WitCoefficient { value: c.value, p_value: c.p_value, ci_low: c.ci_low, ci_high: c.ci_high })
+}
+
+impl AnalyticsHost for TenantAnalytics {
+    fn metric(&self, name: &str, request: MetricRequest, deadline: Instant) -> Result<MetricResult, String> {
+        let extra = request.params.iter().map(|p| (p.name.clone(), text_of(&p.value))).collect();
+        let (plan, params) =
+            resolve_named(&self.state, &self.tenant, &self.subject, name, extra).map_err(|e| e.detail().to_string())?;
+        let limits = self.limits_until(deadline)?;
+        let context = self.state.call_context(&self.tenant.id, &plan.serve.info.name, self.db.clone(), limits);
+        let request = MetricRequest { params, ..request };
+        context.answer(&plan, &request).map(|answer| answer.result).map_err(|e| e.to_string())
+    }
+
+    fn correlate(&self, request: CorrelationRequest, deadline: Instant) -> Result<WitCorrelation, String> {
+        let limits = self.limits_until(deadline)?;
+        let computed = (|| {
+            let scope =
+                self.scope((request.level, request.period), (request.period_start, request.period_end), request.lag)?;
+            let metrics = vec![("ex", request.ex.clone()), ("cx", request.cx.clone())];
+            let computed = compute_series(&self.state, &self.tenant, &self.subject, &scope, metrics, limits)?;
+            let (paired, stats) = cell(&computed, &request.cx, &request.ex, request.lag as usize)?;
+            Ok::<_, ApiError>((computed.min_group, paired, stats))
+        })();
+        let (min_group, paired, stats) = computed.map_err(|e| e.detail().to_string())?;
+        Ok(WitCorrelation {
+            n: stats.n as u32,
+            pearson: coefficient(stats.pearson),
+            spearman: coefficient(stats.spearman),
+            withheld_groups: paired.withheld as u32,
+            min_group,
+            points: paired
+                .points
+                .into_iter()
+                .map(|p| WitPoint { group: p.group, ex_period: p.ex_period, ex: p.ex, cx: p.cx })
+                .collect(),
+        })
+    }
+
+    fn correlate_matrix(&self, request: MatrixRequest, deadline: Instant) -> Result<Vec<WitMatrixCell>, String> {
+        for (side, list) in [("cx", &request.cx), ("ex", &request.ex)] {
+            if list.is_empty() || list.len() > MAX_MATRIX_SIDE {
+                return Err(format!("`{side}` must name 1 to {MAX_MATRIX_SIDE} metrics, got {}", list.len()));
+            }
+        }
+        let limits = self.limits_until(deadline)?;
+        let cells = (|| {
+            let scope =
+                self.scope((request.level, request.period), (request.period_start, request.period_end), request.lag)?;
+            let metrics = request
+                .ex
+                .iter()
+                .map(|m| ("ex", m.clone()))
+                .chain(request.cx.iter().map(|m| ("cx", m.clone())))
+                .collect();
+            let computed = compute_series(&self.state, &self.tenant, &self.subject, &scope, metrics, limits)?;
+            let mut cells = Vec::new();
+            for ex in &request.ex {
+                for cx in &request.cx {
+                    let (paired, stats) = cell(&computed, cx, ex, request.lag as usize)?;
+                    cells.push(WitMatrixCell {
+                        cx: cx.clone(),
+                        ex: ex.clone(),
+                        n: stats.n as u32,
+                        pearson: coefficient(stats.pearson),
+                        spearman: coefficient(stats.spearman),
+                        withheld_groups: paired.withheld as u32,
+                    });
+                }
+            }
+            Ok::<_, ApiError>(cells)
+        })();
+        cells.map_err(|e| e.detail().to_string())
+    }
+}
