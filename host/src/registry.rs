@@ -30,8 +30,9 @@ pub enum RegistryError {
     UnknownVersion { tenant: String, name: String, hash: String },
     #[error("`{hash}` matches more than one version of plugin `{name}`; give more of the hash")]
     AmbiguousVersion { name: String, hash: String },
-    #[error("tenant `{tenant}` already has a {existing} plugin named `{name}`; a {uploaded} plugin needs another name")]
-    KindClash { tenant: String, name: String, existing: String, uploaded: &'static str },
+    /// The name is taken by a plugin of another kind (names are unique per tenant).
+    #[error("{0}")]
+    KindClash(String),
     #[error("{0}")]
     System(#[from] SystemError),
     #[error("cannot store the plugin: {0}")]
@@ -156,11 +157,11 @@ impl Registry {
     ) -> Result<Uploaded, RegistryError> {
         let plugin = self.runtime.load(bytes)?;
         let kind = kind_name(plugin.kind());
-        let clash = |existing: &str| RegistryError::KindClash {
-            tenant: tenant.to_string(),
-            name: plugin.info.name.clone(),
-            existing: existing.to_string(),
-            uploaded: kind,
+        let clash = |existing: &str| {
+            RegistryError::KindClash(format!(
+                "tenant `{tenant}` already has a {existing} plugin named `{}`; a {kind} plugin needs another name",
+                plugin.info.name
+            ))
         };
         if let Some(standard) = self.standard.get(&plugin.info.name)
             && standard.kind() != plugin.kind()

@@ -177,7 +177,7 @@ impl From<RegistryError> for ApiError {
             RegistryError::AmbiguousVersion { .. } => {
                 ApiError::bad_request("ambiguous_version", e.to_string()).with_field("hash")
             }
-            RegistryError::KindClash { .. } => {
+            RegistryError::KindClash(_) => {
                 ApiError::new(StatusCode::CONFLICT, "name_taken", "Name taken by another kind", e.to_string())
             }
             other => ApiError::internal(other),
