@@ -13,6 +13,7 @@ pub mod registry;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;
+pub mod ui;
 
 pub use api::{AppState, app};
 pub use config::Config;

@@ -139,6 +139,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .route("/metrics", get(crate::telemetry::render))
         .nest("/v1", v1)
+        .merge(crate::ui::routes())
         .route_layer(axum::middleware::from_fn(crate::telemetry::track_requests))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))

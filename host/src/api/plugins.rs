@@ -12,7 +12,8 @@ use super::extract::ApiQuery;
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::registry::PluginSource;
-use crate::runtime::bindings::{ParamType, ParamValue, PluginInfo, PluginKind};
+use crate::runtime::bindings::{ParamType, ParamValue, PluginInfo};
+use crate::runtime::kind_name;
 use crate::store::PluginVersionRow;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,18 +28,6 @@ pub struct PluginEntry {
     /// SHA-256 of the component.
     pub hash: String,
     pub source: PluginSource,
-}
-
-pub fn kind_name(kind: PluginKind) -> &'static str {
-    match kind {
-        PluginKind::Metric => "metric",
-        PluginKind::Dashboard => "dashboard",
-        PluginKind::PayModel => "pay_model",
-        PluginKind::GameMechanic => "game_mechanic",
-        PluginKind::Rule => "rule",
-        PluginKind::Enricher => "enricher",
-        PluginKind::Router => "router",
-    }
 }
 
 pub fn param_type_name(ty: ParamType) -> &'static str {

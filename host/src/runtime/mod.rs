@@ -114,13 +114,13 @@ impl Plugin {
     }
 }
 
-/// The world a plugin kind is built against, as the WIT names it.
+/// A plugin kind as the API, the CLI and the stored versions name it.
 pub fn kind_name(kind: PluginKind) -> &'static str {
     match kind {
         PluginKind::Metric => "metric",
         PluginKind::Dashboard => "dashboard",
-        PluginKind::PayModel => "pay-model",
-        PluginKind::GameMechanic => "game-mechanic",
+        PluginKind::PayModel => "pay_model",
+        PluginKind::GameMechanic => "game_mechanic",
         PluginKind::Rule => "rule",
         PluginKind::Enricher => "enricher",
         PluginKind::Router => "router",

@@ -2,6 +2,7 @@
 
 pub mod deployments;
 pub mod ingest;
+pub mod overview;
 pub mod readonly;
 pub mod schema;
 pub mod system;

@@ -1,0 +1,313 @@
+//! The pages: sign-in, the start page (tenants), a tenant's overview (data, plugins, teams),
+//! a dashboard rendered from its plugin, and a team's drill-down to its agents.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, Days, NaiveDate};
+use maud::html;
+use serde::Deserialize;
+
+use super::charts::{self, Drill, number};
+use super::{UiError, Viewer, page, session_cookie};
+use crate::api::analytics_host::TenantAnalytics;
+use crate::api::{ApiError, AppState, Caller, dashboards};
+use crate::auth::Action;
+use crate::runtime::bindings::{GroupBy, MetricRequest, PluginKind};
+use crate::runtime::host::AnalyticsHost;
+use crate::runtime::kind_name;
+use crate::store::overview;
+use crate::store::system::Tenant;
+
+/// Where a signed-in person may be sent back to: a path under `/ui`, nothing else.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with("/ui") && !n.starts_with("//") && !n.contains("://") => n,
+        _ => "/ui",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+fn login_page(next: &str, error: Option<&str>) -> Response {
+    let body = html! {
+        @if let Some(error) = error { p.error role="alert" { (error) } }
+        form method="post" action="/ui/login" {
+            input type="hidden" name="next" value=(next);
+            p {
+                label for="key" { "API key" }
+                br;
+                input id="key" name="key" type="password" autocomplete="current-password" required size="48";
+            }
+            p { button type="submit" { "Sign in" } }
+        }
+        p.note { "Any key of the server works; you see what its role may see. `cxhost demo` prints keys." }
+    };
+    page("Sign in", None, body)
+}
+
+pub async fn login_form(Query(query): Query<LoginQuery>) -> Response {
+    login_page(safe_next(query.next.as_deref()), None)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    key: String,
+    next: Option<String>,
+}
+
+pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    let next = safe_next(form.next.as_deref()).to_string();
+    let key = form.key.trim();
+    if state.keys.authenticate(key).is_none() {
+        let mut response = login_page(&next, Some("That key is not known to this server."));
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        return response;
+    }
+    (StatusCode::SEE_OTHER, [session_cookie(Some(key)), (LOCATION, next)]).into_response()
+}
+
+pub async fn logout() -> Response {
+    (StatusCode::SEE_OTHER, [session_cookie(None), (LOCATION, "/ui/login".to_string())]).into_response()
+}
+
+/// The start page: the tenants this key may see (a tenant key goes straight to its tenant).
+pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Response, UiError> {
+    if let Some(tenant) = &viewer.0.tenant {
+        return Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/ui/tenants/{tenant}"))]).into_response());
+    }
+    let tenants = state.system.tenants().map_err(ApiError::from)?;
+    let body = html! {
+        @if tenants.is_empty() { p { "No tenants yet. Create one with POST /v1/tenants." } }
+        ul { @for t in &tenants { li { a href=(format!("/ui/tenants/{}", t.id)) { (t.name) } " (" (t.id) ")" } } }
+    };
+    Ok(page("Tenants", Some(&viewer.0), body))
+}
+
+fn require(state: &AppState, viewer: &Viewer, tenant: &str) -> Result<Tenant, UiError> {
+    Ok(Caller(viewer.0.clone()).require(state, Action::Query, tenant)?)
+}
+
+/// The range pages show by default: whole months around the tenant's contacts.
+fn default_range(days: Option<(NaiveDate, NaiveDate)>) -> (String, String) {
+    match days {
+        Some((first, last)) => {
+            let from = first.with_day(1).unwrap_or(first);
+            (from.to_string(), (last + Days::new(1)).to_string())
+        }
+        None => {
+            let today = chrono::Utc::now().date_naive();
+            ((today - Days::new(28)).to_string(), (today + Days::new(1)).to_string())
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, UiError> {
+    Ok(tokio::task::spawn_blocking(work).await.map_err(ApiError::from)??)
+}
+
+/// A tenant's overview: its data, its dashboards and metrics, its teams.
+pub async fn overview(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(tenant_id): Path<String>,
+) -> Result<Response, UiError> {
+    let tenant = require(&state, &viewer, &tenant_id)?;
+    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let (counts, days, teams) = blocking(move || {
+        let counts = overview::table_counts(&db).map_err(ApiError::internal)?;
+        let days = overview::contact_days(&db).map_err(ApiError::internal)?;
+        let teams = overview::teams(&db).map_err(ApiError::internal)?;
+        Ok((counts, days, teams))
+    })
+    .await?;
+    let (from, to) = default_range(days);
+    let range = format!("?from={from}&to={to}");
+    let plugins = state.deployments.list(&state.registry, &tenant_id);
+    let body = html! {
+        p { "Employee figures are shown only for groups of at least " strong { (tenant.min_group_size) } " respondents." }
+        section aria-labelledby="dashboards" {
+            h2 id="dashboards" { "Dashboards" }
+            ul { @for (plugin, source) in plugins.iter().filter(|(p, _)| p.kind() == PluginKind::Dashboard) {
+                li { a href=(format!("/ui/tenants/{tenant_id}/dashboards/{}{range}", plugin.info.name)) { (plugin.info.name) }
+                     " " (plugin.info.version) " (" (format!("{source:?}").to_lowercase()) ")" }
+            } }
+        }
+        section aria-labelledby="data" {
+            h2 id="data" { "Data" }
+            p { @match days { Some((a, b)) => { "Contacts from " (a) " to " (b) "." } None => { "No contacts yet." } } }
+            table.data {
+                thead { tr { th scope="col" { "table" } th scope="col" { "rows" } } }
+                tbody { @for (table, rows) in &counts { tr { th scope="row" { (table) } td { (rows) } } } }
+            }
+        }
+        section aria-labelledby="teams" {
+            h2 id="teams" { "Teams" }
+            table.data {
+                thead { tr { th scope="col" { "team" } th scope="col" { "site" } th scope="col" { "agents" } } }
+                tbody { @for t in &teams { tr {
+                    th scope="row" { a href=(format!("/ui/tenants/{tenant_id}/teams/{}{range}", t.team)) { (t.team) } }
+                    td { (t.site) } td { (t.agents) }
+                } } }
+            }
+        }
+        section aria-labelledby="plugins" {
+            h2 id="plugins" { "Plugins" }
+            table.data {
+                thead { tr { th scope="col" { "name" } th scope="col" { "kind" } th scope="col" { "version" }
+                             th scope="col" { "source" } th scope="col" { "hash" } } }
+                tbody { @for (plugin, source) in &plugins { tr {
+                    th scope="row" { (plugin.info.name) } td { (kind_name(plugin.kind())) } td { (plugin.info.version) }
+                    td { (format!("{source:?}").to_lowercase()) } td { code { (&plugin.hash[..12]) } }
+                } } }
+            }
+        }
+    };
+    Ok(page(&format!("{} ({})", tenant.name, tenant.id), Some(&viewer.0), body))
+}
+
+fn param_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A dashboard, rendered from the tenant's plugin with the query's range and parameters.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((tenant_id, name)): Path<(String, String)>,
+    Query(mut query): Query<HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    let tenant = require(&state, &viewer, &tenant_id)?;
+    if !query.contains_key("from") || !query.contains_key("to") {
+        let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+        let days = blocking(move || overview::contact_days(&db).map_err(ApiError::internal)).await?;
+        let (from, to) = default_range(days);
+        query.entry("from".into()).or_insert(from);
+        query.entry("to".into()).or_insert(to);
+    }
+    let (from, to) = (query["from"].clone(), query["to"].clone());
+    let rendered = dashboards::render(&state, tenant, viewer.0.actor(), &name, query).await?;
+    let drill_base = format!("/ui/tenants/{tenant_id}/teams");
+    let drill_query = format!("?from={from}&to={to}");
+    let drill = Drill { base: &drill_base, query: &drill_query };
+    let body = html! {
+        p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
+        p.note { (rendered.description) }
+        form.filters method="get" {
+            label { "From" input type="date" name="from" value=(from); }
+            label { "To" input type="date" name="to" value=(to); }
+            @for (param, value) in &rendered.params {
+                label { (param) input type="text" name=(param) value=(param_text(value)); }
+            }
+            button type="submit" { "Update" }
+        }
+        p.note {
+            (rendered.plugin.name) " " (rendered.plugin.version) " (" (format!("{:?}", rendered.served_as).to_lowercase())
+            ", " code { (&rendered.plugin.hash[..12]) } ") rendered in " (number(rendered.elapsed_ms)) " ms"
+        }
+        div.panels { @for (i, panel) in rendered.panels.iter().enumerate() { (charts::panel(i, panel, &drill)) } }
+    };
+    Ok(page(&format!("Dashboard {name}"), Some(&viewer.0), body))
+}
+
+#[derive(Deserialize)]
+pub struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The customer metrics shown per agent on a team page.
+const AGENT_METRICS: &[&str] = &["csat", "aht", "fcr", "transfer_rate", "qa_score"];
+
+/// A team's page: its employee figure (team level, privacy floor applied) and its agents'
+/// customer and quality figures.
+pub async fn team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((tenant_id, team)): Path<(String, String)>,
+    Query(range): Query<RangeQuery>,
+) -> Result<Response, UiError> {
+    let tenant = require(&state, &viewer, &tenant_id)?;
+    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let (from, to) = match (range.from, range.to) {
+        (Some(from), Some(to)) => (from, to),
+        _ => {
+            let db = db.clone();
+            default_range(blocking(move || overview::contact_days(&db).map_err(ApiError::internal)).await?)
+        }
+    };
+    let (start, end) = crate::api::metrics::parse_range(&from, &to)?;
+    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let analytics =
+        TenantAnalytics { state: state.clone(), tenant: tenant.clone(), subject: viewer.0.actor(), db, limits };
+    let team_for_work = team.clone();
+    let (agents, per_agent, team_enps) = blocking(move || {
+        let agents = overview::team_agents(&analytics.db, &team_for_work).map_err(ApiError::internal)?;
+        if agents.is_empty() {
+            return Err(ApiError::not_found("team_not_found", format!("tenant has no team `{team_for_work}`")));
+        }
+        let request = |group_by| MetricRequest {
+            period_start: start.timestamp_micros(),
+            period_end: end.timestamp_micros(),
+            group_by,
+            params: Vec::new(),
+        };
+        let deadline = || Instant::now() + Duration::from_millis(limits.deadline_ms);
+        let failed = |name: &str, e: String| ApiError::bad_request("metric_failed", format!("{name}: {e}"));
+        let mut per_agent = Vec::new();
+        for name in AGENT_METRICS {
+            let result = analytics.metric(name, request(GroupBy::Agent), deadline()).map_err(|e| failed(name, e))?;
+            per_agent.push((*name, result));
+        }
+        let enps = analytics.metric("enps", request(GroupBy::Team), deadline()).map_err(|e| failed("enps", e))?;
+        let team_enps = enps.rows.into_iter().find(|r| r.group == team_for_work);
+        Ok((agents, per_agent, team_enps))
+    })
+    .await?;
+    let floor = tenant.min_group_size;
+    let body = html! {
+        p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
+        p { "From " (from) " to " (to) "." }
+        section.panel aria-labelledby="team-ex" {
+            h2 id="team-ex" { "Employee NPS of the team" }
+            @match &team_enps {
+                Some(row) if row.value.is_some() => {
+                    p.kpi { span.kpi-value { (number(row.value.unwrap_or_default())) } " " span.kpi-unit { "points" } }
+                    p.note { (row.denominator.unwrap_or_default()) " respondents" }
+                }
+                _ => { p.note { "Withheld: fewer than " (floor) " respondents in this range." } }
+            }
+            p.note { "Survey figures are never shown per agent, so no answer can be traced to a person." }
+        }
+        section.panel aria-labelledby="agents" {
+            h2 id="agents" { "Agents" }
+            table.data {
+                thead { tr {
+                    th scope="col" { "agent" } th scope="col" { "name" } th scope="col" { "type" }
+                    @for (name, result) in &per_agent { th scope="col" { (name) " (" (result.unit) ")" } }
+                } }
+                tbody { @for agent in &agents { tr {
+                    th scope="row" { (agent.agent_id) }
+                    td { (agent.name.as_deref().unwrap_or("")) } td { (agent.employment_type) }
+                    @for (_, result) in &per_agent {
+                        td { (result.rows.iter().find(|r| r.group == agent.agent_id).and_then(|r| r.value).map_or("–".to_string(), number)) }
+                    }
+                } } }
+            }
+        }
+    };
+    Ok(page(&format!("Team {team}"), Some(&viewer.0), body))
+}
