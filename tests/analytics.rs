@@ -3,22 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::util::server;
-
-/// A server holding the demo tenant (the README's first command, on a temporary directory).
-async fn demo_server() -> (String, cxhost::demo::DemoKeys) {
-    let dir = tempfile::tempdir().unwrap().keep();
-    let config = cxhost::Config::new(&dir);
-    let (state, keys, _) =
-        tokio::task::spawn_blocking(move || cxhost::demo::prepare(config, &cxhost::generate::SampleSpec::demo()))
-            .await
-            .unwrap()
-            .expect("demo tenant prepared");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, cxhost::app(state)).await });
-    (base, keys)
-}
+use crate::util::{demo_server, server};
 
 async fn get(base: &str, key: &str, path: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();

@@ -2,6 +2,7 @@
 //! components built from `plugins/` and `examples/`.
 
 mod analytics;
+mod browser;
 mod dashboards;
 mod deploy;
 mod util;

@@ -117,6 +117,17 @@ impl Scale {
         Scale { lo: lo - pad, hi: hi + pad, from, to }
     }
 
+    /// The same scale with zero as its floor (or ceiling), for bars that grow from zero.
+    fn anchored_at_zero(mut self) -> Scale {
+        if self.lo < 0.0 && self.lo > -(self.hi - self.lo) * 0.1 {
+            self.lo = 0.0;
+        }
+        if self.hi > 0.0 && self.hi < (self.hi - self.lo) * 0.1 {
+            self.hi = 0.0;
+        }
+        self
+    }
+
     fn at(&self, v: f64) -> f64 {
         self.from + (v - self.lo) / (self.hi - self.lo) * (self.to - self.from)
     }
@@ -225,7 +236,7 @@ fn line_svg(id: usize, title: &str, line: &Line) -> Markup {
 
 fn bar_svg(id: usize, title: &str, bar: &Bar) -> Markup {
     let values = bar.series.iter().flat_map(|s| s.values.iter().flatten().copied()).chain(std::iter::once(0.0));
-    let y = Scale::new(values, HEIGHT - BOTTOM, TOP);
+    let y = Scale::new(values, HEIGHT - BOTTOM, TOP).anchored_at_zero();
     let groups = bar.categories.len().max(1) as f64;
     let group_width = (WIDTH - LEFT - RIGHT) / groups;
     let bar_width = group_width * 0.8 / bar.series.len().max(1) as f64;
