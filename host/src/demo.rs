@@ -91,6 +91,7 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          \x20 analyst      {a}\n\
          \x20 tenant admin {admin}\n\
          \x20 operator     {op}\n\n\
+         open in a browser: {base}/ui/tenants/demo/dashboards/cx_ex  (sign in with the analyst key)\n\n\
          try:\n\
          \x20 curl -s {base}/healthz\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' {base}/v1/tenants/demo/plugins\n\
@@ -99,6 +100,7 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/service_level?from={from}&to={to}&group_by=queue&threshold_seconds=30'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/enps?from={from}&to={to}&group_by=team'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations?cx=csat&ex=enps&level=team&period=month&from={start}&to={end}&lag=1'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/dashboards/cx_ex?from={start}&to={end}&lag=1'\n\
          \x20 curl -sg -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations/matrix?cx=csat,nps,sentiment&ex=enps,survey_item[item=engagement],survey_item[item=wellbeing]&level=team&period=month&from={start}&to={end}'\n\
          OpenAPI document: {base}/openapi.json   Prometheus metrics: {base}/metrics\n\
          Ctrl-C stops the server; the data stays in the data directory for the next run.\n",
