@@ -77,6 +77,23 @@ async fn the_demo_tenant_shows_the_planted_engagement_to_csat_relationship() {
     assert!(points.len() < 25, "fewer team-months pass a floor of 9: {}", points.len());
     let (status, body) = get(&base, &key, &path(0).replace("ex=enps", "ex=enps[min_responses=5]")).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("below_privacy_floor")), "{body}");
+
+    // Attendance and start adherence are employee signals that are not surveys, so they pass
+    // the privacy floor per agent: the generator makes less engaged agents miss and start late
+    // more often, and the same engagement moves CSAT, so agent-months correlate positively.
+    for ex in ["attendance", "schedule_adherence"] {
+        let query = format!(
+            "/v1/tenants/demo/correlations?cx=csat&ex={ex}&level=agent&period=month&from=2026-01-05&to=2026-05-05"
+        );
+        let (status, body) = get(&base, &key, &query).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (n, r) = (body["n"].as_u64().unwrap(), body["pearson"]["value"].as_f64().unwrap());
+        // Shift counts are not respondents: the privacy floor (9 here) withholds nothing.
+        let withheld = body["withheld_groups"].as_u64().unwrap();
+        let p = body["pearson"]["p_value"].as_f64().unwrap();
+        assert!(n >= 200 && (0.05..0.6).contains(&r) && p < 0.05, "{ex}: n {n}, r {r}, p {p}");
+        assert_eq!(withheld, 0, "{ex}");
+    }
 }
 
 #[tokio::test]

@@ -133,9 +133,15 @@ impl Server {
 
     /// Loads every CSV of the small fixture into `tenant`, asserting each loads whole.
     pub async fn load_fixture(&self, key: &str, tenant: &str) {
-        for table in
-            ["agents", "interactions", "customer_feedback", "employee_surveys", "agent_states", "qa_evaluations"]
-        {
+        for table in [
+            "agents",
+            "interactions",
+            "customer_feedback",
+            "employee_surveys",
+            "agent_states",
+            "schedules",
+            "qa_evaluations",
+        ] {
             let path = fixture_dir().join(format!("{table}.csv"));
             let Ok(bytes) = std::fs::read(&path) else { continue };
             let reply = self.ingest(key, tenant, table, "", "text/csv", bytes).await;

@@ -134,6 +134,14 @@ pub struct PlantedEffects {
     pub survey_enps_intercept: f64,
     pub survey_enps_slope: f64,
     pub survey_response_rate: f64,
+    /// A scheduled shift is missed with probability absence_base + absence_per_engagement * e_m
+    /// (clamped to 0.5%–30%): less engaged agents miss more shifts.
+    pub absence_base: f64,
+    pub absence_per_engagement: f64,
+    /// An attended shift starts 6–30 minutes late with probability late_base +
+    /// late_per_engagement * e_m (clamped to 1%–40%); otherwise the login comes 0–5 minutes in.
+    pub late_base: f64,
+    pub late_per_engagement: f64,
     /// Share of handled contacts that get a customer survey answer.
     pub feedback_rate: f64,
     /// Probability that a handled contact is followed by a repeat contact (same customer, same
@@ -182,6 +190,10 @@ impl Default for PlantedEffects {
             survey_enps_intercept: 6.3,
             survey_enps_slope: 1.9,
             survey_response_rate: 0.8,
+            absence_base: 0.05,
+            absence_per_engagement: -0.04,
+            late_base: 0.10,
+            late_per_engagement: -0.08,
             feedback_rate: 0.2,
             repeat_base_logit: -2.1,
             skill_to_repeat_logit: -0.5,
@@ -267,10 +279,11 @@ pub const TABLE_COLUMNS: &[(&str, &[&str])] = &[
         ],
     ),
     ("agent_states", &["state_id", "agent_id", "state", "started_at", "ended_at"]),
+    ("schedules", &["shift_id", "agent_id", "starts_at", "ends_at"]),
     ("qa_evaluations", &["evaluation_id", "agent_id", "interaction_id", "evaluated_at", "score", "evaluator"]),
 ];
 
-/// Writes the six CSV files and `manifest.json` into `dir` (created when missing).
+/// Writes the seven CSV files and `manifest.json` into `dir` (created when missing).
 pub fn generate(spec: &SampleSpec, dir: &Path) -> Result<SampleSummary, GenerateError> {
     spec.validate()?;
     std::fs::create_dir_all(dir).map_err(|source| GenerateError::Io { path: dir.to_path_buf(), source })?;
@@ -423,6 +436,7 @@ struct Outputs {
     feedback: TableOut,
     surveys: TableOut,
     states: TableOut,
+    schedules: TableOut,
     qa: TableOut,
 }
 
@@ -434,17 +448,19 @@ impl Outputs {
             feedback: TableOut::create(dir, "customer_feedback")?,
             surveys: TableOut::create(dir, "employee_surveys")?,
             states: TableOut::create(dir, "agent_states")?,
+            schedules: TableOut::create(dir, "schedules")?,
             qa: TableOut::create(dir, "qa_evaluations")?,
         })
     }
 
-    fn all(&mut self) -> [&mut TableOut; 6] {
+    fn all(&mut self) -> [&mut TableOut; 7] {
         [
             &mut self.agents,
             &mut self.interactions,
             &mut self.feedback,
             &mut self.surveys,
             &mut self.states,
+            &mut self.schedules,
             &mut self.qa,
         ]
     }
@@ -543,6 +559,7 @@ const TAG_SELF_SERVICE: u64 = 5;
 const TAG_ASSIGN: u64 = 6;
 const TAG_CONTACTS: u64 = 7;
 const TAG_TEAMS: u64 = 8;
+const TAG_ATTENDANCE: u64 = 9;
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
     StandardNormal.sample(rng)
@@ -784,6 +801,9 @@ struct World<'a> {
     pending: Vec<Vec<Pending>>,
     /// Today's shift of each agent: (start hour UTC, length in hours), None when off.
     shift: Vec<Option<(i64, i64)>>,
+    /// Today's late start of each agent, in seconds (0 when on time).
+    late_seconds: Vec<i64>,
+    next_shift: u64,
     /// Today's fresh arrival rate of each agent.
     lambda: Vec<f64>,
     /// Contacts assigned to each agent today from the pending queue.
@@ -983,6 +1003,8 @@ impl<'a> World<'a> {
             next_qa: 1,
             pending: vec![Vec::new(); PENDING_RING],
             shift: vec![None; n],
+            late_seconds: vec![0; n],
+            next_shift: 1,
             lambda: vec![0.0; n],
             inbound: vec![Vec::new(); n],
             cover: vec![Vec::new(); 5 * 24],
@@ -1132,6 +1154,24 @@ impl<'a> World<'a> {
             let len = if a.kind == Kind::Crowd { rng.random_range(2..=6) } else { a.usual_len_h };
             let jitter = [-1, 0, 0, 0, 1][rng.random_range(0..5)];
             let start = (a.usual_start_h + jitter).clamp(0, 24 - len);
+            let t = &mut out.schedules;
+            t.id(b'h', self.next_shift, 9);
+            self.next_shift += 1;
+            t.s(&a.id);
+            t.ts(day0 + start * 3_600);
+            t.ts(day0 + (start + len) * 3_600);
+            t.end()?;
+            let e = a.engagement[month];
+            let mut attendance = sub_rng(self.seed, TAG_ATTENDANCE, i as u64, u64::from(day));
+            let p_absent = (self.p.absence_base + self.p.absence_per_engagement * e).clamp(0.005, 0.3);
+            if attendance.random::<f64>() < p_absent {
+                self.shift[i] = None;
+                self.lambda[i] = 0.0;
+                continue;
+            }
+            let p_late = (self.p.late_base + self.p.late_per_engagement * e).clamp(0.01, 0.4);
+            self.late_seconds[i] =
+                if attendance.random::<f64>() < p_late { attendance.random_range(360..=1_800) } else { 0 };
             self.shift[i] = Some((start, len));
             let weight: f64 = (start..start + len).map(|h| HOURLY[h as usize]).sum();
             let lambda = self.fresh_per_weight * weight * if weekend { 0.85 } else { 1.0 };
@@ -1299,7 +1339,7 @@ impl<'a> World<'a> {
         // States: idle-ready time consistent with the day's occupancy, and a break.
         let occupancy = rng.random_range(self.p.occupancy_min..self.p.occupancy_max);
         let idle = ((handle_seconds as f64) * (1.0 - occupancy) / occupancy).round().max(300.0) as i64;
-        let shift_start = day0 + start_h * 3_600 + rng.random_range(0..300);
+        let shift_start = day0 + start_h * 3_600 + rng.random_range(0..300) + self.late_seconds[i];
         let break_len = match a.kind {
             Kind::Employee => rng.random_range(30 * 60..=60 * 60),
             _ => rng.random_range(10 * 60..=30 * 60),
@@ -1669,12 +1709,15 @@ mod tests {
         let dir = tmp("valid");
         let summary = generate(&SampleSpec::tiny(), &dir).unwrap();
         let counts: HashMap<&str, u64> = summary.files.iter().map(|(t, _, n)| (t.as_str(), *n)).collect();
-        assert_eq!(counts.len(), 6);
+        assert_eq!(counts.len(), 7);
         assert_eq!(counts["agents"], 12);
         assert!((250..=700).contains(&counts["interactions"]), "{counts:?}");
         assert!((30..=160).contains(&counts["customer_feedback"]), "{counts:?}");
         assert!((5..=12).contains(&counts["employee_surveys"]), "{counts:?}");
         assert!((150..=300).contains(&counts["agent_states"]), "{counts:?}");
+        // Every attended shift has two states (ready, break); a few shifts are missed.
+        assert!(counts["schedules"] * 2 > counts["agent_states"], "{counts:?}");
+        assert!(counts["schedules"] * 2 < counts["agent_states"] * 13 / 10, "{counts:?}");
         assert!((4..=60).contains(&counts["qa_evaluations"]), "{counts:?}");
 
         let ts = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s}: {e}")).timestamp();
@@ -1769,6 +1812,10 @@ mod tests {
         for r in &states {
             assert!(agent_ids.contains(&r[1]) && ["available", "unavailable"].contains(&&r[2]));
             assert!(ts(&r[4]) >= ts(&r[3]));
+        }
+        let (_, schedules) = read(&dir, "schedules");
+        for r in &schedules {
+            assert!(agent_ids.contains(&r[1]) && ts(&r[3]) > ts(&r[2]), "{r:?}");
         }
 
         let (_, qa) = read(&dir, "qa_evaluations");

@@ -97,7 +97,8 @@ pub struct Point {
     pub cx_period: String,
     pub ex: f64,
     pub cx: f64,
-    /// The employee figure's respondents, when the metric reports them.
+    /// The employee figure's denominator when the metric reports one: respondents for survey
+    /// metrics, shifts or evaluations for others.
     pub ex_respondents: Option<f64>,
 }
 

@@ -196,6 +196,9 @@ pub(crate) fn resolve_named(
 pub(crate) struct Computed {
     bounds: Vec<chrono::NaiveDate>,
     series: HashMap<String, Series>,
+    /// Metrics built on employee survey answers (they declare `min_responses`): only their
+    /// figures are held to the privacy floor; a shift or evaluation count is not a respondent.
+    surveyed: std::collections::HashSet<String>,
     pub(crate) min_group: u32,
 }
 
@@ -254,12 +257,17 @@ pub(crate) fn compute_series(
     let bounds = period_bounds(scope.period, scope.from, scope.to);
     let db = state.tenants.get(&tenant.id)?;
     let mut series = HashMap::new();
+    let surveyed = resolved
+        .iter()
+        .filter(|m| m.params.iter().any(|p| p.name == MIN_RESPONSES))
+        .map(|m| m.spec.text.clone())
+        .collect();
     for metric in &resolved {
         let context = state.call_context(&tenant.id, &metric.spec.name, db.clone(), limits);
         let computed = metric_series(&context, &metric.plan, &metric.params, scope.level.group_by(), &bounds)?;
         series.insert(metric.spec.text.clone(), computed);
     }
-    Ok(Computed { bounds, series, min_group: tenant.min_group_size })
+    Ok(Computed { bounds, series, surveyed, min_group: tenant.min_group_size })
 }
 
 /// Checks the caller and the common query parameters, then computes the series off the
@@ -289,7 +297,8 @@ struct Common {
 }
 
 pub(crate) fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Result<(Paired, Correlation), ApiError> {
-    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, computed.min_group);
+    let floor = if computed.surveyed.contains(ex) { computed.min_group } else { 0 };
+    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, floor);
     let x: Vec<f64> = paired.points.iter().map(|p| p.ex).collect();
     let y: Vec<f64> = paired.points.iter().map(|p| p.cx).collect();
     let stats = correlate(&x, &y).map_err(|e| ApiError::internal(format!("correlation: {e}")))?;

@@ -304,6 +304,20 @@ pub static AGENT_STATES_TABLE: Table = Table {
     }],
 };
 
+pub static SCHEDULES: Table = Table {
+    name: "schedules",
+    key: "shift_id",
+    doc: "Scheduled shifts, for attendance and schedule adherence: an agent is expected to log in \
+          (an `agent_states` interval) between `starts_at` and `ends_at`.",
+    columns: &[
+        req("shift_id", Text, "Stable identifier of the scheduled shift."),
+        req("agent_id", Text, "Whose shift.").rule(Rule::References("agents", "agent_id")),
+        req("starts_at", Timestamp, "Scheduled start.").unit("UTC"),
+        req("ends_at", Timestamp, "Scheduled end.").unit("UTC"),
+    ],
+    checks: &[RowCheck { column: "ends_at", holds: "ends_at > starts_at", message: "ends_at is not after starts_at" }],
+};
+
 pub static QA_EVALUATIONS: Table = Table {
     name: "qa_evaluations",
     key: "evaluation_id",
@@ -321,7 +335,7 @@ pub static QA_EVALUATIONS: Table = Table {
 
 /// Every canonical table, in the order they may be loaded (referenced tables first).
 pub static TABLES: &[&Table] =
-    &[&AGENTS, &INTERACTIONS, &CUSTOMER_FEEDBACK, &EMPLOYEE_SURVEYS, &AGENT_STATES_TABLE, &QA_EVALUATIONS];
+    &[&AGENTS, &INTERACTIONS, &CUSTOMER_FEEDBACK, &EMPLOYEE_SURVEYS, &AGENT_STATES_TABLE, &SCHEDULES, &QA_EVALUATIONS];
 
 pub fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().copied().find(|t| t.name == name)

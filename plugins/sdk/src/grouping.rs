@@ -15,6 +15,8 @@ pub enum Source {
     AgentStates,
     /// `qa_evaluations q`, timed by `evaluated_at`; queue and channel come from its contact.
     Qa,
+    /// `schedules sh`, timed by `starts_at`; only people groups and periods apply.
+    Schedules,
 }
 
 /// How to select and group rows of a source.
@@ -39,6 +41,7 @@ pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
         Source::Surveys => ("employee_surveys", "s", "responded_at", "agent_id"),
         Source::AgentStates => ("agent_states", "st", "started_at", "agent_id"),
         Source::Qa => ("qa_evaluations", "q", "evaluated_at", "agent_id"),
+        Source::Schedules => ("schedules", "sh", "starts_at", "agent_id"),
     };
     let time_column = format!("{alias}.{time}");
     let mut from = format!("{table} {alias}");
@@ -57,7 +60,7 @@ pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
                     from.push_str(&format!(" LEFT JOIN interactions i ON i.interaction_id = {alias}.interaction_id"));
                     format!("i.{column}")
                 }
-                Source::Surveys | Source::AgentStates => {
+                Source::Surveys | Source::AgentStates | Source::Schedules => {
                     return Err(format!(
                         "this metric cannot be grouped by {column}: its rows belong to agents, not contacts"
                     ));

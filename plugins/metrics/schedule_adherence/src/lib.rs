@@ -1,0 +1,52 @@
+//! Standard metric: schedule adherence at the start of attended shifts.
+
+use cxhost_plugin_sdk::prelude::*;
+
+struct ScheduleAdherence;
+
+impl metric::Guest for ScheduleAdherence {
+    fn describe() -> PluginInfo {
+        info(
+            "schedule_adherence",
+            "1.0.0",
+            "Start adherence as a ratio (0..1) = attended shifts whose first login came no later \
+             than `grace_minutes` after the scheduled start / attended shifts, over `schedules` \
+             rows starting in the range. The first login is the earliest `agent_states` interval \
+             (any state) of the agent starting between `early_minutes` before the shift's start \
+             and its end; shifts without one are not attended and count in neither part (see \
+             `attendance`). Grouped by agent, team or site through the shift's agent, by period \
+             through `starts_at`; not by queue or channel.",
+            vec![
+                param_int("grace_minutes", 5, "minutes after the scheduled start a login is still on time"),
+                param_int("early_minutes", 60, "how long before the scheduled start a login still counts"),
+            ],
+        )
+    }
+
+    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+        let grace = req.params.int("grace_minutes")?;
+        let early = req.params.int("early_minutes")?;
+        if !(0..=720).contains(&grace) || !(0..=720).contains(&early) {
+            return Err(format!("grace_minutes and early_minutes must be 0 to 720, got {grace} and {early}"));
+        }
+        let g = grouping(Source::Schedules, req.group_by)?;
+        let sql = format!(
+            "WITH shifts AS (\
+               SELECT {key} AS grp, sh.starts_at, (\
+                 SELECT min(st.started_at) FROM agent_states st WHERE st.agent_id = sh.agent_id \
+                 AND st.started_at >= sh.starts_at - INTERVAL ({early}) MINUTE \
+                 AND st.started_at < sh.ends_at) AS first_login \
+               FROM {from} WHERE {time}) \
+             SELECT grp, \
+             CAST(count(*) FILTER (WHERE first_login <= starts_at + INTERVAL ({grace}) MINUTE) AS DOUBLE) AS num, \
+             CAST(count(*) AS DOUBLE) AS den \
+             FROM shifts WHERE first_login IS NOT NULL GROUP BY 1 ORDER BY 1",
+            key = g.key,
+            from = g.from,
+            time = g.time_filter
+        );
+        ratio_result("ratio", &sql, &req)
+    }
+}
+
+export_metric!(ScheduleAdherence);
