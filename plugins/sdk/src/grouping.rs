@@ -75,3 +75,25 @@ pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
     let time_filter = format!("{time_column} >= ? AND {time_column} < ?");
     Ok(Grouping { key, from, time_filter, time_column })
 }
+
+/// `WITH shifts, logins`: the scheduled shifts starting in the range (`shift_id`, `agent_id`,
+/// `starts_at`, `ends_at`, `grp` by `g`, a [`Source::Schedules`] grouping) and the first login
+/// of each attended one (`shift_id`, `first_login`): the earliest `agent_states` interval of
+/// its agent starting from `early_minutes` before the shift's start to its end. Takes three
+/// time parameters: the range's start and end, then its start again.
+pub fn first_logins(g: &Grouping, early_minutes: i64) -> String {
+    format!(
+        "WITH shifts AS (\
+           SELECT sh.shift_id, sh.agent_id, sh.starts_at, sh.ends_at, {key} AS grp FROM {from} WHERE {time}), \
+         logins AS (\
+           SELECT s.shift_id, min(st.started_at) AS first_login \
+           FROM shifts s JOIN agent_states st ON st.agent_id = s.agent_id \
+             AND st.started_at >= s.starts_at - INTERVAL ({early_minutes}) MINUTE AND st.started_at < s.ends_at \
+           WHERE st.started_at >= CAST(? AS TIMESTAMP) - INTERVAL ({early_minutes}) MINUTE \
+             AND st.started_at < (SELECT max(ends_at) FROM shifts) \
+           GROUP BY 1)",
+        key = g.key,
+        from = g.from,
+        time = g.time_filter
+    )
+}

@@ -32,7 +32,7 @@ mod grouping;
 mod params;
 
 pub use columns::Table;
-pub use grouping::{Grouping, Source, grouping};
+pub use grouping::{Grouping, Source, first_logins, grouping};
 pub use metric::cxhost::plugin::host::{LogLevel, log};
 pub use metric::cxhost::plugin::metric_types::{GroupBy, MetricRequest, MetricResult, MetricRow};
 pub use metric::cxhost::plugin::types::{
@@ -44,8 +44,8 @@ pub use params::{ParamsExt, param_bool, param_float, param_int, param_text};
 pub mod prelude {
     pub use crate::{
         GroupBy, Grouping, MetricRequest, MetricResult, MetricRow, ParamSpec, ParamType, ParamValue, ParamsExt,
-        PluginInfo, PluginKind, Source, SqlValue, Table, export_metric, grouping, info, metric, param_bool,
-        param_float, param_int, param_text, query, ratio_result, ratio_rows, time_range,
+        PluginInfo, PluginKind, Source, SqlValue, Table, export_metric, first_logins, grouping, info, metric,
+        param_bool, param_float, param_int, param_text, query, ratio_result, ratio_rows, time_range,
     };
 }
 

@@ -25,18 +25,17 @@ impl metric::Guest for Attendance {
         }
         let g = grouping(Source::Schedules, req.group_by)?;
         let sql = format!(
-            "SELECT {key} AS grp, \
-             CAST(count(*) FILTER (WHERE EXISTS (\
-               SELECT 1 FROM agent_states st WHERE st.agent_id = sh.agent_id \
-               AND st.started_at >= sh.starts_at - INTERVAL ({early}) MINUTE \
-               AND st.started_at < sh.ends_at)) AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
+            "{logins} \
+             SELECT s.grp, CAST(count(l.first_login) AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
+             FROM shifts s LEFT JOIN logins l USING (shift_id) GROUP BY 1 ORDER BY 1",
+            logins = first_logins(&g, early)
         );
-        ratio_result("ratio", &sql, &req)
+        let params = [
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+            SqlValue::Timestamp(req.period_start),
+        ];
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
     }
 }
 

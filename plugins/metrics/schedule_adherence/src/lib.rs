@@ -31,21 +31,19 @@ impl metric::Guest for ScheduleAdherence {
         }
         let g = grouping(Source::Schedules, req.group_by)?;
         let sql = format!(
-            "WITH shifts AS (\
-               SELECT {key} AS grp, sh.starts_at, (\
-                 SELECT min(st.started_at) FROM agent_states st WHERE st.agent_id = sh.agent_id \
-                 AND st.started_at >= sh.starts_at - INTERVAL ({early}) MINUTE \
-                 AND st.started_at < sh.ends_at) AS first_login \
-               FROM {from} WHERE {time}) \
-             SELECT grp, \
-             CAST(count(*) FILTER (WHERE first_login <= starts_at + INTERVAL ({grace}) MINUTE) AS DOUBLE) AS num, \
+            "{logins} \
+             SELECT s.grp, \
+             CAST(count(*) FILTER (WHERE l.first_login <= s.starts_at + INTERVAL ({grace}) MINUTE) AS DOUBLE) AS num, \
              CAST(count(*) AS DOUBLE) AS den \
-             FROM shifts WHERE first_login IS NOT NULL GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
+             FROM shifts s JOIN logins l USING (shift_id) GROUP BY 1 ORDER BY 1",
+            logins = first_logins(&g, early)
         );
-        ratio_result("ratio", &sql, &req)
+        let params = [
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+            SqlValue::Timestamp(req.period_start),
+        ];
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
     }
 }
 
