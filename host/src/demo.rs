@@ -42,15 +42,8 @@ pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys,
         let db = state.tenants.get(DEMO_TENANT).map_err(|e| other(&e))?;
         let sample_dir = db.staging_dir().join("sample");
         let generated = generate(spec, &sample_dir)?;
-        let mut counts = Vec::new();
-        for table in schema::TABLES {
-            let path = sample_dir.join(format!("{}.csv", table.name));
-            if !path.exists() {
-                continue;
-            }
-            let report = load(&db, table, &path)?;
-            counts.push(format!("{} {}", report.inserted, table.name));
-        }
+        let counts: Vec<String> =
+            load_sample(&db, &sample_dir)?.iter().map(|(table, rows)| format!("{rows} {table}")).collect();
         let _ = std::fs::remove_dir_all(&sample_dir);
         summary = format!("seed {}: {}", generated.seed, counts.join(", "));
     }
@@ -60,6 +53,19 @@ pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys,
         analyst: mint(&state, Role::Analyst, Some(DEMO_TENANT), "demo-analyst")?,
     };
     Ok((state, keys, summary))
+}
+
+/// Loads every table's CSV in `dir` (as `generate` writes them) into `db`, all or nothing per
+/// table, in load order; returns the rows inserted per table.
+pub fn load_sample(db: &crate::store::TenantDb, dir: &Path) -> Result<Vec<(&'static str, u64)>, DemoError> {
+    let mut counts = Vec::new();
+    for table in schema::TABLES {
+        let path = dir.join(format!("{}.csv", table.name));
+        if path.exists() {
+            counts.push((table.name, load(db, table, &path)?.inserted));
+        }
+    }
+    Ok(counts)
 }
 
 fn load(
