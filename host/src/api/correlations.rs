@@ -256,18 +256,49 @@ pub(crate) fn compute_series(
     }
     let bounds = period_bounds(scope.period, scope.from, scope.to);
     let db = state.tenants.get(&tenant.id)?;
-    let mut series = HashMap::new();
     let surveyed = resolved
         .iter()
         .filter(|m| m.params.iter().any(|p| p.name == MIN_RESPONSES))
         .map(|m| m.spec.text.clone())
         .collect();
-    for metric in &resolved {
+    let computed = in_parallel(&resolved, |metric| {
         let context = state.call_context(&tenant.id, &metric.spec.name, db.clone(), limits);
-        let computed = metric_series(&context, &metric.plan, &metric.params, scope.level.group_by(), &bounds)?;
-        series.insert(metric.spec.text.clone(), computed);
+        metric_series(&context, &metric.plan, &metric.params, scope.level.group_by(), &bounds)
+    });
+    let mut series = HashMap::new();
+    for (metric, computed) in resolved.iter().zip(computed) {
+        series.insert(metric.spec.text.clone(), computed?);
     }
     Ok(Computed { bounds, series, surveyed, min_group: tenant.min_group_size })
+}
+
+/// Metrics whose series are computed at once. DuckDB runs each query on every core, but the
+/// plugin's side of a call (building and passing the rows) runs on one; two metrics in flight
+/// keep both cores of a small server busy.
+const SERIES_WORKERS: usize = 2;
+
+/// `work` on every item on up to [`SERIES_WORKERS`] threads (each inside the caller's Tokio
+/// runtime, which plugin calls need for their query deadlines); results in item order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let runtime = tokio::runtime::Handle::try_current().ok();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..SERIES_WORKERS.min(items.len()) {
+            scope.spawn(|| {
+                let _inside = runtime.as_ref().map(|r| r.enter());
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    let result = work(item);
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push((index, result));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Checks the caller and the common query parameters, then computes the series off the
