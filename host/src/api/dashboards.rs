@@ -70,9 +70,9 @@ pub(crate) async fn render(
     let (worker, name_for_call) = (state.clone(), name.to_string());
     let analytics =
         Arc::new(TenantAnalytics { state: state.clone(), tenant: tenant.clone(), subject, db: db.clone(), limits });
-    let (answer, plan) = tokio::task::spawn_blocking(move || {
+    let answer = tokio::task::spawn_blocking(move || {
         let context = worker.call_context(&analytics.tenant.id, &name_for_call, db.clone(), limits);
-        let answer = context.answer_with(&plan, |plugin| {
+        context.answer_with(&plan, |plugin| {
             let panels =
                 worker.registry.runtime().call_dashboard(plugin, db.clone(), analytics.clone(), limits, &request)?;
             check_panels(panels).map_err(|detail| CallError::InvalidResult {
@@ -80,13 +80,10 @@ pub(crate) async fn render(
                 version: plugin.info.version.clone(),
                 detail,
             })
-        });
-        (answer, plan)
+        })
     })
-    .await?;
-    let answer = answer?;
+    .await??;
     let served_by = answer.served_by;
-    drop(plan);
     Ok(DashboardResponse {
         dashboard: name.to_string(),
         description: served_by.info.description.clone(),
