@@ -10,6 +10,7 @@ pub mod health;
 pub mod ingest;
 pub mod metrics;
 pub mod openapi;
+pub mod pay;
 pub mod plugins;
 pub mod tenants;
 pub mod topics;
@@ -132,7 +133,10 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/topics", get(topics::taxonomy).put(topics::set_taxonomy))
         .route("/tenants/{tenant}/topics/side-by-side", get(topics::side_by_side_topics))
         .route("/tenants/{tenant}/metrics/{name}", get(metrics::query))
-        .route("/tenants/{tenant}/dashboards/{name}", get(dashboards::show));
+        .route("/tenants/{tenant}/dashboards/{name}", get(dashboards::show))
+        .route("/tenants/{tenant}/pay/runs", post(pay::run))
+        .route("/tenants/{tenant}/pay/statements", get(pay::statements))
+        .route("/tenants/{tenant}/pay/statements.csv", get(pay::statements_csv));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

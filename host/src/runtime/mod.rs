@@ -1,6 +1,6 @@
 //! The plugin runtime: one wasmtime engine (component model, pooling allocator, epoch
 //! interruption), compiled components cached by content hash and recognised by their world
-//! (metric or dashboard), and calls that each get a fresh `Store` with a deadline, a memory
+//! (metric, dashboard or pay model), and calls that each get a fresh `Store` with a deadline, a memory
 //! cap and caps on rows read and bytes returned.
 
 pub mod bindings;
@@ -17,7 +17,10 @@ use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, Pooli
 
 use self::bindings::dashboard::{Dashboard, DashboardPre};
 use self::bindings::metric::{Metric, MetricPre};
-use self::bindings::{DashboardRequest, MetricRequest, MetricResult, Panel, PluginInfo, PluginKind};
+use self::bindings::pay_model::{PayModel, PayModelPre};
+use self::bindings::{
+    DashboardRequest, MetricRequest, MetricResult, Panel, PayLine, PayRequest, PluginInfo, PluginKind,
+};
 use self::cache::CompiledCache;
 use self::host::{AnalyticsHost, CallState, HostStop};
 use self::limiter::{CallLimiter, MemoryCapExceeded};
@@ -74,12 +77,14 @@ pub struct Runtime {
 enum Pre {
     Metric(MetricPre<CallState>),
     Dashboard(DashboardPre<CallState>),
+    PayModel(PayModelPre<CallState>),
 }
 
 /// An instance of one of those worlds, for one call.
 enum Instance {
     Metric(Metric),
     Dashboard(Dashboard),
+    PayModel(PayModel),
 }
 
 impl Instance {
@@ -87,6 +92,7 @@ impl Instance {
         match self {
             Instance::Metric(metric) => metric.call_describe(store),
             Instance::Dashboard(dashboard) => dashboard.call_describe(store),
+            Instance::PayModel(pay) => pay.call_describe(store),
         }
     }
 }
@@ -100,7 +106,7 @@ struct CallSetup<'a> {
     version: &'a str,
 }
 
-/// A compiled, pre-instantiated plugin (metric or dashboard) with its `describe()` answer.
+/// A compiled, pre-instantiated plugin (metric, dashboard or pay model) with its `describe()` answer.
 pub struct Plugin {
     pub hash: String,
     pub info: PluginInfo,
@@ -151,10 +157,11 @@ impl Runtime {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| LoadError::NotAComponent(format!("engine setup: {e}")))?;
         let mut linker = Linker::new(&engine);
-        // Both worlds import `host`; the second definition is the same implementation.
+        // Every world imports `host`; later definitions are the same implementation.
         linker.allow_shadowing(true);
         Metric::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state)
             .and_then(|()| Dashboard::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
+            .and_then(|()| PayModel::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
             .map_err(|e| LoadError::NotAComponent(format!("linker setup: {e}")))?;
         linker.allow_shadowing(false);
         let cache = CompiledCache::new(&engine, cache_dir)?;
@@ -186,8 +193,8 @@ impl Runtime {
         self.cache.contains(hash)
     }
 
-    /// Compiles (or loads from cache) a component, recognises its world (metric or
-    /// dashboard), asks it to describe itself and checks the answer fits the world.
+    /// Compiles (or loads from cache) a component, recognises its world (metric, dashboard
+    /// or pay model), asks it to describe itself and checks the answer fits the world.
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
         let hash = Self::content_hash(bytes);
         let (component, _cached) = self
@@ -214,7 +221,7 @@ impl Runtime {
 
     /// Pre-instantiates the component as the first world whose exports it has.
     fn pre_instantiate(&self, component: &Component) -> Result<(Pre, PluginKind), LoadError> {
-        let wrong = |detail: String| LoadError::WrongWorld { world: "metric or dashboard", detail };
+        let wrong = |detail: String| LoadError::WrongWorld { world: "metric, dashboard or pay-model", detail };
         let mut linker = self.linker.clone();
         linker.define_unknown_imports_as_traps(component).map_err(|e| wrong(format!("{e:#}")))?;
         let instance_pre = linker.instantiate_pre(component).map_err(|e| wrong(format!("{e:#}")))?;
@@ -222,11 +229,15 @@ impl Runtime {
             Ok(pre) => return Ok((Pre::Metric(pre), PluginKind::Metric)),
             Err(e) => e,
         };
-        match DashboardPre::new(instance_pre) {
-            Ok(pre) => Ok((Pre::Dashboard(pre), PluginKind::Dashboard)),
-            Err(dashboard_error) => {
-                Err(wrong(format!("as a metric: {metric_error:#}; as a dashboard: {dashboard_error:#}")))
-            }
+        let dashboard_error = match DashboardPre::new(instance_pre.clone()) {
+            Ok(pre) => return Ok((Pre::Dashboard(pre), PluginKind::Dashboard)),
+            Err(e) => e,
+        };
+        match PayModelPre::new(instance_pre) {
+            Ok(pre) => Ok((Pre::PayModel(pre), PluginKind::PayModel)),
+            Err(pay_error) => Err(wrong(format!(
+                "as a metric: {metric_error:#}; as a dashboard: {dashboard_error:#}; as a pay model: {pay_error:#}"
+            ))),
         }
     }
 
@@ -253,6 +264,7 @@ impl Runtime {
         let instance = match &plugin.pre {
             Pre::Metric(pre) => Instance::Metric(pre.instantiate(&mut store).map_err(busy)?),
             Pre::Dashboard(pre) => Instance::Dashboard(pre.instantiate(&mut store).map_err(busy)?),
+            Pre::PayModel(pre) => Instance::PayModel(pre.instantiate(&mut store).map_err(busy)?),
         };
         Ok((store, instance))
     }
@@ -288,6 +300,37 @@ impl Runtime {
             return Err(CallError::InvalidResult { plugin: name, version, detail });
         }
         Ok(panels)
+    }
+
+    /// Runs `compute-pay` of a pay-model plugin under `limits`. Blocking, like
+    /// [`Runtime::call_metric`]; the lines are checked by the caller (the pay ledger).
+    pub fn call_pay(
+        &self,
+        plugin: &Plugin,
+        tenant: Arc<TenantDb>,
+        limits: PluginLimits,
+        request: &PayRequest,
+    ) -> Result<Vec<PayLine>, CallError> {
+        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
+        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name: &name, version: &version };
+        let (mut store, instance) = self.instantiate(plugin, setup)?;
+        let Instance::PayModel(pay) = instance else {
+            return Err(wrong_kind(plugin, PluginKind::PayModel));
+        };
+        let lines = match pay.call_compute_pay(&mut store, request) {
+            Ok(Ok(lines)) => lines,
+            Ok(Err(message)) => {
+                let message: String = message.chars().take(2000).collect();
+                return Err(CallError::Plugin { plugin: name, version, message });
+            }
+            Err(error) => return Err(classify_trap(error, name, version, limits)),
+        };
+        let size: u64 = lines.iter().map(|l| (l.agent_id.len() + l.component.len() + l.note.len() + 24) as u64).sum();
+        if size > limits.max_result_bytes {
+            let detail = format!("{size} bytes of pay lines, more than the limit of {} bytes", limits.max_result_bytes);
+            return Err(CallError::InvalidResult { plugin: name, version, detail });
+        }
+        Ok(lines)
     }
 
     /// Runs `compute` of a metric plugin under `limits`. Blocking: call it from a blocking

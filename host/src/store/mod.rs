@@ -3,6 +3,7 @@
 pub mod deployments;
 pub mod ingest;
 pub mod overview;
+pub mod pay;
 pub mod readonly;
 pub mod schema;
 pub mod system;

@@ -1,5 +1,5 @@
-//! Read-only summaries of a tenant's data for the pages: rows per canonical table, the days
-//! its contacts span, its teams and a team's agents.
+//! Read-only summaries of a tenant's data for the pages and the pay ledger: rows per
+//! canonical table, the days its contacts span, its teams, a team's agents, every agent id.
 
 use chrono::NaiveDate;
 use duckdb::params;
@@ -57,4 +57,11 @@ pub fn team_agents(db: &TenantDb, team: &str) -> Result<Vec<Agent>, duckdb::Erro
         Ok(Agent { agent_id: r.get(0)?, name: r.get(1)?, employment_type: r.get(2)?, site: r.get(3)? })
     })?
     .collect()
+}
+
+/// Every agent id of the tenant.
+pub fn agent_ids(db: &TenantDb) -> Result<std::collections::HashSet<String>, duckdb::Error> {
+    let conn = db.connection()?;
+    let mut stmt = conn.prepare("SELECT agent_id FROM agents")?;
+    stmt.query_map([], |r| r.get(0))?.collect()
 }

@@ -1,0 +1,210 @@
+//! Pay runs and statements: run a tenant's pay-model plugin for a period and keep its lines in
+//! the pay ledger; list statements as JSON or export them as CSV.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiJson, ApiQuery};
+use super::metrics::{PluginRef, params_from_query, parse_range, parse_time};
+use super::{ApiError, AppState, Caller};
+use crate::auth::Action;
+use crate::deploy::ServedAs;
+use crate::runtime::CallError;
+use crate::runtime::bindings::{PayRequest, PluginKind};
+use crate::store::pay::{self, Filter, Line, PayError, RunOf, RunReport, Statement};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PayRunRequest {
+    /// The pay-model plugin, e.g. `standard_pay`.
+    pub plugin: String,
+    /// Start of the pay period (inclusive), RFC 3339 or YYYY-MM-DD.
+    pub from: String,
+    /// End (exclusive).
+    pub to: String,
+    /// The plugin's parameters; the others take their defaults.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub params: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PayRunResponse {
+    pub plugin: PluginRef,
+    pub served_as: ServedAs,
+    pub from: String,
+    pub to: String,
+    #[schema(value_type = Object)]
+    pub params: BTreeMap<String, Value>,
+    #[serde(flatten)]
+    pub report: RunReport,
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Run a pay model for a period: every agent's statement is computed by the plugin and kept in
+/// the ledger; an identical re-run changes nothing, a different result supersedes the current
+/// statement and is listed with its difference.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/pay/runs", tag = "pay",
+    params(("tenant" = String, Path)), request_body = PayRunRequest,
+    responses((status = 200, body = PayRunResponse), (status = 400, body = super::error::Problem),
+        (status = 404, body = super::error::Problem, description = "no such pay model"),
+        (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid lines")),
+    security(("api_key" = [])))]
+pub async fn run(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    ApiJson(body): ApiJson<PayRunRequest>,
+) -> Result<Json<PayRunResponse>, ApiError> {
+    let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
+    let name = body.plugin.clone();
+    let plan = state
+        .deployments
+        .plan(&state.registry, &tenant_id, &name, &caller.0.actor())
+        .filter(|plan| plan.serve.kind() == PluginKind::PayModel)
+        .ok_or_else(|| {
+            ApiError::not_found("pay_model_not_found", format!("tenant `{tenant_id}` has no pay model `{name}`"))
+                .with_field("plugin")
+        })?;
+    let (from, to) = parse_range(&body.from, &body.to)?;
+    let given: HashMap<String, String> = body.params.iter().map(|(k, v)| (k.clone(), text_of(v))).collect();
+    let (params, echoed) = params_from_query(&plan.serve.info, given, "(none besides its own)")?;
+    let request = PayRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), params };
+    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let db = state.tenants.get(&tenant_id)?;
+    let worker = state.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let context = worker.call_context(&tenant_id, &name, db.clone(), limits);
+        let answer = context.answer_with(&plan, |plugin| {
+            let lines = worker.registry.runtime().call_pay(plugin, db.clone(), limits, &request)?;
+            let lines: Vec<(String, Line)> = lines
+                .into_iter()
+                .map(|l| {
+                    let line = Line {
+                        component: l.component,
+                        quantity: l.quantity,
+                        rate_cents: l.rate_cents,
+                        amount_cents: l.amount_cents,
+                        note: l.note,
+                    };
+                    (l.agent_id, line)
+                })
+                .collect();
+            let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
+            pay::check_lines(&lines, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
+                plugin: plugin.info.name.clone(),
+                version: plugin.info.version.clone(),
+                detail: e.to_string(),
+            })
+        })?;
+        let served = &answer.served_by;
+        let run = RunOf {
+            plugin: &served.info.name,
+            hash: &served.hash,
+            version: &served.info.version,
+            period_start: from,
+            period_end: to,
+        };
+        let report = pay::record_run(&db, &run, &answer.result)?;
+        Ok::<_, ApiError>((answer.served_by.clone(), answer.served_as, report))
+    })
+    .await??;
+    let (served_by, served_as, report) = answer;
+    Ok(Json(PayRunResponse {
+        plugin: PluginRef {
+            name: served_by.info.name.clone(),
+            version: served_by.info.version.clone(),
+            hash: served_by.hash.clone(),
+            source: state.registry.source_of(&served_by),
+        },
+        served_as,
+        from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        params: echoed,
+        report,
+    }))
+}
+
+impl From<PayError> for ApiError {
+    fn from(e: PayError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StatementQuery {
+    /// Periods starting at or after this time.
+    pub from: Option<String>,
+    /// Periods ending at or before this time.
+    pub to: Option<String>,
+    pub agent: Option<String>,
+    pub plugin: Option<String>,
+    /// Include statements replaced by later runs (default false).
+    pub all: Option<bool>,
+}
+
+fn filter(query: StatementQuery) -> Result<Filter, ApiError> {
+    Ok(Filter {
+        from: query.from.as_deref().map(|t| parse_time("from", t)).transpose()?,
+        to: query.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
+        agent: query.agent,
+        plugin: query.plugin,
+        include_superseded: query.all.unwrap_or(false),
+    })
+}
+
+async fn find(
+    state: &AppState,
+    caller: &Caller,
+    tenant_id: &str,
+    query: StatementQuery,
+) -> Result<Vec<Statement>, ApiError> {
+    caller.require(state, Action::Query, tenant_id)?;
+    let filter = filter(query)?;
+    let db = state.tenants.get(tenant_id)?;
+    Ok(tokio::task::spawn_blocking(move || pay::statements(&db, &filter)).await??)
+}
+
+/// Pay statements with their lines (current ones unless `all=true`).
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/pay/statements", tag = "pay",
+    params(("tenant" = String, Path), StatementQuery),
+    responses((status = 200, body = Vec<Statement>), (status = 400, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn statements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
+) -> Result<Json<Vec<Statement>>, ApiError> {
+    find(&state, &caller, &tenant_id, query).await.map(Json)
+}
+
+/// The same statements as CSV, one row per line.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/pay/statements.csv", tag = "pay",
+    params(("tenant" = String, Path), StatementQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn statements_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
+) -> Result<Response, ApiError> {
+    let found = find(&state, &caller, &tenant_id, query).await?;
+    let csv = pay::to_csv(&found).map_err(ApiError::internal)?;
+    let disposition = format!("attachment; filename=\"pay-{tenant_id}.csv\"");
+    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (CONTENT_DISPOSITION, disposition)], csv)
+        .into_response())
+}

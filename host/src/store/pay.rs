@@ -1,0 +1,342 @@
+//! The pay ledger in a tenant's database: one statement per agent, period and pay plugin,
+//! its lines in integer cents, and revisions. A statement is addressed by the digest of its
+//! plugin version, agent, period and lines, so re-running a period with the same version on
+//! the same data changes nothing, and a run that computes something else supersedes the
+//! current statement and reports the difference.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use duckdb::params;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::TenantDb;
+
+/// Tables of the ledger; created with the tenant's canonical tables, never ingested.
+pub const CREATE_SQL: &str = "
+CREATE TABLE IF NOT EXISTS pay_statements (
+    statement_id VARCHAR PRIMARY KEY,
+    plugin VARCHAR NOT NULL,
+    plugin_hash VARCHAR NOT NULL,
+    plugin_version VARCHAR NOT NULL,
+    agent_id VARCHAR NOT NULL,
+    period_start TIMESTAMP NOT NULL,
+    period_end TIMESTAMP NOT NULL,
+    total_cents BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    superseded_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS pay_lines (
+    statement_id VARCHAR NOT NULL,
+    line_no INTEGER NOT NULL,
+    component VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL,
+    rate_cents BIGINT NOT NULL,
+    amount_cents BIGINT NOT NULL,
+    note VARCHAR NOT NULL
+);";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    #[error("pay line {line} is invalid: {why}")]
+    BadLine { line: usize, why: String },
+    #[error("the pay ledger: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+/// One line as a plugin computed it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Line {
+    pub component: String,
+    pub quantity: f64,
+    pub rate_cents: i64,
+    pub amount_cents: i64,
+    pub note: String,
+}
+
+/// The version of the pay plugin behind a run.
+pub struct RunOf<'a> {
+    pub plugin: &'a str,
+    pub hash: &'a str,
+    pub version: &'a str,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+}
+
+/// A statement that changed in a run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Difference {
+    pub agent_id: String,
+    /// The statement replaced, if the agent had one for this period and plugin.
+    pub previous_statement: Option<String>,
+    pub previous_version: Option<String>,
+    pub previous_total_cents: Option<i64>,
+    pub statement_id: String,
+    pub total_cents: i64,
+    /// total − previous total (the whole total for a first statement).
+    pub delta_cents: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunReport {
+    pub agents: usize,
+    /// Statements written by this run (new, or replacing a different one).
+    pub created: usize,
+    /// Agents whose current statement was already exactly this one.
+    pub unchanged: usize,
+    pub total_cents: i64,
+    pub differences: Vec<Difference>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Statement {
+    pub statement_id: String,
+    pub agent_id: String,
+    pub plugin: String,
+    pub plugin_version: String,
+    pub plugin_hash: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub total_cents: i64,
+    pub created_at: String,
+    /// The statement that replaced this one, for superseded statements.
+    pub superseded_by: Option<String>,
+    pub lines: Vec<Line>,
+}
+
+/// Checks a plugin's lines: known agents, named components, finite quantities, totals that fit.
+pub fn check_lines(
+    lines: &[(String, Line)],
+    known_agent: impl Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Vec<Line>>, PayError> {
+    let mut by_agent: BTreeMap<String, Vec<Line>> = BTreeMap::new();
+    let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
+    for (index, (agent, line)) in lines.iter().enumerate() {
+        let bad = |why: String| PayError::BadLine { line: index + 1, why };
+        if !known_agent(agent) {
+            return Err(bad(format!("agent `{agent}` is not in the tenant's agents")));
+        }
+        if line.component.is_empty() || line.component.len() > 64 {
+            return Err(bad(format!("component `{}` must have 1 to 64 characters", line.component)));
+        }
+        if !line.quantity.is_finite() {
+            return Err(bad(format!("quantity of `{}` is not a finite number", line.component)));
+        }
+        let total = totals.entry(agent).or_default();
+        *total = total
+            .checked_add(line.amount_cents)
+            .ok_or_else(|| bad(format!("the statement total of agent `{agent}` overflows")))?;
+        by_agent.entry(agent.clone()).or_default().push(line.clone());
+    }
+    Ok(by_agent)
+}
+
+fn statement_id(run: &RunOf, agent: &str, lines: &[Line]) -> String {
+    let mut digest = Sha256::new();
+    for part in [run.plugin, run.hash, agent, &run.period_start.to_rfc3339(), &run.period_end.to_rfc3339()] {
+        digest.update(part.as_bytes());
+        digest.update([0]);
+    }
+    for line in lines {
+        let text =
+            format!("{}|{}|{}|{}|{}", line.component, line.quantity, line.rate_cents, line.amount_cents, line.note);
+        digest.update(text.as_bytes());
+        digest.update([0]);
+    }
+    hex::encode(&digest.finalize()[..16])
+}
+
+/// Records one run's statements in one transaction.
+pub fn record_run(db: &TenantDb, run: &RunOf, by_agent: &BTreeMap<String, Vec<Line>>) -> Result<RunReport, PayError> {
+    let conn = db.connection()?;
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let result = record_in(&conn, run, by_agent);
+    conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    result
+}
+
+fn record_in(
+    conn: &duckdb::Connection,
+    run: &RunOf,
+    by_agent: &BTreeMap<String, Vec<Line>>,
+) -> Result<RunReport, PayError> {
+    let at =
+        |t: DateTime<Utc>| duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Microsecond, t.timestamp_micros());
+    let (start, end) = (at(run.period_start), at(run.period_end));
+    let mut current = conn.prepare_cached(
+        "SELECT statement_id, plugin_version, total_cents FROM pay_statements \
+         WHERE plugin = ? AND agent_id = ? AND period_start = ? AND period_end = ? AND superseded_by IS NULL",
+    )?;
+    let mut existing = conn.prepare_cached("SELECT count(*) FROM pay_statements WHERE statement_id = ?")?;
+    let mut supersede = conn.prepare_cached("UPDATE pay_statements SET superseded_by = ? WHERE statement_id = ?")?;
+    let mut revive = conn.prepare_cached("UPDATE pay_statements SET superseded_by = NULL WHERE statement_id = ?")?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO pay_statements VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, NULL)")?;
+    let mut insert_line = conn.prepare_cached("INSERT INTO pay_lines VALUES (?, ?, ?, ?, ?, ?, ?)")?;
+    let mut report =
+        RunReport { agents: by_agent.len(), created: 0, unchanged: 0, total_cents: 0, differences: Vec::new() };
+    for (agent, lines) in by_agent {
+        let total: i64 = lines.iter().map(|l| l.amount_cents).sum();
+        report.total_cents += total;
+        let id = statement_id(run, agent, lines);
+        let previous: Option<(String, String, i64)> = current
+            .query_map(params![run.plugin, agent, start.clone(), end.clone()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .next()
+            .transpose()?;
+        if previous.as_ref().is_some_and(|(prev, _, _)| prev == &id) {
+            report.unchanged += 1;
+            continue;
+        }
+        if let Some((prev, _, _)) = &previous {
+            supersede.execute(params![id, prev])?;
+        }
+        let stored: i64 = existing.query_row(params![id], |r| r.get(0))?;
+        if stored > 0 {
+            // The same statement was current once (a rollback to an earlier version).
+            revive.execute(params![id])?;
+        } else {
+            insert.execute(params![id, run.plugin, run.hash, run.version, agent, start.clone(), end.clone(), total])?;
+            for (no, line) in lines.iter().enumerate() {
+                insert_line.execute(params![
+                    id,
+                    no as i32 + 1,
+                    line.component,
+                    line.quantity,
+                    line.rate_cents,
+                    line.amount_cents,
+                    line.note
+                ])?;
+            }
+        }
+        report.created += 1;
+        report.differences.push(Difference {
+            agent_id: agent.clone(),
+            previous_statement: previous.as_ref().map(|p| p.0.clone()),
+            previous_version: previous.as_ref().map(|p| p.1.clone()),
+            previous_total_cents: previous.as_ref().map(|p| p.2),
+            statement_id: id,
+            total_cents: total,
+            delta_cents: total - previous.as_ref().map_or(0, |p| p.2),
+        });
+    }
+    Ok(report)
+}
+
+/// Which statements to list.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub agent: Option<String>,
+    pub plugin: Option<String>,
+    pub include_superseded: bool,
+}
+
+/// Statements whose period lies in `[from, to)`, current ones unless asked otherwise, by
+/// period, agent and creation.
+pub fn statements(db: &TenantDb, filter: &Filter) -> Result<Vec<Statement>, PayError> {
+    let conn = db.connection()?;
+    let mut sql = String::from(
+        "SELECT statement_id, agent_id, plugin, plugin_version, plugin_hash, \
+         strftime(period_start, '%Y-%m-%dT%H:%M:%SZ'), strftime(period_end, '%Y-%m-%dT%H:%M:%SZ'), total_cents, \
+         strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), superseded_by FROM pay_statements WHERE TRUE",
+    );
+    let mut values: Vec<duckdb::types::Value> = Vec::new();
+    if let Some(from) = filter.from {
+        sql.push_str(" AND period_start >= ?");
+        values.push(duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Microsecond, from.timestamp_micros()));
+    }
+    if let Some(to) = filter.to {
+        sql.push_str(" AND period_end <= ?");
+        values.push(duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Microsecond, to.timestamp_micros()));
+    }
+    if let Some(agent) = &filter.agent {
+        sql.push_str(" AND agent_id = ?");
+        values.push(duckdb::types::Value::Text(agent.clone()));
+    }
+    if let Some(plugin) = &filter.plugin {
+        sql.push_str(" AND plugin = ?");
+        values.push(duckdb::types::Value::Text(plugin.clone()));
+    }
+    if !filter.include_superseded {
+        sql.push_str(" AND superseded_by IS NULL");
+    }
+    sql.push_str(" ORDER BY period_start, agent_id, created_at, statement_id");
+    let mut stmt = conn.prepare(&sql)?;
+    let mut found: Vec<Statement> = stmt
+        .query_map(duckdb::params_from_iter(values), |r| {
+            Ok(Statement {
+                statement_id: r.get(0)?,
+                agent_id: r.get(1)?,
+                plugin: r.get(2)?,
+                plugin_version: r.get(3)?,
+                plugin_hash: r.get(4)?,
+                period_start: r.get(5)?,
+                period_end: r.get(6)?,
+                total_cents: r.get(7)?,
+                created_at: r.get(8)?,
+                superseded_by: r.get(9)?,
+                lines: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut lines = conn.prepare_cached(
+        "SELECT component, quantity, rate_cents, amount_cents, note FROM pay_lines WHERE statement_id = ? ORDER BY line_no",
+    )?;
+    for statement in &mut found {
+        statement.lines = lines
+            .query_map(params![statement.statement_id], |r| {
+                Ok(Line {
+                    component: r.get(0)?,
+                    quantity: r.get(1)?,
+                    rate_cents: r.get(2)?,
+                    amount_cents: r.get(3)?,
+                    note: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(found)
+}
+
+/// The statements as CSV, one row per line.
+pub fn to_csv(statements: &[Statement]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "statement_id",
+        "agent_id",
+        "period_start",
+        "period_end",
+        "plugin",
+        "plugin_version",
+        "line_no",
+        "component",
+        "quantity",
+        "rate_cents",
+        "amount_cents",
+        "note",
+    ])?;
+    for s in statements {
+        for (no, line) in s.lines.iter().enumerate() {
+            out.write_record([
+                s.statement_id.as_str(),
+                &s.agent_id,
+                &s.period_start,
+                &s.period_end,
+                &s.plugin,
+                &s.plugin_version,
+                &(no + 1).to_string(),
+                &line.component,
+                &line.quantity.to_string(),
+                &line.rate_cents.to_string(),
+                &line.amount_cents.to_string(),
+                &line.note,
+            ])?;
+        }
+    }
+    out.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}

@@ -1,0 +1,166 @@
+//! End-to-end tests of pay runs with the standard pay model on the small fixture: every line
+//! hand-checked (tests/fixtures/small/EXPECTED.md), re-runs idempotent, changes reported as
+//! differences, CSV export, and clear refusals.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::util::server;
+
+fn params() -> Value {
+    json!({
+        "per_minute_cents": 20, "per_contact_cents": 50,
+        "peak_windows": "23:00-10:05", "peak_multiplier": 1.5,
+        "commission_percent": 10, "min_csat": 0.5, "min_qa": 70,
+        "platform_fee_cents": 500, "min_wage_cents_per_hour": 1200
+    })
+}
+
+fn run_body(params: Value) -> Value {
+    json!({"plugin": "standard_pay", "from": "2026-03-02", "to": "2026-03-09", "params": params})
+}
+
+fn amounts(statement: &Value) -> Vec<(String, i64)> {
+    statement["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["component"].as_str().unwrap().to_string(), l["amount_cents"].as_i64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn pay_statements_are_exact_idempotent_and_exported() {
+    let s = server();
+    let key = s.tenant("payroll").await;
+    s.load_fixture(&key, "payroll").await;
+    let run = s.post_json(&key, "/v1/tenants/payroll/pay/runs", run_body(params())).await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.body);
+    assert_eq!((run.body["agents"].as_u64(), run.body["created"].as_u64()), (Some(6), Some(6)), "{}", run.body);
+    assert_eq!(run.body["total_cents"], 16580);
+    assert_eq!(run.body["plugin"]["name"], "standard_pay");
+
+    let listed = s.get(&key, "/v1/tenants/payroll/pay/statements?from=2026-03-02&to=2026-03-09").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let statements = listed.body.as_array().unwrap();
+    let by_agent = |agent: &str| statements.iter().find(|s| s["agent_id"] == agent).unwrap();
+    let lines = |pairs: &[(&str, i64)]| pairs.iter().map(|(c, a)| (c.to_string(), *a)).collect::<Vec<_>>();
+    // a1 (Berlin): 1870 s handled, 330 s of it from a contact answered 10:00 local (inside the
+    // window 23:00-10:05 that crosses midnight); 6.5 h logged in -> floor 7800.
+    assert_eq!(
+        amounts(by_agent("a1")),
+        lines(&[
+            ("per_minute", 623),
+            ("per_contact", 200),
+            ("peak_premium", 55),
+            ("commission", 990),
+            ("platform_fee", -500),
+            ("minimum_wage_top_up", 6432)
+        ])
+    );
+    assert_eq!(by_agent("a1")["total_cents"], 7800);
+    // a3 (Lisbon, UTC+0 in March): 350 s in the window, but CSAT 0 of 1 closes the gate.
+    let a3 = by_agent("a3");
+    assert_eq!(amounts(a3)[2], ("peak_premium".to_string(), 0));
+    assert_eq!(a3["lines"][2]["note"], "withheld: CSAT 0.000 is below 0.5");
+    assert_eq!(a3["total_cents"], 3000);
+    // a5 (Madrid): 230 s answered 10:00 local; gate open; a 1 h floor of 1200 still tops up.
+    assert_eq!(
+        amounts(by_agent("a5")),
+        lines(&[
+            ("per_minute", 538),
+            ("per_contact", 200),
+            ("peak_premium", 38),
+            ("commission", 450),
+            ("platform_fee", -500),
+            ("minimum_wage_top_up", 474)
+        ])
+    );
+    // a6 (no time zone: UTC): no CSAT answers, so no bonus; no logged time, so no floor.
+    assert_eq!(by_agent("a6")["total_cents"], 80);
+    let totals: Vec<i64> = statements.iter().map(|s| s["total_cents"].as_i64().unwrap()).collect();
+    assert_eq!(totals, [7800, 2400, 3000, 2100, 1200, 80]);
+
+    // The same run again: nothing new.
+    let again = s.post_json(&key, "/v1/tenants/payroll/pay/runs", run_body(params())).await;
+    assert_eq!(
+        (again.body["created"].as_u64(), again.body["unchanged"].as_u64()),
+        (Some(0), Some(6)),
+        "{}",
+        again.body
+    );
+    assert_eq!(again.body["differences"], json!([]));
+    let all = s.get(&key, "/v1/tenants/payroll/pay/statements?all=true").await;
+    assert_eq!(all.body.as_array().unwrap().len(), 6, "no statement was added");
+
+    // A different rate: new statements supersede the old ones, with the difference. The floor
+    // absorbs the raise for agents below it; a6 has no floor and gains 3 × 10 cents.
+    let mut raised = params();
+    raised["per_contact_cents"] = json!(60);
+    let changed = s.post_json(&key, "/v1/tenants/payroll/pay/runs", run_body(raised)).await;
+    assert_eq!(changed.body["created"], 6, "{}", changed.body);
+    let deltas: Vec<(String, i64)> = changed.body["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["agent_id"].as_str().unwrap().to_string(), d["delta_cents"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(deltas.last().unwrap(), &("a6".to_string(), 30));
+    assert_eq!(deltas[0], ("a1".to_string(), 0));
+    let all = s.get(&key, "/v1/tenants/payroll/pay/statements?all=true&agent=a6").await;
+    let a6: Vec<(Option<&str>, i64)> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["superseded_by"].as_str(), s["total_cents"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(a6.len(), 2);
+    assert!(a6.contains(&(None, 110)) && a6.iter().any(|(by, total)| by.is_some() && *total == 80), "{a6:?}");
+
+    let csv = s
+        .client
+        .get(format!("{}/v1/tenants/payroll/pay/statements.csv?agent=a6", s.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[0],
+        "statement_id,agent_id,period_start,period_end,plugin,plugin_version,line_no,component,quantity,rate_cents,amount_cents,note"
+    );
+    assert_eq!(rows.len(), 1 + 5, "{text}");
+    assert!(rows[2].ends_with(",2,per_contact,3,60,180,"), "{}", rows[2]);
+}
+
+#[tokio::test]
+async fn bad_pay_runs_are_refused_with_the_reason() {
+    let s = server();
+    let key = s.tenant("payfail").await;
+    s.load_fixture(&key, "payfail").await;
+    let mut body = run_body(params());
+    body["plugin"] = json!("csat");
+    let not_pay = s.post_json(&key, "/v1/tenants/payfail/pay/runs", body).await;
+    assert_eq!((not_pay.status, not_pay.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("pay_model_not_found")));
+    let mut bad_window = params();
+    bad_window["peak_windows"] = json!("25:00-26:00");
+    let reply = s.post_json(&key, "/v1/tenants/payfail/pay/runs", run_body(bad_window)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("peak window `25:00-26:00` is not HH:MM-HH:MM"),
+        "{}",
+        reply.body
+    );
+    let mut unknown = params();
+    unknown["bonus_for_everyone"] = json!(true);
+    let reply = s.post_json(&key, "/v1/tenants/payfail/pay/runs", run_body(unknown)).await;
+    assert_eq!((reply.status, reply.body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("bonus_for_everyone")));
+    let analyst = s.key("payfail", "analyst").await;
+    let reply = s.post_json(&analyst, "/v1/tenants/payfail/pay/runs", run_body(params())).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let listed = s.get(&key, "/v1/tenants/payfail/pay/statements").await;
+    assert_eq!(listed.body, json!([]), "nothing was written by refused runs");
+}
