@@ -33,15 +33,16 @@ fn main() {
             continue;
         }
         std::fs::copy(&path, guests_dir.join(&file)).unwrap();
-        let standard_name =
-            ["cxhost_metric_", "cxhost_dashboard_", "cxhost_pay_"].iter().find_map(|prefix| file.strip_prefix(prefix));
+        let standard_name = ["cxhost_metric_", "cxhost_dashboard_", "cxhost_pay_", "cxhost_game_"]
+            .iter()
+            .find_map(|prefix| file.strip_prefix(prefix));
         if let Some(name) = standard_name.and_then(|f| f.strip_suffix(".wasm")) {
             standard.push((name.to_string(), guests_dir.join(&file)));
         }
     }
     standard.sort();
     let mut code = String::from(
-        "/// Standard plugins built from `plugins/metrics/`, `plugins/dashboards/` and `plugins/pay/`: (name, component bytes).\n",
+        "/// Standard plugins built from `plugins/metrics/`, `plugins/dashboards/`, `plugins/pay/` and `plugins/game/`: (name, component bytes).\n",
     );
     code.push_str("pub static STANDARD_PLUGINS: &[(&str, &[u8])] = &[\n");
     for (name, path) in &standard {

@@ -5,6 +5,7 @@ mod analytics;
 mod browser;
 mod dashboards;
 mod deploy;
+mod game;
 mod pay;
 mod util;
 

@@ -133,6 +133,11 @@ impl Server {
 
     /// Loads every CSV of the small fixture into `tenant`, asserting each loads whole.
     pub async fn load_fixture(&self, key: &str, tenant: &str) {
+        self.load_fixture_from(key, tenant, &fixture_dir()).await;
+    }
+
+    /// Loads every table's CSV found in `dir` into `tenant`, asserting each loads whole.
+    pub async fn load_fixture_from(&self, key: &str, tenant: &str, dir: &Path) {
         for table in [
             "agents",
             "interactions",
@@ -142,7 +147,7 @@ impl Server {
             "schedules",
             "qa_evaluations",
         ] {
-            let path = fixture_dir().join(format!("{table}.csv"));
+            let path = dir.join(format!("{table}.csv"));
             let Ok(bytes) = std::fs::read(&path) else { continue };
             let reply = self.ingest(key, tenant, table, "", "text/csv", bytes).await;
             assert_eq!(reply.status, StatusCode::OK, "loading {table}: {}", reply.body);

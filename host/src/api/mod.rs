@@ -6,6 +6,7 @@ pub mod dashboards;
 pub mod deploy;
 pub mod error;
 pub mod extract;
+pub mod game;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
@@ -134,6 +135,11 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/topics/side-by-side", get(topics::side_by_side_topics))
         .route("/tenants/{tenant}/metrics/{name}", get(metrics::query))
         .route("/tenants/{tenant}/dashboards/{name}", get(dashboards::show))
+        .route("/tenants/{tenant}/awards/runs", post(game::run))
+        .route("/tenants/{tenant}/awards/ledger", get(game::ledger))
+        .route("/tenants/{tenant}/awards/flags", get(game::flags))
+        .route("/tenants/{tenant}/leaderboards", get(game::leaderboard))
+        .route("/tenants/{tenant}/leaderboards/agents/{agent}", get(game::standing))
         .route("/tenants/{tenant}/pay/runs", post(pay::run))
         .route("/tenants/{tenant}/pay/statements", get(pay::statements))
         .route("/tenants/{tenant}/pay/statements.csv", get(pay::statements_csv));

@@ -57,6 +57,7 @@ impl types::Host for CallState {}
 impl metric_types::Host for CallState {}
 impl dashboard_types::Host for CallState {}
 impl super::bindings::pay_model::cxhost::plugin::pay_types::Host for CallState {}
+impl super::bindings::game_mechanic::cxhost::plugin::game_types::Host for CallState {}
 
 impl CallState {
     /// The analytics service and the time left, or why the call may not use them.

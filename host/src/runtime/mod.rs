@@ -1,6 +1,6 @@
 //! The plugin runtime: one wasmtime engine (component model, pooling allocator, epoch
 //! interruption), compiled components cached by content hash and recognised by their world
-//! (metric, dashboard or pay model), and calls that each get a fresh `Store` with a deadline, a memory
+//! (metric, dashboard, pay model or game mechanic), and calls that each get a fresh `Store` with a deadline, a memory
 //! cap and caps on rows read and bytes returned.
 
 pub mod bindings;
@@ -16,10 +16,12 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 use self::bindings::dashboard::{Dashboard, DashboardPre};
+use self::bindings::game_mechanic::{GameMechanic, GameMechanicPre};
 use self::bindings::metric::{Metric, MetricPre};
 use self::bindings::pay_model::{PayModel, PayModelPre};
 use self::bindings::{
-    DashboardRequest, MetricRequest, MetricResult, Panel, PayLine, PayRequest, PluginInfo, PluginKind,
+    AwardRequest, AwardResult, DashboardRequest, MetricRequest, MetricResult, Panel, PayLine, PayRequest, PluginInfo,
+    PluginKind,
 };
 use self::cache::CompiledCache;
 use self::host::{AnalyticsHost, CallState, HostStop};
@@ -78,6 +80,7 @@ enum Pre {
     Metric(MetricPre<CallState>),
     Dashboard(DashboardPre<CallState>),
     PayModel(PayModelPre<CallState>),
+    GameMechanic(GameMechanicPre<CallState>),
 }
 
 /// An instance of one of those worlds, for one call.
@@ -85,6 +88,7 @@ enum Instance {
     Metric(Metric),
     Dashboard(Dashboard),
     PayModel(PayModel),
+    GameMechanic(GameMechanic),
 }
 
 impl Instance {
@@ -93,6 +97,7 @@ impl Instance {
             Instance::Metric(metric) => metric.call_describe(store),
             Instance::Dashboard(dashboard) => dashboard.call_describe(store),
             Instance::PayModel(pay) => pay.call_describe(store),
+            Instance::GameMechanic(game) => game.call_describe(store),
         }
     }
 }
@@ -162,6 +167,7 @@ impl Runtime {
         Metric::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state)
             .and_then(|()| Dashboard::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
             .and_then(|()| PayModel::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
+            .and_then(|()| GameMechanic::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
             .map_err(|e| LoadError::NotAComponent(format!("linker setup: {e}")))?;
         linker.allow_shadowing(false);
         let cache = CompiledCache::new(&engine, cache_dir)?;
@@ -221,7 +227,8 @@ impl Runtime {
 
     /// Pre-instantiates the component as the first world whose exports it has.
     fn pre_instantiate(&self, component: &Component) -> Result<(Pre, PluginKind), LoadError> {
-        let wrong = |detail: String| LoadError::WrongWorld { world: "metric, dashboard or pay-model", detail };
+        let wrong =
+            |detail: String| LoadError::WrongWorld { world: "metric, dashboard, pay-model or game-mechanic", detail };
         let mut linker = self.linker.clone();
         linker.define_unknown_imports_as_traps(component).map_err(|e| wrong(format!("{e:#}")))?;
         let instance_pre = linker.instantiate_pre(component).map_err(|e| wrong(format!("{e:#}")))?;
@@ -233,10 +240,15 @@ impl Runtime {
             Ok(pre) => return Ok((Pre::Dashboard(pre), PluginKind::Dashboard)),
             Err(e) => e,
         };
-        match PayModelPre::new(instance_pre) {
-            Ok(pre) => Ok((Pre::PayModel(pre), PluginKind::PayModel)),
-            Err(pay_error) => Err(wrong(format!(
-                "as a metric: {metric_error:#}; as a dashboard: {dashboard_error:#}; as a pay model: {pay_error:#}"
+        let pay_error = match PayModelPre::new(instance_pre.clone()) {
+            Ok(pre) => return Ok((Pre::PayModel(pre), PluginKind::PayModel)),
+            Err(e) => e,
+        };
+        match GameMechanicPre::new(instance_pre) {
+            Ok(pre) => Ok((Pre::GameMechanic(pre), PluginKind::GameMechanic)),
+            Err(game_error) => Err(wrong(format!(
+                "as a metric: {metric_error:#}; as a dashboard: {dashboard_error:#}; as a pay model: {pay_error:#}; \
+                 as a game mechanic: {game_error:#}"
             ))),
         }
     }
@@ -265,6 +277,7 @@ impl Runtime {
             Pre::Metric(pre) => Instance::Metric(pre.instantiate(&mut store).map_err(busy)?),
             Pre::Dashboard(pre) => Instance::Dashboard(pre.instantiate(&mut store).map_err(busy)?),
             Pre::PayModel(pre) => Instance::PayModel(pre.instantiate(&mut store).map_err(busy)?),
+            Pre::GameMechanic(pre) => Instance::GameMechanic(pre.instantiate(&mut store).map_err(busy)?),
         };
         Ok((store, instance))
     }
@@ -331,6 +344,43 @@ impl Runtime {
             return Err(CallError::InvalidResult { plugin: name, version, detail });
         }
         Ok(lines)
+    }
+
+    /// Runs `award` of a game-mechanic plugin under `limits`. Blocking, like
+    /// [`Runtime::call_metric`]; the awards are checked by the caller (the points ledger).
+    pub fn call_award(
+        &self,
+        plugin: &Plugin,
+        tenant: Arc<TenantDb>,
+        limits: PluginLimits,
+        request: &AwardRequest,
+    ) -> Result<AwardResult, CallError> {
+        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
+        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name: &name, version: &version };
+        let (mut store, instance) = self.instantiate(plugin, setup)?;
+        let Instance::GameMechanic(game) = instance else {
+            return Err(wrong_kind(plugin, PluginKind::GameMechanic));
+        };
+        let result = match game.call_award(&mut store, request) {
+            Ok(Ok(result)) => result,
+            Ok(Err(message)) => {
+                let message: String = message.chars().take(2000).collect();
+                return Err(CallError::Plugin { plugin: name, version, message });
+            }
+            Err(error) => return Err(classify_trap(error, name, version, limits)),
+        };
+        let size: u64 = result
+            .awards
+            .iter()
+            .map(|a| (a.agent_id.len() + a.code.len() + a.reason.len() + 16) as u64)
+            .sum::<u64>()
+            + result.flags.iter().map(|f| (f.agent_id.len() + f.pattern.len() + f.detail.len()) as u64).sum::<u64>();
+        if size > limits.max_result_bytes {
+            let detail =
+                format!("{size} bytes of awards and flags, more than the limit of {} bytes", limits.max_result_bytes);
+            return Err(CallError::InvalidResult { plugin: name, version, detail });
+        }
+        Ok(result)
     }
 
     /// Runs `compute` of a metric plugin under `limits`. Blocking: call it from a blocking

@@ -1,0 +1,286 @@
+//! Game mechanics: award runs of a tenant's game-mechanic plugin into the points ledger, the
+//! ledger itself, gaming flags for operators, leaderboards and an agent's standing.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiJson, ApiQuery};
+use super::metrics::{PluginRef, params_from_query, parse_range};
+use super::pay::PayRunRequest;
+use super::{ApiError, AppState, Caller};
+use crate::auth::Action;
+use crate::deploy::ServedAs;
+use crate::runtime::CallError;
+use crate::runtime::bindings::{AwardKind, AwardRequest, PluginKind};
+use crate::store::game::{self, AwardEntry, AwardReport, FlagEntry, GameError, LedgerEntry, RunOf, Standing};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AwardRunResponse {
+    pub plugin: PluginRef,
+    pub served_as: ServedAs,
+    pub from: String,
+    pub to: String,
+    #[serde(flatten)]
+    pub report: AwardReport,
+}
+
+impl From<GameError> for ApiError {
+    fn from(e: GameError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+fn kind_text(kind: AwardKind) -> &'static str {
+    match kind {
+        AwardKind::Points => "points",
+        AwardKind::Badge => "badge",
+        AwardKind::Level => "level",
+        AwardKind::ChallengeProgress => "challenge_progress",
+    }
+}
+
+/// Run a game mechanic for a period: its awards go to the append-only points ledger (an
+/// identical re-run adds nothing; a different result reverses the period's earlier entries of
+/// this plugin and appends the new ones) and its gaming flags to the operators' list.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/awards/runs", tag = "game",
+    params(("tenant" = String, Path)), request_body = PayRunRequest,
+    responses((status = 200, body = AwardRunResponse), (status = 400, body = super::error::Problem),
+        (status = 404, body = super::error::Problem, description = "no such game mechanic"),
+        (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid awards")),
+    security(("api_key" = [])))]
+pub async fn run(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    ApiJson(body): ApiJson<PayRunRequest>,
+) -> Result<Json<AwardRunResponse>, ApiError> {
+    let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
+    let name = body.plugin.clone();
+    let plan = state
+        .deployments
+        .plan(&state.registry, &tenant_id, &name, &caller.0.actor())
+        .filter(|plan| plan.serve.kind() == PluginKind::GameMechanic)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "game_mechanic_not_found",
+                format!("tenant `{tenant_id}` has no game mechanic `{name}`"),
+            )
+            .with_field("plugin")
+        })?;
+    let (from, to) = parse_range(&body.from, &body.to)?;
+    let given: HashMap<String, String> = body
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), if let Value::String(s) = v { s.clone() } else { v.to_string() }))
+        .collect();
+    let (params, _) = params_from_query(&plan.serve.info, given, "(none besides its own)")?;
+    let request = AwardRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), params };
+    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let db = state.tenants.get(&tenant_id)?;
+    let worker = state.clone();
+    let (served_by, served_as, report) = tokio::task::spawn_blocking(move || {
+        let context = worker.call_context(&tenant_id, &name, db.clone(), limits);
+        let answer = context.answer_with(&plan, |plugin| {
+            let result = worker.registry.runtime().call_award(plugin, db.clone(), limits, &request)?;
+            let awards: Vec<AwardEntry> = result
+                .awards
+                .into_iter()
+                .map(|a| AwardEntry {
+                    agent_id: a.agent_id,
+                    kind: kind_text(a.kind).to_string(),
+                    amount: a.amount,
+                    code: a.code,
+                    reason: a.reason,
+                })
+                .collect();
+            let flags: Vec<FlagEntry> = result
+                .flags
+                .into_iter()
+                .map(|f| FlagEntry { agent_id: f.agent_id, pattern: f.pattern, detail: f.detail })
+                .collect();
+            let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
+            game::check_awards(&awards, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
+                plugin: plugin.info.name.clone(),
+                version: plugin.info.version.clone(),
+                detail: e.to_string(),
+            })?;
+            Ok((awards, flags))
+        })?;
+        let served = &answer.served_by;
+        let run = RunOf {
+            plugin: &served.info.name,
+            hash: &served.hash,
+            version: &served.info.version,
+            period_start: from,
+            period_end: to,
+        };
+        let (awards, flags) = &answer.result;
+        let report = game::record_awards(&db, &run, awards, flags)?;
+        Ok::<_, ApiError>((answer.served_by.clone(), answer.served_as, report))
+    })
+    .await??;
+    Ok(Json(AwardRunResponse {
+        plugin: PluginRef {
+            name: served_by.info.name.clone(),
+            version: served_by.info.version.clone(),
+            hash: served_by.hash.clone(),
+            source: state.registry.source_of(&served_by),
+        },
+        served_as,
+        from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        report,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LedgerQuery {
+    /// Periods starting at or after this time (RFC 3339 or YYYY-MM-DD).
+    pub from: String,
+    /// Periods ending at or before this time.
+    pub to: String,
+    pub agent: Option<String>,
+}
+
+/// Ledger entries (awards and reversals) with the plugin version behind each.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/ledger", tag = "game",
+    params(("tenant" = String, Path), LedgerQuery),
+    responses((status = 200, body = Vec<LedgerEntry>), (status = 400, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    ApiQuery(query): ApiQuery<LedgerQuery>,
+) -> Result<Json<Vec<LedgerEntry>>, ApiError> {
+    caller.require(&state, Action::Query, &tenant_id)?;
+    let range = parse_range(&query.from, &query.to)?;
+    let db = state.tenants.get(&tenant_id)?;
+    let entries = tokio::task::spawn_blocking(move || game::ledger(&db, range, query.agent.as_deref())).await??;
+    Ok(Json(entries))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RangeQuery {
+    pub from: String,
+    pub to: String,
+}
+
+/// Suspected gaming patterns found by award runs, for operators and tenant admins.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/flags", tag = "game",
+    params(("tenant" = String, Path), RangeQuery),
+    responses((status = 200, body = Vec<FlagEntry>), (status = 403, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn flags(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    ApiQuery(query): ApiQuery<RangeQuery>,
+) -> Result<Json<Vec<FlagEntry>>, ApiError> {
+    caller.require(&state, Action::ManagePlugins, &tenant_id)?;
+    let range = parse_range(&query.from, &query.to)?;
+    let db = state.tenants.get(&tenant_id)?;
+    Ok(Json(tokio::task::spawn_blocking(move || game::flags(&db, range)).await??))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BoardQuery {
+    pub from: String,
+    pub to: String,
+    /// `agent` (default) or `team`.
+    pub by: Option<String>,
+    /// Only this team's agents (agent boards).
+    pub team: Option<String>,
+    /// At most this many places (default 100).
+    pub limit: Option<usize>,
+}
+
+async fn board(state: &AppState, tenant_id: &str, query: &BoardQuery) -> Result<Vec<Standing>, ApiError> {
+    let range = parse_range(&query.from, &query.to)?;
+    let by_team = match query.by.as_deref().unwrap_or("agent") {
+        "agent" => false,
+        "team" => true,
+        other => {
+            return Err(ApiError::bad_request("invalid_parameter", format!("`by` is agent or team, got `{other}`"))
+                .with_field("by"));
+        }
+    };
+    let db = state.tenants.get(tenant_id)?;
+    let team = query.team.clone();
+    Ok(tokio::task::spawn_blocking(move || game::leaderboard(&db, range, by_team, team.as_deref())).await??)
+}
+
+/// Points leaderboard of agents (or teams) over periods inside `[from, to)`; equal points
+/// share a rank (1, 2, 2, 4) and are listed by name.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards", tag = "game",
+    params(("tenant" = String, Path), BoardQuery),
+    responses((status = 200, body = Vec<Standing>), (status = 400, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn leaderboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<String>,
+    ApiQuery(query): ApiQuery<BoardQuery>,
+) -> Result<Json<Vec<Standing>>, ApiError> {
+    caller.require(&state, Action::Query, &tenant_id)?;
+    let mut places = board(&state, &tenant_id, &query).await?;
+    places.truncate(query.limit.unwrap_or(100));
+    Ok(Json(places))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StandingQuery {
+    pub from: String,
+    pub to: String,
+    /// Peers shown on each side (default 2, at most 50).
+    pub around: Option<usize>,
+    /// Rank among the agent's team only.
+    pub team_only: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingResponse {
+    pub standing: Standing,
+    /// Places just ahead, best first.
+    pub above: Vec<Standing>,
+    /// Places just behind.
+    pub below: Vec<Standing>,
+    pub of: usize,
+}
+
+/// An agent's place on the board with the peers around it.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards/agents/{agent}", tag = "game",
+    params(("tenant" = String, Path), ("agent" = String, Path), StandingQuery),
+    responses((status = 200, body = StandingResponse), (status = 404, body = super::error::Problem)),
+    security(("api_key" = [])))]
+pub async fn standing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant_id, agent)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<StandingQuery>,
+) -> Result<Json<StandingResponse>, ApiError> {
+    caller.require(&state, Action::Query, &tenant_id)?;
+    let all = BoardQuery { from: query.from.clone(), to: query.to.clone(), by: None, team: None, limit: None };
+    let everyone = board(&state, &tenant_id, &all).await?;
+    let not_found = || ApiError::not_found("agent_not_found", format!("tenant `{tenant_id}` has no agent `{agent}`"));
+    let team = everyone.iter().find(|s| s.name == agent).ok_or_else(not_found)?.team.clone();
+    let places = if query.team_only.unwrap_or(false) {
+        let scoped = BoardQuery { team: Some(team), ..all };
+        board(&state, &tenant_id, &scoped).await?
+    } else {
+        everyone
+    };
+    let at = places.iter().position(|s| s.name == agent).ok_or_else(not_found)?;
+    let around = query.around.unwrap_or(2).min(50);
+    Ok(Json(StandingResponse {
+        standing: places[at].clone(),
+        above: places[at.saturating_sub(around)..at].to_vec(),
+        below: places[at + 1..(at + 1 + around).min(places.len())].to_vec(),
+        of: places.len(),
+    }))
+}

@@ -1,0 +1,334 @@
+//! The points ledger in a tenant's database: append-only award entries (points, badges,
+//! levels, challenge progress), each with the rule version behind it; a re-run of a period
+//! with the same result adds nothing, a different result reverses the period's entries of
+//! that plugin and appends the new ones. Gaming flags are kept beside it for operators.
+//! Leaderboards rank agents and teams by points with ties sharing a rank.
+
+use chrono::{DateTime, Utc};
+use duckdb::params;
+use duckdb::types::{TimeUnit, Value};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::TenantDb;
+
+pub const CREATE_SQL: &str = "
+CREATE TABLE IF NOT EXISTS points_ledger (
+    entry_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    agent_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    amount BIGINT NOT NULL,
+    code VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    plugin VARCHAR NOT NULL,
+    plugin_hash VARCHAR NOT NULL,
+    plugin_version VARCHAR NOT NULL,
+    period_start TIMESTAMP NOT NULL,
+    period_end TIMESTAMP NOT NULL,
+    reverses VARCHAR,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS game_flags (
+    flag_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    agent_id VARCHAR NOT NULL,
+    pattern VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    plugin VARCHAR NOT NULL,
+    plugin_version VARCHAR NOT NULL,
+    period_start TIMESTAMP NOT NULL,
+    period_end TIMESTAMP NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GameError {
+    #[error("award {index} is invalid: {why}")]
+    BadAward { index: usize, why: String },
+    #[error("the points ledger: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+/// One award as a plugin made it (`kind`: points, badge, level, challenge_progress).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AwardEntry {
+    pub agent_id: String,
+    pub kind: String,
+    pub amount: i64,
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FlagEntry {
+    pub agent_id: String,
+    pub pattern: String,
+    pub detail: String,
+}
+
+pub struct RunOf<'a> {
+    pub plugin: &'a str,
+    pub hash: &'a str,
+    pub version: &'a str,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AwardReport {
+    pub run_id: String,
+    /// False when the period's entries of this plugin were already exactly these.
+    pub changed: bool,
+    pub entries_added: usize,
+    /// Earlier entries of the period reversed by this run.
+    pub entries_reversed: usize,
+    pub points: i64,
+    pub flags: Vec<FlagEntry>,
+}
+
+fn micros(t: DateTime<Utc>) -> Value {
+    Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros())
+}
+
+/// Checks awards: known agents, a code for badges and challenges, amounts that fit their kind.
+pub fn check_awards(awards: &[AwardEntry], known_agent: impl Fn(&str) -> bool) -> Result<(), GameError> {
+    for (i, award) in awards.iter().enumerate() {
+        let bad = |why: String| GameError::BadAward { index: i + 1, why };
+        if !known_agent(&award.agent_id) {
+            return Err(bad(format!("agent `{}` is not in the tenant's agents", award.agent_id)));
+        }
+        match award.kind.as_str() {
+            "badge" | "challenge_progress" if award.code.is_empty() => {
+                return Err(bad(format!("a {} needs a code", award.kind)));
+            }
+            "challenge_progress" if !(0..=100).contains(&award.amount) => {
+                return Err(bad(format!("challenge progress {} is not 0–100", award.amount)));
+            }
+            "level" if award.amount < 0 => return Err(bad(format!("level {} is negative", award.amount))),
+            _ => {}
+        }
+        if award.reason.len() > 500 || award.code.len() > 64 {
+            return Err(bad("code (64) or reason (500 characters) too long".to_string()));
+        }
+    }
+    Ok(())
+}
+
+fn run_id(run: &RunOf, awards: &[AwardEntry]) -> String {
+    let mut digest = Sha256::new();
+    for part in [run.plugin, run.hash, &run.period_start.to_rfc3339(), &run.period_end.to_rfc3339()] {
+        digest.update(part.as_bytes());
+        digest.update([0]);
+    }
+    for a in awards {
+        digest.update(format!("{}|{}|{}|{}|{}", a.agent_id, a.kind, a.amount, a.code, a.reason).as_bytes());
+        digest.update([0]);
+    }
+    hex::encode(&digest.finalize()[..16])
+}
+
+/// Records a run in one transaction: unchanged when the plugin's live entries for the period
+/// come from this very run; otherwise those entries are reversed and the new ones appended.
+pub fn record_awards(
+    db: &TenantDb,
+    run: &RunOf,
+    awards: &[AwardEntry],
+    flags: &[FlagEntry],
+) -> Result<AwardReport, GameError> {
+    let conn = db.connection()?;
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let result = record_in(&conn, run, awards, flags);
+    conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    result
+}
+
+/// Entries of the plugin for exactly this period that are neither reversals nor reversed.
+const LIVE: &str = "FROM points_ledger p WHERE p.plugin = ? AND p.period_start = ? AND p.period_end = ? \
+     AND p.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM points_ledger r WHERE r.reverses = p.entry_id)";
+
+fn record_in(
+    conn: &duckdb::Connection,
+    run: &RunOf,
+    awards: &[AwardEntry],
+    flags: &[FlagEntry],
+) -> Result<AwardReport, GameError> {
+    let id = run_id(run, awards);
+    let (start, end) = (micros(run.period_start), micros(run.period_end));
+    let live_runs: Vec<String> = conn
+        .prepare(&format!("SELECT DISTINCT p.run_id {LIVE}"))?
+        .query_map(params![run.plugin, start.clone(), end.clone()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let points: i64 = awards.iter().filter(|a| a.kind == "points").map(|a| a.amount).sum();
+    if live_runs == [id.clone()] || (live_runs.is_empty() && awards.is_empty()) {
+        return Ok(AwardReport {
+            run_id: id,
+            changed: false,
+            entries_added: 0,
+            entries_reversed: 0,
+            points,
+            flags: flags.to_vec(),
+        });
+    }
+    let reversed = conn.execute(
+        &format!(
+            "INSERT INTO points_ledger SELECT p.entry_id || '-r', ?, p.agent_id, p.kind, -p.amount, p.code, \
+             'reversed by a later run of the same period', p.plugin, ?, ?, p.period_start, p.period_end, p.entry_id, \
+             now()::TIMESTAMP {LIVE}"
+        ),
+        params![id, run.hash, run.version, run.plugin, start.clone(), end.clone()],
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO points_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, now()::TIMESTAMP)",
+    )?;
+    for (n, a) in awards.iter().enumerate() {
+        insert.execute(params![
+            format!("{id}-{n}"),
+            id,
+            a.agent_id,
+            a.kind,
+            a.amount,
+            a.code,
+            a.reason,
+            run.plugin,
+            run.hash,
+            run.version,
+            start.clone(),
+            end.clone()
+        ])?;
+    }
+    let mut flag = conn.prepare_cached(
+        "INSERT INTO game_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP) ON CONFLICT DO NOTHING",
+    )?;
+    for (n, f) in flags.iter().enumerate() {
+        flag.execute(params![
+            format!("{id}-f{n}"),
+            id,
+            f.agent_id,
+            f.pattern,
+            f.detail,
+            run.plugin,
+            run.version,
+            start.clone(),
+            end.clone()
+        ])?;
+    }
+    Ok(AwardReport {
+        run_id: id,
+        changed: true,
+        entries_added: awards.len(),
+        entries_reversed: reversed,
+        points,
+        flags: flags.to_vec(),
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerEntry {
+    pub entry_id: String,
+    pub agent_id: String,
+    pub kind: String,
+    pub amount: i64,
+    pub code: String,
+    pub reason: String,
+    pub plugin: String,
+    pub plugin_version: String,
+    pub plugin_hash: String,
+    pub period_start: String,
+    pub period_end: String,
+    /// The entry this one cancels, for reversals.
+    pub reverses: Option<String>,
+}
+
+/// Ledger entries of periods inside `[from, to)`, optionally of one agent, in ledger order.
+pub fn ledger(
+    db: &TenantDb,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    agent: Option<&str>,
+) -> Result<Vec<LedgerEntry>, GameError> {
+    let conn = db.connection()?;
+    let mut stmt = conn.prepare(
+        "SELECT entry_id, agent_id, kind, amount, code, reason, plugin, plugin_version, plugin_hash, \
+         strftime(period_start, '%Y-%m-%dT%H:%M:%SZ'), strftime(period_end, '%Y-%m-%dT%H:%M:%SZ'), reverses \
+         FROM points_ledger WHERE period_start >= ? AND period_end <= ? AND (? IS NULL OR agent_id = ?) \
+         ORDER BY created_at, entry_id",
+    )?;
+    let rows = stmt.query_map(params![micros(from), micros(to), agent, agent], |r| {
+        Ok(LedgerEntry {
+            entry_id: r.get(0)?,
+            agent_id: r.get(1)?,
+            kind: r.get(2)?,
+            amount: r.get(3)?,
+            code: r.get(4)?,
+            reason: r.get(5)?,
+            plugin: r.get(6)?,
+            plugin_version: r.get(7)?,
+            plugin_hash: r.get(8)?,
+            period_start: r.get(9)?,
+            period_end: r.get(10)?,
+            reverses: r.get(11)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Flags raised for periods inside `[from, to)`.
+pub fn flags(db: &TenantDb, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> Result<Vec<FlagEntry>, GameError> {
+    let conn = db.connection()?;
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT agent_id, pattern, detail FROM game_flags WHERE period_start >= ? AND period_end <= ? \
+         ORDER BY agent_id, pattern, detail",
+    )?;
+    let rows = stmt.query_map(params![micros(from), micros(to)], |r| {
+        Ok(FlagEntry { agent_id: r.get(0)?, pattern: r.get(1)?, detail: r.get(2)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One place on a leaderboard. Equal points share a rank (1, 2, 2, 4).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Standing {
+    pub rank: u64,
+    /// Agent id, or team name on a team board.
+    pub name: String,
+    pub team: String,
+    pub points: i64,
+    /// Agents behind a team's points (1 on an agent board).
+    pub agents: u64,
+}
+
+/// Points per agent (optionally of one team) or per team over periods inside `[from, to)`,
+/// best first; agents with no points are listed with 0.
+pub fn leaderboard(
+    db: &TenantDb,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    by_team: bool,
+    team: Option<&str>,
+) -> Result<Vec<Standing>, GameError> {
+    let conn = db.connection()?;
+    let (name, group, agents) = if by_team {
+        ("a.team", "a.team", "count(DISTINCT a.agent_id)")
+    } else {
+        ("a.agent_id", "a.agent_id, a.team", "1")
+    };
+    let sql = format!(
+        "WITH pts AS (SELECT agent_id, sum(amount) AS points FROM points_ledger \
+           WHERE kind = 'points' AND period_start >= ? AND period_end <= ? GROUP BY 1) \
+         SELECT rank() OVER (ORDER BY sum(coalesce(p.points, 0)) DESC), {name}, min(a.team), \
+           CAST(sum(coalesce(p.points, 0)) AS BIGINT), CAST({agents} AS BIGINT) \
+         FROM agents a LEFT JOIN pts p ON p.agent_id = a.agent_id WHERE (? IS NULL OR a.team = ?) \
+         GROUP BY {group} ORDER BY 1, 2"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![micros(from), micros(to), team, team], |r| {
+        Ok(Standing {
+            rank: r.get::<_, i64>(0)? as u64,
+            name: r.get(1)?,
+            team: r.get(2)?,
+            points: r.get(3)?,
+            agents: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
