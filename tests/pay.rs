@@ -137,6 +137,31 @@ async fn pay_statements_are_exact_idempotent_and_exported() {
 }
 
 #[tokio::test]
+async fn surge_pays_for_hours_when_demand_exceeds_staffed_capacity() {
+    let s = server();
+    let key = s.tenant("surge").await;
+    s.load_fixture(&key, "surge").await;
+    let surge =
+        json!({"per_minute_cents": 20, "surge_contacts_per_agent_hour": 1, "surge_slope": 0.5, "surge_cap": 2.0});
+    let run = s.post_json(&key, "/v1/tenants/surge/pay/runs", run_body(surge)).await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.body);
+    let listed = s.get(&key, "/v1/tenants/surge/pay/statements").await;
+    let surge_of = |statement: &Value| amounts(statement).into_iter().find(|(c, _)| c == "surge_premium").unwrap().1;
+    let got: Vec<(String, i64)> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["agent_id"].as_str().unwrap().to_string(), surge_of(s)))
+        .collect();
+    // 2026-03-02 10:00 UTC: 2 contacts offered, 1 agent logged in (a1; a2 logged off at 10:00)
+    // -> 1 + 0.5 × (2 − 1) = 1.5; hours with demand and nobody logged in take the cap 2.0. a4:
+    // i03 570 s × 0.5 + i12 330 s + i19 280 s + i28 230 s (× 1.0) = 1125 s -> 1125 × 20 / 60 = 375.
+    let expected = [("a1", 513), ("a2", 190), ("a3", 117), ("a4", 375), ("a5", 538), ("a6", 290)];
+    assert_eq!(got, expected.map(|(a, c)| (a.to_string(), c)));
+}
+
+#[tokio::test]
 async fn bad_pay_runs_are_refused_with_the_reason() {
     let s = server();
     let key = s.tenant("payfail").await;

@@ -31,7 +31,13 @@ impl pay_model::Guest for StandardPay {
              commission_percent of the revenue of the agent's sales. Quality gate: the peak \
              premium and commission are bonuses, paid only when the agent's CSAT (share of 4–5 \
              answers in the period) is at least min_csat and the mean QA score at least min_qa \
-             (0 = no gate); a gated line shows 0 and why. `platform_fee`: minus \
+             (0 = no gate); a gated line shows 0 and why. `surge_premium`: per UTC hour, demand \
+             = contacts offered (self-service excluded) and capacity = agents logged in during \
+             the hour × surge_contacts_per_agent_hour; when demand exceeds capacity the hour's \
+             multiplier is 1 + surge_slope × (demand / capacity − 1), at most surge_cap (an \
+             hour with demand and nobody logged in takes the cap); the premium is (multiplier − \
+             1) × per_minute_cents on the minutes of contacts starting in the hour — pay for \
+             working under load, not gated. `platform_fee`: minus \
              platform_fee_cents. `minimum_wage_top_up`: hours worked (agent_states intervals \
              clipped to the period) × min_wage_cents_per_hour; when the statement's total is \
              below it, this line makes up the difference — no fee, penalty or gate takes pay \
@@ -46,13 +52,20 @@ impl pay_model::Guest for StandardPay {
                 param_float("min_qa", 0.0, "quality gate: minimum mean QA score (0–100) for bonuses; 0 = none"),
                 param_int("platform_fee_cents", 0, "fee deducted per statement, in cents"),
                 param_int("min_wage_cents_per_hour", 0, "minimum pay per hour worked, in cents; 0 = none"),
+                param_int(
+                    "surge_contacts_per_agent_hour",
+                    0,
+                    "surge: contacts one logged-in agent covers per hour; 0 = no surge",
+                ),
+                param_float("surge_slope", 0.5, "surge: added multiplier per unit of demand over capacity"),
+                param_float("surge_cap", 2.0, "surge: highest multiplier"),
             ],
         )
     }
 
     fn compute_pay(req: PayRequest) -> Result<Vec<PayLine>, String> {
         let settings = Settings::from(&req)?;
-        let work = work(&req, &settings.windows)?;
+        let work = work(&req, &settings)?;
         let quality = quality(&req)?;
         let worked = worked_seconds(&req)?;
         let mut agents: Vec<&String> = work.keys().chain(worked.keys()).collect();
@@ -80,6 +93,9 @@ struct Settings {
     min_qa: f64,
     fee: i64,
     min_wage: i64,
+    surge_per_agent_hour: i64,
+    surge_slope_milli: i64,
+    surge_cap_milli: i64,
 }
 
 impl Settings {
@@ -109,6 +125,9 @@ impl Settings {
             min_qa: p.float("min_qa")?,
             fee: non_negative("platform_fee_cents")?,
             min_wage: non_negative("min_wage_cents_per_hour")?,
+            surge_per_agent_hour: non_negative("surge_contacts_per_agent_hour")?,
+            surge_slope_milli: (p.float("surge_slope")?.clamp(0.0, 10.0) * 1000.0).round() as i64,
+            surge_cap_milli: (p.float("surge_cap")?.clamp(1.0, 10.0) * 1000.0).round() as i64,
         })
     }
 }
@@ -153,6 +172,8 @@ struct Work {
     seconds: i64,
     peak_seconds: i64,
     revenue: i64,
+    /// Σ handled seconds × (surge multiplier − 1) in thousandths.
+    surge_milli_seconds: i64,
 }
 
 /// Rows `(tz, valid_from, valid_to, offset_minutes)` for every zone the agents use, over the
@@ -193,9 +214,29 @@ fn range(req: &PayRequest) -> [SqlValue; 2] {
     [SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)]
 }
 
-fn work(req: &PayRequest, windows: &[(i64, i64)]) -> Result<BTreeMap<String, Work>, String> {
+/// CTE `surge(h, factor_milli)`: each UTC hour's multiplier in thousandths (see describe()).
+fn surge_cte(s: &Settings) -> String {
+    if s.surge_per_agent_hour == 0 {
+        return "surge AS (SELECT NULL::TIMESTAMP AS h, 1000 AS factor_milli WHERE FALSE)".to_string();
+    }
+    format!(
+        "demand AS (SELECT date_trunc('hour', offered_at) AS h, count(*) AS contacts FROM interactions \
+           WHERE channel <> 'self_service' AND offered_at >= ? AND offered_at < ? GROUP BY 1), \
+         staffed AS (SELECT d.h, count(DISTINCT st.agent_id) AS agents FROM demand d JOIN agent_states st \
+           ON st.started_at < d.h + INTERVAL 1 HOUR AND st.ended_at > d.h GROUP BY 1), \
+         surge AS (SELECT d.h, CASE WHEN coalesce(s.agents, 0) = 0 THEN {cap} \
+           ELSE CAST(least({cap}, greatest(1000, round(1000 + {slope} * \
+             (CAST(d.contacts AS DOUBLE) / (s.agents * {per_hour}) - 1)))) AS BIGINT) END AS factor_milli \
+           FROM demand d LEFT JOIN staffed s USING (h))",
+        cap = s.surge_cap_milli,
+        slope = s.surge_slope_milli,
+        per_hour = s.surge_per_agent_hour
+    )
+}
+
+fn work(req: &PayRequest, settings: &Settings) -> Result<BTreeMap<String, Work>, String> {
     let sql = format!(
-        "WITH offsets(tz, valid_from, valid_to, offset_minutes) AS (VALUES {offsets}), \
+        "WITH offsets(tz, valid_from, valid_to, offset_minutes) AS (VALUES {offsets}), {surge}, \
          c AS (SELECT i.agent_id, coalesce(i.answered_at, i.offered_at) AS started, \
                  i.talk_seconds + i.hold_seconds + i.wrap_seconds AS secs, \
                  CASE WHEN i.sale THEN coalesce(i.revenue_cents, 0) ELSE 0 END AS revenue, \
@@ -206,14 +247,19 @@ fn work(req: &PayRequest, windows: &[(i64, i64)]) -> Result<BTreeMap<String, Wor
                JOIN offsets o ON o.tz = c.tz AND c.started >= o.valid_from AND c.started < o.valid_to) \
          SELECT agent_id, CAST(count(*) AS BIGINT) AS contacts, CAST(sum(secs) AS BIGINT) AS secs, \
            CAST(coalesce(sum(secs) FILTER (WHERE {peak}), 0) AS BIGINT) AS peak_secs, \
-           CAST(sum(revenue) AS BIGINT) AS revenue \
-         FROM l GROUP BY 1 ORDER BY 1",
+           CAST(sum(revenue) AS BIGINT) AS revenue, \
+           CAST(coalesce(sum(secs * (coalesce(sg.factor_milli, 1000) - 1000)), 0) AS BIGINT) AS surge_milli_secs \
+         FROM l LEFT JOIN surge sg ON sg.h = date_trunc('hour', l.started) GROUP BY 1 ORDER BY 1",
         offsets = offset_rows(req)?,
-        peak = in_windows(windows, "(hour(local_start) * 60 + minute(local_start))")
+        surge = surge_cte(settings),
+        peak = in_windows(&settings.windows, "(hour(local_start) * 60 + minute(local_start))")
     );
-    let t = query(&sql, &range(req))?;
+    let params: Vec<SqlValue> =
+        if settings.surge_per_agent_hour == 0 { range(req).to_vec() } else { [range(req), range(req)].concat() };
+    let t = query(&sql, &params)?;
     let (agents, contacts, secs, peak, revenue) =
         (t.text("agent_id")?, t.int("contacts")?, t.int("secs")?, t.int("peak_secs")?, t.int("revenue")?);
+    let surge = t.int("surge_milli_secs")?;
     let mut out = BTreeMap::new();
     for i in 0..t.row_count() {
         let Some(agent) = agents[i].clone() else { continue };
@@ -222,6 +268,7 @@ fn work(req: &PayRequest, windows: &[(i64, i64)]) -> Result<BTreeMap<String, Wor
             seconds: secs[i].unwrap_or(0),
             peak_seconds: peak[i].unwrap_or(0),
             revenue: revenue[i].unwrap_or(0),
+            surge_milli_seconds: surge[i].unwrap_or(0),
         };
         out.insert(agent, work);
     }
@@ -327,6 +374,11 @@ fn statement(agent: &str, s: &Settings, w: Work, q: Quality, worked: i64) -> Vec
             format!("{} s in {} local time, × {}", w.peak_seconds, s.windows_text, s.multiplier_milli as f64 / 1000.0),
         );
         lines.push(line("peak_premium", w.peak_seconds as f64 / 60.0, rate, amount, note));
+    }
+    if s.per_minute > 0 && s.surge_per_agent_hour > 0 {
+        let amount = div_round(i128::from(w.surge_milli_seconds) * i128::from(s.per_minute), 60 * 1000);
+        let note = format!("Σ seconds × (multiplier − 1) = {:.3}", w.surge_milli_seconds as f64 / 1000.0);
+        lines.push(line("surge_premium", w.surge_milli_seconds as f64 / 60_000.0, s.per_minute, amount, note));
     }
     if s.commission_basis_points > 0 {
         let amount = div_round(i128::from(w.revenue) * i128::from(s.commission_basis_points), 10_000);
