@@ -162,6 +162,38 @@ async fn surge_pays_for_hours_when_demand_exceeds_staffed_capacity() {
 }
 
 #[tokio::test]
+async fn the_team_bonus_pool_is_sized_from_the_bottom_quartiles_uplift() {
+    let s = server();
+    let key = s.tenant("bonus").await;
+    s.load_fixture(&key, "bonus").await;
+    // QA of the following week; the fixture's week is the baseline (a1 80, a2 60, a4 85, a5 95).
+    let next_week = "evaluation_id,agent_id,interaction_id,evaluated_at,score,evaluator\n\
+                     n1,a1,,2026-03-10T09:00:00Z,85,lead1\nn2,a2,,2026-03-10T10:00:00Z,75,lead1\n\
+                     n3,a4,,2026-03-11T09:00:00Z,80,lead2\nn4,a5,,2026-03-11T10:00:00Z,96,lead2\n";
+    let loaded = s.ingest(&key, "bonus", "qa_evaluations", "", "text/csv", next_week.as_bytes().to_vec()).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let body = json!({"plugin": "team_bonus_pool", "from": "2026-03-09", "to": "2026-03-16", "params": {"cents_per_point": 100}});
+    let run = s.post_json(&key, "/v1/tenants/bonus/pay/runs", body).await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.body);
+    // north: a1 80 -> 85 and a2 60 -> 75 have both weeks (a3 only the second); the bottom
+    // quartile is a2 alone: +15 points × 100 × 1 = 1500 cents, shared by a1 and a2, who handled
+    // contacts that week (i29, i30). south: its bottom quartile a4 fell (85 -> 80): no pool.
+    let listed = s.get(&key, "/v1/tenants/bonus/pay/statements?plugin=team_bonus_pool").await;
+    let got: Vec<(String, i64)> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["agent_id"].as_str().unwrap().to_string(), s["total_cents"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(got, [("a1".to_string(), 750), ("a2".to_string(), 750)]);
+    assert_eq!(
+        listed.body[0]["lines"][0]["note"],
+        "team north: bottom quartile (a2) QA +15.00 points -> pool 1500 cents over 2 agents"
+    );
+}
+
+#[tokio::test]
 async fn bad_pay_runs_are_refused_with_the_reason() {
     let s = server();
     let key = s.tenant("payfail").await;
