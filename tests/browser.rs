@@ -1,7 +1,7 @@
 //! The `/ui` pages in a real headless Chromium, driven over WebDriver by ChromeDriver (both
 //! from the system packages; `.ci/run` installs them): sign-in, the overview, the CX–EX
-//! dashboard with its charts drawn, the drill-down to a team, no console errors and nothing
-//! fetched from outside the server.
+//! dashboard with its charts drawn, the drill-down to a team, the leaderboard and an agent's
+//! pay statements, no console errors and nothing fetched from outside the server.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -170,6 +170,8 @@ return {
   kpis: [...document.querySelectorAll('.kpi-value')].map((e) => e.textContent),
   team_links: count('a[href*="/teams/"]'),
   agent_rows: count('section[aria-labelledby=agents] tbody tr'),
+  board_rows: count('table.leaderboard tbody tr'),
+  statements: count('table.statement'),
   labelled_charts: [...document.querySelectorAll('svg.chart')].every((svg) => svg.getAttribute('role') === 'img' && svg.querySelector('title')),
 };
 "#;
@@ -219,6 +221,21 @@ async fn pages_load_in_a_real_browser_with_charts_drawn_and_no_console_errors() 
     assert_eq!(overview["h1"], "Demo contact center (demo)", "{overview}");
     assert_eq!(overview["team_links"], 7, "{overview}");
     assert_eq!(overview["foreign"], 0);
+
+    // The demo settles pay and points for each month: a leaderboard, and an agent's statement.
+    browser.go(&format!("{base}/ui/tenants/demo/leaderboard")).await;
+    let board = browser.script(PAGE_FACTS).await;
+    browser.screenshot("leaderboard").await;
+    assert_eq!(board["h1"], "Leaderboard", "{board}");
+    assert_eq!(board["board_rows"], 60, "every demo agent is ranked: {board}");
+    assert_eq!(board["bars"], 20, "the top 20 as bars: {board}");
+    assert_eq!(board["drawn"], true, "{board}");
+    let leader = browser.find("table.leaderboard tbody a").await;
+    browser.post(&format!("/element/{leader}/click"), json!({})).await;
+    let agent = browser.script(PAGE_FACTS).await;
+    browser.screenshot("agent").await;
+    assert!(agent["h1"].as_str().unwrap().starts_with("Agent a0"), "{agent}");
+    assert!(agent["statements"].as_u64().unwrap() >= 4, "a statement per month: {agent}");
 
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");

@@ -45,7 +45,8 @@ pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys,
         let counts: Vec<String> =
             load_sample(&db, &sample_dir)?.iter().map(|(table, rows)| format!("{rows} {table}")).collect();
         let _ = std::fs::remove_dir_all(&sample_dir);
-        summary = format!("seed {}: {}", generated.seed, counts.join(", "));
+        let books = settle_books(&state, spec)?;
+        summary = format!("seed {}: {}; {books}", generated.seed, counts.join(", "));
     }
     let keys = DemoKeys {
         operator: mint(&state, Role::Operator, None, "demo-operator")?,
@@ -53,6 +54,62 @@ pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys,
         analyst: mint(&state, Role::Analyst, Some(DEMO_TENANT), "demo-analyst")?,
     };
     Ok((state, keys, summary))
+}
+
+/// Pay parameters the demo runs `standard_pay` with.
+const DEMO_PAY: &[(&str, &str)] = &[
+    ("per_minute_cents", "25"),
+    ("per_contact_cents", "40"),
+    ("peak_windows", "17:00-21:00"),
+    ("peak_multiplier", "1.25"),
+    ("commission_percent", "5"),
+    ("min_csat", "0.7"),
+    ("min_qa", "70"),
+    ("min_wage_cents_per_hour", "1300"),
+    ("surge_contacts_per_agent_hour", "6"),
+];
+
+/// Runs the standard pay model and game mechanic for every calendar month of the sample, so
+/// statements, the points ledger and leaderboards have something to show.
+fn settle_books(state: &AppState, spec: &SampleSpec) -> Result<String, DemoError> {
+    use chrono::{Datelike, Months};
+    let other = |e: &dyn std::fmt::Display| DemoError::Other(e.to_string());
+    let limits = state.config.default_limits;
+    let last = spec.start + chrono::Days::new(u64::from(spec.days));
+    let mut month = spec.start.with_day(1).expect("day 1 exists");
+    let (mut statements, mut points, mut months) = (0, 0, 0);
+    while month < last {
+        let next = month + Months::new(1);
+        let range = (
+            month.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+            next.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+        );
+        let micros = (range.0.timestamp_micros(), range.1.timestamp_micros());
+        let plan = |name: &str| {
+            state
+                .deployments
+                .plan(&state.registry, DEMO_TENANT, name, "demo")
+                .ok_or_else(|| other(&format!("no {name}")))
+        };
+        let pay = plan("standard_pay")?;
+        let given = DEMO_PAY.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (params, _) =
+            crate::api::metrics::params_from_query(&pay.serve.info, given, "").map_err(|e| other(&e.detail()))?;
+        let request = crate::runtime::bindings::PayRequest { period_start: micros.0, period_end: micros.1, params };
+        let (_, _, report) = crate::api::pay::execute(state, DEMO_TENANT, &pay, &request, limits, range)
+            .map_err(|e| other(&e.detail()))?;
+        statements += report.created;
+        let game = plan("standard_game")?;
+        let (params, _) = crate::api::metrics::params_from_query(&game.serve.info, Default::default(), "")
+            .map_err(|e| other(&e.detail()))?;
+        let request = crate::runtime::bindings::AwardRequest { period_start: micros.0, period_end: micros.1, params };
+        let (_, _, report) = crate::api::game::execute(state, DEMO_TENANT, &game, &request, limits, range)
+            .map_err(|e| other(&e.detail()))?;
+        points += report.points;
+        months += 1;
+        month = next;
+    }
+    Ok(format!("{statements} pay statements and {points} points over {months} months"))
 }
 
 /// Loads every table's CSV in `dir` (as `generate` writes them) into `db`, all or nothing per

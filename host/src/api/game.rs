@@ -12,12 +12,17 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, ApiQuery};
 use super::metrics::{PluginRef, params_from_query, parse_range};
 use super::pay::PayRunRequest;
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
+use crate::config::PluginLimits;
+use crate::deploy::CallPlan;
 use crate::deploy::ServedAs;
 use crate::runtime::CallError;
+use crate::runtime::Plugin;
 use crate::runtime::bindings::{AwardKind, AwardRequest, PluginKind};
 use crate::store::game::{self, AwardEntry, AwardReport, FlagEntry, GameError, LedgerEntry, RunOf, Standing};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AwardRunResponse {
@@ -81,49 +86,10 @@ pub async fn run(
     let (params, _) = params_from_query(&plan.serve.info, given, "(none besides its own)")?;
     let request = AwardRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), params };
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
-    let db = state.tenants.get(&tenant_id)?;
     let worker = state.clone();
-    let (served_by, served_as, report) = tokio::task::spawn_blocking(move || {
-        let context = worker.call_context(&tenant_id, &name, db.clone(), limits);
-        let answer = context.answer_with(&plan, |plugin| {
-            let result = worker.registry.runtime().call_award(plugin, db.clone(), limits, &request)?;
-            let awards: Vec<AwardEntry> = result
-                .awards
-                .into_iter()
-                .map(|a| AwardEntry {
-                    agent_id: a.agent_id,
-                    kind: kind_text(a.kind).to_string(),
-                    amount: a.amount,
-                    code: a.code,
-                    reason: a.reason,
-                })
-                .collect();
-            let flags: Vec<FlagEntry> = result
-                .flags
-                .into_iter()
-                .map(|f| FlagEntry { agent_id: f.agent_id, pattern: f.pattern, detail: f.detail })
-                .collect();
-            let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
-            game::check_awards(&awards, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
-                plugin: plugin.info.name.clone(),
-                version: plugin.info.version.clone(),
-                detail: e.to_string(),
-            })?;
-            Ok((awards, flags))
-        })?;
-        let served = &answer.served_by;
-        let run = RunOf {
-            plugin: &served.info.name,
-            hash: &served.hash,
-            version: &served.info.version,
-            period_start: from,
-            period_end: to,
-        };
-        let (awards, flags) = &answer.result;
-        let report = game::record_awards(&db, &run, awards, flags)?;
-        Ok::<_, ApiError>((answer.served_by.clone(), answer.served_as, report))
-    })
-    .await??;
+    let (served_by, served_as, report) =
+        tokio::task::spawn_blocking(move || execute(&worker, &tenant_id, &plan, &request, limits, (from, to)))
+            .await??;
     Ok(Json(AwardRunResponse {
         plugin: PluginRef {
             name: served_by.info.name.clone(),
@@ -136,6 +102,56 @@ pub async fn run(
         to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         report,
     }))
+}
+
+/// Runs a game mechanic by its plan and records its awards and flags. Blocking.
+pub fn execute(
+    state: &Services,
+    tenant_id: &str,
+    plan: &CallPlan,
+    request: &AwardRequest,
+    limits: PluginLimits,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<(Arc<Plugin>, ServedAs, AwardReport), ApiError> {
+    let db = state.tenants.get(tenant_id)?;
+    let context = state.call_context(tenant_id, &plan.serve.info.name, db.clone(), limits);
+    let answer = context.answer_with(plan, |plugin| {
+        let result = state.registry.runtime().call_award(plugin, db.clone(), limits, request)?;
+        let awards: Vec<AwardEntry> = result
+            .awards
+            .into_iter()
+            .map(|a| AwardEntry {
+                agent_id: a.agent_id,
+                kind: kind_text(a.kind).to_string(),
+                amount: a.amount,
+                code: a.code,
+                reason: a.reason,
+            })
+            .collect();
+        let flags: Vec<FlagEntry> = result
+            .flags
+            .into_iter()
+            .map(|f| FlagEntry { agent_id: f.agent_id, pattern: f.pattern, detail: f.detail })
+            .collect();
+        let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
+        game::check_awards(&awards, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
+            plugin: plugin.info.name.clone(),
+            version: plugin.info.version.clone(),
+            detail: e.to_string(),
+        })?;
+        Ok((awards, flags))
+    })?;
+    let served = &answer.served_by;
+    let run = RunOf {
+        plugin: &served.info.name,
+        hash: &served.hash,
+        version: &served.info.version,
+        period_start: from,
+        period_end: to,
+    };
+    let (awards, flags) = &answer.result;
+    let report = game::record_awards(&db, &run, awards, flags)?;
+    Ok((answer.served_by.clone(), answer.served_as, report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

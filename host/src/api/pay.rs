@@ -13,12 +13,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
 use super::metrics::{PluginRef, params_from_query, parse_range, parse_time};
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
+use crate::config::PluginLimits;
+use crate::deploy::CallPlan;
 use crate::deploy::ServedAs;
 use crate::runtime::CallError;
 use crate::runtime::bindings::{PayRequest, PluginKind};
 use crate::store::pay::{self, Filter, Line, PayError, RunOf, RunReport, Statement};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PayRunRequest {
@@ -83,44 +86,9 @@ pub async fn run(
     let (params, echoed) = params_from_query(&plan.serve.info, given, "(none besides its own)")?;
     let request = PayRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), params };
     let limits = tenant.limits.unwrap_or(state.config.default_limits);
-    let db = state.tenants.get(&tenant_id)?;
     let worker = state.clone();
-    let answer = tokio::task::spawn_blocking(move || {
-        let context = worker.call_context(&tenant_id, &name, db.clone(), limits);
-        let answer = context.answer_with(&plan, |plugin| {
-            let lines = worker.registry.runtime().call_pay(plugin, db.clone(), limits, &request)?;
-            let lines: Vec<(String, Line)> = lines
-                .into_iter()
-                .map(|l| {
-                    let line = Line {
-                        component: l.component,
-                        quantity: l.quantity,
-                        rate_cents: l.rate_cents,
-                        amount_cents: l.amount_cents,
-                        note: l.note,
-                    };
-                    (l.agent_id, line)
-                })
-                .collect();
-            let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
-            pay::check_lines(&lines, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
-                plugin: plugin.info.name.clone(),
-                version: plugin.info.version.clone(),
-                detail: e.to_string(),
-            })
-        })?;
-        let served = &answer.served_by;
-        let run = RunOf {
-            plugin: &served.info.name,
-            hash: &served.hash,
-            version: &served.info.version,
-            period_start: from,
-            period_end: to,
-        };
-        let report = pay::record_run(&db, &run, &answer.result)?;
-        Ok::<_, ApiError>((answer.served_by.clone(), answer.served_as, report))
-    })
-    .await??;
+    let answer = tokio::task::spawn_blocking(move || execute(&worker, &tenant_id, &plan, &request, limits, (from, to)))
+        .await??;
     let (served_by, served_as, report) = answer;
     Ok(Json(PayRunResponse {
         plugin: PluginRef {
@@ -135,6 +103,54 @@ pub async fn run(
         params: echoed,
         report,
     }))
+}
+
+/// What a pay run did: the version that served it, in which role, and the ledger's report.
+pub type Executed = (std::sync::Arc<crate::runtime::Plugin>, ServedAs, RunReport);
+
+/// Runs a pay model by its plan and records the statements. Blocking: it runs the plugin.
+pub fn execute(
+    state: &Services,
+    tenant_id: &str,
+    plan: &CallPlan,
+    request: &PayRequest,
+    limits: PluginLimits,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Executed, ApiError> {
+    let db = state.tenants.get(tenant_id)?;
+    let context = state.call_context(tenant_id, &plan.serve.info.name, db.clone(), limits);
+    let answer = context.answer_with(plan, |plugin| {
+        let lines = state.registry.runtime().call_pay(plugin, db.clone(), limits, request)?;
+        let lines: Vec<(String, Line)> = lines
+            .into_iter()
+            .map(|l| {
+                let line = Line {
+                    component: l.component,
+                    quantity: l.quantity,
+                    rate_cents: l.rate_cents,
+                    amount_cents: l.amount_cents,
+                    note: l.note,
+                };
+                (l.agent_id, line)
+            })
+            .collect();
+        let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
+        pay::check_lines(&lines, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
+            plugin: plugin.info.name.clone(),
+            version: plugin.info.version.clone(),
+            detail: e.to_string(),
+        })
+    })?;
+    let served = &answer.served_by;
+    let run = RunOf {
+        plugin: &served.info.name,
+        hash: &served.hash,
+        version: &served.info.version,
+        period_start: from,
+        period_end: to,
+    };
+    let report = pay::record_run(&db, &run, &answer.result)?;
+    Ok((answer.served_by.clone(), answer.served_as, report))
 }
 
 impl From<PayError> for ApiError {

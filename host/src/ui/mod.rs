@@ -2,6 +2,7 @@
 //! the page layout, and errors as pages rather than JSON problems. Pages are server-rendered,
 //! need no script and load nothing from outside the server.
 
+pub mod books;
 pub mod charts;
 pub mod pages;
 
@@ -32,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/tenants/{tenant}", get(pages::overview))
         .route("/ui/tenants/{tenant}/dashboards/{name}", get(pages::dashboard))
         .route("/ui/tenants/{tenant}/teams/{team}", get(pages::team))
+        .route("/ui/tenants/{tenant}/leaderboard", get(books::leaderboard))
+        .route("/ui/tenants/{tenant}/agents/{agent}", get(books::agent))
 }
 
 /// A full page with the common head, header and security headers.

@@ -92,12 +92,12 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     Ok(page("Tenants", Some(&viewer.0), body))
 }
 
-fn require(state: &AppState, viewer: &Viewer, tenant: &str) -> Result<Tenant, UiError> {
+pub(crate) fn require(state: &AppState, viewer: &Viewer, tenant: &str) -> Result<Tenant, UiError> {
     Ok(Caller(viewer.0.clone()).require(state, Action::Query, tenant)?)
 }
 
 /// The range pages show by default: whole months around the tenant's contacts.
-fn default_range(days: Option<(NaiveDate, NaiveDate)>) -> (String, String) {
+pub(crate) fn default_range(days: Option<(NaiveDate, NaiveDate)>) -> (String, String) {
     match days {
         Some((first, last)) => {
             let from = first.with_day(1).unwrap_or(first);
@@ -110,7 +110,7 @@ fn default_range(days: Option<(NaiveDate, NaiveDate)>) -> (String, String) {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, UiError> {
     Ok(tokio::task::spawn_blocking(work).await.map_err(ApiError::from)??)
@@ -143,6 +143,7 @@ pub async fn overview(
                      " " (plugin.info.version) " (" (format!("{source:?}").to_lowercase()) ")" }
             } }
         }
+        p { a href=(format!("/ui/tenants/{tenant_id}/leaderboard{range}")) { "Leaderboard" } }
         section aria-labelledby="data" {
             h2 id="data" { "Data" }
             p { @match days { Some((a, b)) => { "Contacts from " (a) " to " (b) "." } None => { "No contacts yet." } } }
@@ -300,7 +301,7 @@ pub async fn team(
                     @for (name, result) in &per_agent { th scope="col" { (name) " (" (result.unit) ")" } }
                 } }
                 tbody { @for agent in &agents { tr {
-                    th scope="row" { (agent.agent_id) }
+                    th scope="row" { a href=(format!("/ui/tenants/{tenant_id}/agents/{}?from={from}&to={to}", agent.agent_id)) { (agent.agent_id) } }
                     td { (agent.name.as_deref().unwrap_or("")) } td { (agent.employment_type) }
                     @for (_, result) in &per_agent {
                         td { (result.rows.iter().find(|r| r.group == agent.agent_id).and_then(|r| r.value).map_or("–".to_string(), number)) }
