@@ -1,6 +1,7 @@
-//! The `cxhost` command: serve, demo, manage plugins on a running server, generate sample
-//! data, print the schema reference.
+//! The `cxhost` command: serve, demo, manage plugins, run pay and awards on a running server,
+//! generate sample data, print the schema reference.
 
+mod books_cli;
 mod plugin_cli;
 
 use std::net::SocketAddr;
@@ -50,6 +51,20 @@ enum Command {
     /// Manage a tenant's plugins on a running server: upload, versions, activate, rollback,
     /// canary, shadow, policy, stats, audit.
     Plugin(plugin_cli::PluginArgs),
+    /// Pay on a running server: run a pay model for a period, list or export statements.
+    Pay {
+        #[command(flatten)]
+        connection: books_cli::BooksArgs,
+        #[command(subcommand)]
+        command: books_cli::PayCommand,
+    },
+    /// Game mechanics on a running server: award runs, leaderboards, standings, flags.
+    Awards {
+        #[command(flatten)]
+        connection: books_cli::BooksArgs,
+        #[command(subcommand)]
+        command: books_cli::AwardsCommand,
+    },
     /// Print the tenant schema reference (data/SCHEMA.md) generated from the code.
     Schema,
 }
@@ -133,6 +148,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Plugin(args) => plugin_cli::run(args).await,
+        Command::Pay { connection, command } => books_cli::pay(connection, command).await,
+        Command::Awards { connection, command } => books_cli::awards(connection, command).await,
         Command::Schema => {
             print!("{}", cxhost::store::schema::reference_markdown());
             Ok(())

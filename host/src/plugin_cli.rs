@@ -95,13 +95,7 @@ enum ShadowAction {
 }
 
 pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
-    let key = args.key.as_deref().context("give an API key with --key or CXHOST_KEY")?;
-    let tenant = args.tenant.as_deref().context("give the tenant with --tenant or CXHOST_TENANT")?;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: format!("{}/v1/tenants/{tenant}", args.server.trim_end_matches('/')),
-        key,
-    };
+    let client = Client::connect(&args.server, args.key.as_deref(), args.tenant.as_deref())?;
     let plugin = |name: &str, what: &str| format!("/plugins/{name}/{what}");
     let answer = match args.command {
         PluginCommand::Upload { file, no_activate } => {
@@ -166,26 +160,45 @@ pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Client<'a> {
+/// A tenant's API on a running server, with a key.
+pub(crate) struct Client<'a> {
     http: reqwest::Client,
     base: String,
     key: &'a str,
 }
 
-impl Client<'_> {
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+impl<'a> Client<'a> {
+    pub(crate) fn connect(server: &str, key: Option<&'a str>, tenant: Option<&str>) -> anyhow::Result<Client<'a>> {
+        let key = key.context("give an API key with --key or CXHOST_KEY")?;
+        let tenant = tenant.context("give the tenant with --tenant or CXHOST_TENANT")?;
+        Ok(Client {
+            http: reqwest::Client::new(),
+            base: format!("{}/v1/tenants/{tenant}", server.trim_end_matches('/')),
+            key,
+        })
+    }
+
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{path}", self.base)).bearer_auth(self.key)
     }
 
-    async fn send(&self, request: RequestBuilder) -> anyhow::Result<Value> {
+    /// The JSON answer, or an error naming the problem's code and detail.
+    pub(crate) async fn send(&self, request: RequestBuilder) -> anyhow::Result<Value> {
+        let text = self.send_text(request).await?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// The answer's body as text (CSV exports), or an error naming the problem.
+    pub(crate) async fn send_text(&self, request: RequestBuilder) -> anyhow::Result<String> {
         let response = request.send().await.context("cannot reach the server")?;
         let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let text = response.text().await.context("reading the answer")?;
         if !status.is_success() {
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let code = body["code"].as_str().unwrap_or("error");
             let detail = body["detail"].as_str().unwrap_or("no detail");
             bail!("{status} {code}: {detail}");
         }
-        Ok(body)
+        Ok(text)
     }
 }
