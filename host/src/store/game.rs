@@ -179,11 +179,12 @@ fn record_in(
         ),
         params![id, run.hash, run.version, run.plugin, start.clone(), end.clone()],
     )?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO points_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, now()::TIMESTAMP)",
-    )?;
+    // Bulk writes: appenders take part in the connection's open transaction.
+    let now = micros(Utc::now());
+    let no_reversal: Option<String> = None;
+    let mut entries = conn.appender("points_ledger")?;
     for (n, a) in awards.iter().enumerate() {
-        insert.execute(params![
+        entries.append_row(params![
             format!("{id}-{n}"),
             id,
             a.agent_id,
@@ -195,14 +196,16 @@ fn record_in(
             run.hash,
             run.version,
             start.clone(),
-            end.clone()
+            end.clone(),
+            no_reversal,
+            now.clone()
         ])?;
     }
-    let mut flag = conn.prepare_cached(
-        "INSERT INTO game_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP) ON CONFLICT DO NOTHING",
-    )?;
+    entries.flush()?;
+    drop(entries);
+    let mut raised = conn.appender("game_flags")?;
     for (n, f) in flags.iter().enumerate() {
-        flag.execute(params![
+        raised.append_row(params![
             format!("{id}-f{n}"),
             id,
             f.agent_id,
@@ -211,9 +214,11 @@ fn record_in(
             run.plugin,
             run.version,
             start.clone(),
-            end.clone()
+            end.clone(),
+            now.clone()
         ])?;
     }
+    raised.flush()?;
     Ok(AwardReport {
         run_id: id,
         changed: true,

@@ -4,10 +4,11 @@
 //! the same data changes nothing, and a run that computes something else supersedes the
 //! current statement and reports the difference.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use duckdb::params;
+use duckdb::types::{TimeUnit, Value};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -162,46 +163,96 @@ fn record_in(
     run: &RunOf,
     by_agent: &BTreeMap<String, Vec<Line>>,
 ) -> Result<RunReport, PayError> {
-    let at =
-        |t: DateTime<Utc>| duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Microsecond, t.timestamp_micros());
+    let at = |t: DateTime<Utc>| Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros());
     let (start, end) = (at(run.period_start), at(run.period_end));
-    let mut current = conn.prepare_cached(
-        "SELECT statement_id, plugin_version, total_cents FROM pay_statements \
-         WHERE plugin = ? AND agent_id = ? AND period_start = ? AND period_end = ? AND superseded_by IS NULL",
-    )?;
-    let mut existing = conn.prepare_cached("SELECT count(*) FROM pay_statements WHERE statement_id = ?")?;
-    let mut supersede = conn.prepare_cached("UPDATE pay_statements SET superseded_by = ? WHERE statement_id = ?")?;
-    let mut revive = conn.prepare_cached("UPDATE pay_statements SET superseded_by = NULL WHERE statement_id = ?")?;
-    let mut insert =
-        conn.prepare_cached("INSERT INTO pay_statements VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, NULL)")?;
-    let mut insert_line = conn.prepare_cached("INSERT INTO pay_lines VALUES (?, ?, ?, ?, ?, ?, ?)")?;
+    let scope = params![run.plugin, start.clone(), end.clone()];
+    // The current statement of every agent for this plugin and period, and every statement
+    // ever stored for them (a superseded one returns when a run computes it again).
+    let current: HashMap<String, (String, String, i64)> = conn
+        .prepare(
+            "SELECT agent_id, statement_id, plugin_version, total_cents FROM pay_statements \
+             WHERE plugin = ? AND period_start = ? AND period_end = ? AND superseded_by IS NULL",
+        )?
+        .query_map(scope, |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
+        .collect::<Result<_, _>>()?;
+    let stored: HashSet<String> = conn
+        .prepare("SELECT statement_id FROM pay_statements WHERE plugin = ? AND period_start = ? AND period_end = ?")?
+        .query_map(params![run.plugin, start.clone(), end.clone()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     let mut report =
         RunReport { agents: by_agent.len(), created: 0, unchanged: 0, total_cents: 0, differences: Vec::new() };
+    let (mut swaps, mut revived, mut fresh) = (Vec::new(), Vec::new(), Vec::new());
     for (agent, lines) in by_agent {
         let total: i64 = lines.iter().map(|l| l.amount_cents).sum();
         report.total_cents += total;
         let id = statement_id(run, agent, lines);
-        let previous: Option<(String, String, i64)> = current
-            .query_map(params![run.plugin, agent, start.clone(), end.clone()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .next()
-            .transpose()?;
-        if previous.as_ref().is_some_and(|(prev, _, _)| prev == &id) {
+        let previous = current.get(agent);
+        if previous.is_some_and(|(prev, _, _)| prev == &id) {
             report.unchanged += 1;
             continue;
         }
-        if let Some((prev, _, _)) = &previous {
-            supersede.execute(params![id, prev])?;
+        if let Some((prev, _, _)) = previous {
+            swaps.push((prev.clone(), id.clone()));
         }
-        let stored: i64 = existing.query_row(params![id], |r| r.get(0))?;
-        if stored > 0 {
-            // The same statement was current once (a rollback to an earlier version).
-            revive.execute(params![id])?;
+        if stored.contains(&id) {
+            revived.push(id.clone());
         } else {
-            insert.execute(params![id, run.plugin, run.hash, run.version, agent, start.clone(), end.clone(), total])?;
+            fresh.push((agent, id.clone(), total, lines));
+        }
+        report.created += 1;
+        report.differences.push(Difference {
+            agent_id: agent.clone(),
+            previous_statement: previous.map(|p| p.0.clone()),
+            previous_version: previous.map(|p| p.1.clone()),
+            previous_total_cents: previous.map(|p| p.2),
+            statement_id: id,
+            total_cents: total,
+            delta_cents: total - previous.map_or(0, |p| p.2),
+        });
+    }
+    // Bulk writes: appenders take part in the connection's open transaction.
+    if !swaps.is_empty() {
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS pay_swaps (old_id VARCHAR, new_id VARCHAR); DELETE FROM pay_swaps;",
+        )?;
+        let mut appender = conn.appender("pay_swaps")?;
+        for (old, new) in &swaps {
+            appender.append_row(params![old, new])?;
+        }
+        appender.flush()?;
+        drop(appender);
+        conn.execute(
+            "UPDATE pay_statements SET superseded_by = s.new_id FROM pay_swaps s WHERE pay_statements.statement_id = s.old_id",
+            [],
+        )?;
+    }
+    for id in &revived {
+        conn.execute("UPDATE pay_statements SET superseded_by = NULL WHERE statement_id = ?", params![id])?;
+    }
+    if !fresh.is_empty() {
+        let now = at(Utc::now());
+        let mut statements = conn.appender("pay_statements")?;
+        for (agent, id, total, _) in &fresh {
+            let superseded_by: Option<String> = None;
+            statements.append_row(params![
+                id,
+                run.plugin,
+                run.hash,
+                run.version,
+                agent,
+                start.clone(),
+                end.clone(),
+                total,
+                now.clone(),
+                superseded_by
+            ])?;
+        }
+        statements.flush()?;
+        drop(statements);
+        let mut rows = conn.appender("pay_lines")?;
+        for (_, id, _, lines) in &fresh {
             for (no, line) in lines.iter().enumerate() {
-                insert_line.execute(params![
+                rows.append_row(params![
                     id,
                     no as i32 + 1,
                     line.component,
@@ -212,16 +263,7 @@ fn record_in(
                 ])?;
             }
         }
-        report.created += 1;
-        report.differences.push(Difference {
-            agent_id: agent.clone(),
-            previous_statement: previous.as_ref().map(|p| p.0.clone()),
-            previous_version: previous.as_ref().map(|p| p.1.clone()),
-            previous_total_cents: previous.as_ref().map(|p| p.2),
-            statement_id: id,
-            total_cents: total,
-            delta_cents: total - previous.as_ref().map_or(0, |p| p.2),
-        });
+        rows.flush()?;
     }
     Ok(report)
 }
