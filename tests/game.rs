@@ -66,6 +66,7 @@ async fn awards_reward_quality_flag_gaming_and_rank_with_ties() {
     assert_eq!(totals, [12, 20, 14, 116, 12]);
     let g4: Vec<&Value> = ledger.body.as_array().unwrap().iter().filter(|e| e["agent_id"] == "g4").collect();
     assert!(g4.iter().any(|e| e["kind"] == "badge" && e["code"] == "csat_streak_5"), "{g4:?}");
+    assert!(g4.iter().any(|e| e["kind"] == "badge" && e["code"] == "certified_billing_expert"), "{g4:?}");
     assert!(g4.iter().any(|e| e["kind"] == "challenge_progress" && e["code"] == "contacts_100" && e["amount"] == 8));
     assert!(g4.iter().all(|e| e["plugin"] == "standard_game" && e["plugin_version"] == "1.0.0"));
 

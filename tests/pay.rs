@@ -141,8 +141,8 @@ async fn surge_pays_for_hours_when_demand_exceeds_staffed_capacity() {
     let s = server();
     let key = s.tenant("surge").await;
     s.load_fixture(&key, "surge").await;
-    let surge =
-        json!({"per_minute_cents": 20, "surge_contacts_per_agent_hour": 1, "surge_slope": 0.5, "surge_cap": 2.0});
+    let surge = json!({"per_minute_cents": 20, "surge_contacts_per_agent_hour": 1, "surge_slope": 0.5, "surge_cap": 2.0,
+                       "certification_bonus_cents": 1000});
     let run = s.post_json(&key, "/v1/tenants/surge/pay/runs", run_body(surge)).await;
     assert_eq!(run.status, StatusCode::OK, "{}", run.body);
     let listed = s.get(&key, "/v1/tenants/surge/pay/statements").await;
@@ -159,6 +159,20 @@ async fn surge_pays_for_hours_when_demand_exceeds_staffed_capacity() {
     // i03 570 s × 0.5 + i12 330 s + i19 280 s + i28 230 s (× 1.0) = 1125 s -> 1125 × 20 / 60 = 375.
     let expected = [("a1", 513), ("a2", 190), ("a3", 117), ("a4", 375), ("a5", 538), ("a6", 290)];
     assert_eq!(got, expected.map(|(a, c)| (a.to_string(), c)));
+    // a3 completed chat_de in the week (certifications.csv); a1's billing_expert was in February.
+    let bonuses: Vec<(String, i64, String)> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            let agent = s["agent_id"].as_str().unwrap().to_string();
+            s["lines"].as_array().unwrap().iter().filter(|l| l["component"] == "certification_bonus").map(move |l| {
+                (agent.clone(), l["amount_cents"].as_i64().unwrap(), l["note"].as_str().unwrap().to_string())
+            })
+        })
+        .collect();
+    assert_eq!(bonuses, [("a3".to_string(), 1000, "chat_de".to_string())]);
 }
 
 #[tokio::test]

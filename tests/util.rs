@@ -146,6 +146,7 @@ impl Server {
             "agent_states",
             "schedules",
             "qa_evaluations",
+            "certifications",
         ] {
             let path = dir.join(format!("{table}.csv"));
             let Ok(bytes) = std::fs::read(&path) else { continue };

@@ -318,6 +318,19 @@ pub static SCHEDULES: Table = Table {
     checks: &[RowCheck { column: "ends_at", holds: "ends_at > starts_at", message: "ends_at is not after starts_at" }],
 };
 
+pub static CERTIFICATIONS: Table = Table {
+    name: "certifications",
+    key: "certification_id",
+    doc: "Certifications an agent completed (a skill, a product, a language), for pay bonuses and badges.",
+    columns: &[
+        req("certification_id", Text, "Stable identifier of the completion."),
+        req("agent_id", Text, "Who completed it.").rule(Rule::References("agents", "agent_id")),
+        req("certification", Text, "Code of the certification, e.g. `billing_expert`."),
+        req("completed_at", Timestamp, "When it was completed.").unit("UTC"),
+    ],
+    checks: &[],
+};
+
 pub static QA_EVALUATIONS: Table = Table {
     name: "qa_evaluations",
     key: "evaluation_id",
@@ -334,8 +347,16 @@ pub static QA_EVALUATIONS: Table = Table {
 };
 
 /// Every canonical table, in the order they may be loaded (referenced tables first).
-pub static TABLES: &[&Table] =
-    &[&AGENTS, &INTERACTIONS, &CUSTOMER_FEEDBACK, &EMPLOYEE_SURVEYS, &AGENT_STATES_TABLE, &SCHEDULES, &QA_EVALUATIONS];
+pub static TABLES: &[&Table] = &[
+    &AGENTS,
+    &INTERACTIONS,
+    &CUSTOMER_FEEDBACK,
+    &EMPLOYEE_SURVEYS,
+    &AGENT_STATES_TABLE,
+    &SCHEDULES,
+    &QA_EVALUATIONS,
+    &CERTIFICATIONS,
+];
 
 pub fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().copied().find(|t| t.name == name)

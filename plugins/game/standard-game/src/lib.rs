@@ -27,7 +27,8 @@ impl game_mechanic::Guest for StandardGame {
              agent's AHT is below the team median AND quality held — FCR and CSAT no more than \
              fcr_tolerance / csat_tolerance below the agent's previous period of equal length \
              (or the team's medians when there is none); no CSAT, no speed points. Badge \
-             `csat_streak_N` for N consecutive 4–5 answers in the period. Level = lifetime \
+             `csat_streak_N` for N consecutive 4–5 answers in the period; badge `certified_C` for \
+             each certification C completed in the period. Level = lifetime \
              points / level_points. Challenge `contacts_T`: handled contacts as percent of T. \
              Flags (to operators, no points): `short_contacts` when at least short_share of \
              min_contacts or more handled contacts took under short_seconds; \
@@ -58,6 +59,7 @@ impl game_mechanic::Guest for StandardGame {
         let before = stats(req.period_start - length, req.period_start, p.short_seconds)?;
         let streaks = longest_streaks(&req)?;
         let lifetime = lifetime_points(req.period_start)?;
+        let certified = certifications(&req)?;
         let mut teams: BTreeMap<&str, Vec<&Stats>> = BTreeMap::new();
         for s in now.values() {
             teams.entry(s.team.as_str()).or_default().push(s);
@@ -101,6 +103,9 @@ impl game_mechanic::Guest for StandardGame {
             if streaks.get(agent).copied().unwrap_or(0) >= p.streak {
                 let code = format!("csat_streak_{}", p.streak);
                 awards.push(award(AwardKind::Badge, 0, &code, format!("{} CSAT 4–5 answers in a row", p.streak)));
+            }
+            for code in certified.get(agent).into_iter().flatten() {
+                awards.push(award(AwardKind::Badge, 0, &format!("certified_{code}"), format!("completed {code}")));
             }
             let total = lifetime.get(agent).copied().unwrap_or(0) + points;
             if total >= p.level_points {
@@ -244,6 +249,21 @@ fn longest_streaks(req: &AwardRequest) -> Result<BTreeMap<String, i64>, String> 
         *entry = (*entry).max(run);
     }
     Ok(best)
+}
+
+/// Codes of the certifications each agent completed in the period.
+fn certifications(req: &AwardRequest) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let t = query(
+        "SELECT agent_id, certification FROM certifications WHERE completed_at >= ? AND completed_at < ? ORDER BY 1, 2",
+        &[SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)],
+    )?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (agent, code) in t.text("agent_id")?.into_iter().zip(t.text("certification")?) {
+        if let (Some(agent), Some(code)) = (agent, code) {
+            out.entry(agent).or_default().push(code);
+        }
+    }
+    Ok(out)
 }
 
 /// Net points in the ledger from periods that ended by `before`.

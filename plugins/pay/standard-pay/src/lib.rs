@@ -37,7 +37,8 @@ impl pay_model::Guest for StandardPay {
              multiplier is 1 + surge_slope × (demand / capacity − 1), at most surge_cap (an \
              hour with demand and nobody logged in takes the cap); the premium is (multiplier − \
              1) × per_minute_cents on the minutes of contacts starting in the hour — pay for \
-             working under load, not gated. `platform_fee`: minus \
+             working under load, not gated. `certification_bonus`: certification_bonus_cents for \
+             each certification the agent completed in the period, not gated. `platform_fee`: minus \
              platform_fee_cents. `minimum_wage_top_up`: hours worked (agent_states intervals \
              clipped to the period) × min_wage_cents_per_hour; when the statement's total is \
              below it, this line makes up the difference — no fee, penalty or gate takes pay \
@@ -59,6 +60,7 @@ impl pay_model::Guest for StandardPay {
                 ),
                 param_float("surge_slope", 0.5, "surge: added multiplier per unit of demand over capacity"),
                 param_float("surge_cap", 2.0, "surge: highest multiplier"),
+                param_int("certification_bonus_cents", 0, "paid once per certification completed in the period"),
             ],
         )
     }
@@ -68,7 +70,8 @@ impl pay_model::Guest for StandardPay {
         let work = work(&req, &settings)?;
         let quality = quality(&req)?;
         let worked = worked_seconds(&req)?;
-        let mut agents: Vec<&String> = work.keys().chain(worked.keys()).collect();
+        let certified = certifications(&req)?;
+        let mut agents: Vec<&String> = work.keys().chain(worked.keys()).chain(certified.keys()).collect();
         agents.sort();
         agents.dedup();
         let mut lines = Vec::new();
@@ -76,7 +79,8 @@ impl pay_model::Guest for StandardPay {
             let w = work.get(agent).copied().unwrap_or_default();
             let q = quality.get(agent).copied().unwrap_or_default();
             let seconds = worked.get(agent).copied().unwrap_or(0);
-            lines.extend(statement(agent, &settings, w, q, seconds));
+            let certificates = certified.get(agent).map_or(&[][..], Vec::as_slice);
+            lines.extend(statement(agent, &settings, (w, q), seconds, certificates));
         }
         Ok(lines)
     }
@@ -96,6 +100,7 @@ struct Settings {
     surge_per_agent_hour: i64,
     surge_slope_milli: i64,
     surge_cap_milli: i64,
+    certification_bonus: i64,
 }
 
 impl Settings {
@@ -128,6 +133,7 @@ impl Settings {
             surge_per_agent_hour: non_negative("surge_contacts_per_agent_hour")?,
             surge_slope_milli: (p.float("surge_slope")?.clamp(0.0, 10.0) * 1000.0).round() as i64,
             surge_cap_milli: (p.float("surge_cap")?.clamp(1.0, 10.0) * 1000.0).round() as i64,
+            certification_bonus: non_negative("certification_bonus_cents")?,
         })
     }
 }
@@ -316,6 +322,21 @@ fn worked_seconds(req: &PayRequest) -> Result<BTreeMap<String, i64>, String> {
     Ok(t.text("agent_id")?.into_iter().zip(t.int("secs")?).filter_map(|(a, s)| Some((a?, s.unwrap_or(0)))).collect())
 }
 
+/// Codes of the certifications each agent completed in the period.
+fn certifications(req: &PayRequest) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let t = query(
+        "SELECT agent_id, certification FROM certifications WHERE completed_at >= ? AND completed_at < ? ORDER BY 1, 2",
+        &range(req),
+    )?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (agent, code) in t.text("agent_id")?.into_iter().zip(t.text("certification")?) {
+        if let (Some(agent), Some(code)) = (agent, code) {
+            out.entry(agent).or_default().push(code);
+        }
+    }
+    Ok(out)
+}
+
 /// Why the bonuses are withheld, if they are.
 fn gate(settings: &Settings, q: Quality) -> Option<String> {
     if settings.min_csat > 0.0 {
@@ -337,7 +358,7 @@ fn gate(settings: &Settings, q: Quality) -> Option<String> {
     None
 }
 
-fn statement(agent: &str, s: &Settings, w: Work, q: Quality, worked: i64) -> Vec<PayLine> {
+fn statement(agent: &str, s: &Settings, (w, q): (Work, Quality), worked: i64, certificates: &[String]) -> Vec<PayLine> {
     let line = |component: &str, quantity: f64, rate: i64, amount: i64, note: String| PayLine {
         agent_id: agent.to_string(),
         component: component.to_string(),
@@ -385,6 +406,16 @@ fn statement(agent: &str, s: &Settings, w: Work, q: Quality, worked: i64) -> Vec
         let (amount, note) =
             bonus(amount, format!("{}% of {} cents of sales", s.commission_basis_points as f64 / 100.0, w.revenue));
         lines.push(line("commission", w.revenue as f64, 0, amount, note));
+    }
+    if s.certification_bonus > 0 && !certificates.is_empty() {
+        let n = certificates.len() as i64;
+        lines.push(line(
+            "certification_bonus",
+            n as f64,
+            s.certification_bonus,
+            n * s.certification_bonus,
+            certificates.join(", "),
+        ));
     }
     if s.fee > 0 {
         lines.push(line("platform_fee", 1.0, -s.fee, -s.fee, String::new()));
