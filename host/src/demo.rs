@@ -67,6 +67,7 @@ const DEMO_PAY: &[(&str, &str)] = &[
     ("min_qa", "70"),
     ("min_wage_cents_per_hour", "1300"),
     ("surge_contacts_per_agent_hour", "6"),
+    ("certification_bonus_cents", "2000"),
 ];
 
 /// Runs the standard pay model and game mechanic for every calendar month of the sample, so

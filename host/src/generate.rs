@@ -280,10 +280,11 @@ pub const TABLE_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("agent_states", &["state_id", "agent_id", "state", "started_at", "ended_at"]),
     ("schedules", &["shift_id", "agent_id", "starts_at", "ends_at"]),
+    ("certifications", &["certification_id", "agent_id", "certification", "completed_at"]),
     ("qa_evaluations", &["evaluation_id", "agent_id", "interaction_id", "evaluated_at", "score", "evaluator"]),
 ];
 
-/// Writes the seven CSV files and `manifest.json` into `dir` (created when missing).
+/// Writes the eight CSV files and `manifest.json` into `dir` (created when missing).
 pub fn generate(spec: &SampleSpec, dir: &Path) -> Result<SampleSummary, GenerateError> {
     spec.validate()?;
     std::fs::create_dir_all(dir).map_err(|source| GenerateError::Io { path: dir.to_path_buf(), source })?;
@@ -438,6 +439,7 @@ struct Outputs {
     states: TableOut,
     schedules: TableOut,
     qa: TableOut,
+    certifications: TableOut,
 }
 
 impl Outputs {
@@ -450,10 +452,11 @@ impl Outputs {
             states: TableOut::create(dir, "agent_states")?,
             schedules: TableOut::create(dir, "schedules")?,
             qa: TableOut::create(dir, "qa_evaluations")?,
+            certifications: TableOut::create(dir, "certifications")?,
         })
     }
 
-    fn all(&mut self) -> [&mut TableOut; 7] {
+    fn all(&mut self) -> [&mut TableOut; 8] {
         [
             &mut self.agents,
             &mut self.interactions,
@@ -462,6 +465,7 @@ impl Outputs {
             &mut self.states,
             &mut self.schedules,
             &mut self.qa,
+            &mut self.certifications,
         ]
     }
 }
@@ -560,6 +564,9 @@ const TAG_ASSIGN: u64 = 6;
 const TAG_CONTACTS: u64 = 7;
 const TAG_TEAMS: u64 = 8;
 const TAG_ATTENDANCE: u64 = 9;
+const TAG_CERTIFICATION: u64 = 10;
+/// Chance that a working agent completes a certification on a given day (about one a quarter).
+const P_CERTIFICATION_PER_DAY: f64 = 0.015;
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
     StandardNormal.sample(rng)
@@ -804,6 +811,7 @@ struct World<'a> {
     /// Today's late start of each agent, in seconds (0 when on time).
     late_seconds: Vec<i64>,
     next_shift: u64,
+    next_certification: u64,
     /// Today's fresh arrival rate of each agent.
     lambda: Vec<f64>,
     /// Contacts assigned to each agent today from the pending queue.
@@ -1005,6 +1013,7 @@ impl<'a> World<'a> {
             shift: vec![None; n],
             late_seconds: vec![0; n],
             next_shift: 1,
+            next_certification: 1,
             lambda: vec![0.0; n],
             inbound: vec![Vec::new(); n],
             cover: vec![Vec::new(); 5 * 24],
@@ -1173,6 +1182,17 @@ impl<'a> World<'a> {
             self.late_seconds[i] =
                 if attendance.random::<f64>() < p_late { attendance.random_range(360..=1_800) } else { 0 };
             self.shift[i] = Some((start, len));
+            let mut cert = sub_rng(self.seed, TAG_CERTIFICATION, i as u64, u64::from(day));
+            if cert.random::<f64>() < P_CERTIFICATION_PER_DAY {
+                let queue = cert.random_range(0..QUEUES.len());
+                let t = &mut out.certifications;
+                t.id(b'k', self.next_certification, 9);
+                self.next_certification += 1;
+                t.s(&a.id);
+                t.s(&format!("{}_{}", QUEUES[queue], ["basics", "advanced"][cert.random_range(0..2)]));
+                t.ts(day0 + (start + len) * 3_600 - 1_800);
+                t.end()?;
+            }
             let weight: f64 = (start..start + len).map(|h| HOURLY[h as usize]).sum();
             let lambda = self.fresh_per_weight * weight * if weekend { 0.85 } else { 1.0 };
             self.lambda[i] = lambda;
@@ -1709,7 +1729,7 @@ mod tests {
         let dir = tmp("valid");
         let summary = generate(&SampleSpec::tiny(), &dir).unwrap();
         let counts: HashMap<&str, u64> = summary.files.iter().map(|(t, _, n)| (t.as_str(), *n)).collect();
-        assert_eq!(counts.len(), 7);
+        assert_eq!(counts.len(), 8);
         assert_eq!(counts["agents"], 12);
         assert!((250..=700).contains(&counts["interactions"]), "{counts:?}");
         assert!((30..=160).contains(&counts["customer_feedback"]), "{counts:?}");
@@ -1812,6 +1832,10 @@ mod tests {
         for r in &states {
             assert!(agent_ids.contains(&r[1]) && ["available", "unavailable"].contains(&&r[2]));
             assert!(ts(&r[4]) >= ts(&r[3]));
+        }
+        let (_, certifications) = read(&dir, "certifications");
+        for r in &certifications {
+            assert!(agent_ids.contains(&r[1]) && r[2].contains('_') && ts(&r[3]) > 0, "{r:?}");
         }
         let (_, schedules) = read(&dir, "schedules");
         for r in &schedules {
