@@ -7,20 +7,7 @@ use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use crate::plugin_cli::Client;
-
-#[derive(Args)]
-pub struct BooksArgs {
-    /// Server base URL.
-    #[arg(long, env = "CXHOST_URL", default_value = "http://127.0.0.1:8080", global = true)]
-    server: String,
-    /// API key (tenant admin or operator to run; analyst to read).
-    #[arg(long, env = "CXHOST_KEY", global = true, hide_env_values = true)]
-    key: Option<String>,
-    /// Tenant id.
-    #[arg(long, env = "CXHOST_TENANT", global = true)]
-    tenant: Option<String>,
-}
+use crate::plugin_cli::Connection;
 
 #[derive(Subcommand)]
 pub enum PayCommand {
@@ -102,8 +89,8 @@ fn query(pairs: &[(&str, Option<String>)]) -> String {
     if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
 }
 
-pub async fn pay(args: BooksArgs, command: PayCommand) -> anyhow::Result<()> {
-    let client = Client::connect(&args.server, args.key.as_deref(), args.tenant.as_deref())?;
+pub async fn pay(connection: Connection, command: PayCommand) -> anyhow::Result<()> {
+    let client = connection.client()?;
     let answer = match command {
         PayCommand::Run(run) => client.send(client.request(Method::POST, "/pay/runs").json(&run_body(run)?)).await?,
         PayCommand::Statements { from, to, agent, all, csv } => {
@@ -119,8 +106,8 @@ pub async fn pay(args: BooksArgs, command: PayCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn awards(args: BooksArgs, command: AwardsCommand) -> anyhow::Result<()> {
-    let client = Client::connect(&args.server, args.key.as_deref(), args.tenant.as_deref())?;
+pub async fn awards(connection: Connection, command: AwardsCommand) -> anyhow::Result<()> {
+    let client = connection.client()?;
     let answer = match command {
         AwardsCommand::Run(run) => {
             client.send(client.request(Method::POST, "/awards/runs").json(&run_body(run)?)).await?

@@ -54,14 +54,14 @@ enum Command {
     /// Pay on a running server: run a pay model for a period, list or export statements.
     Pay {
         #[command(flatten)]
-        connection: books_cli::BooksArgs,
+        connection: plugin_cli::Connection,
         #[command(subcommand)]
         command: books_cli::PayCommand,
     },
     /// Game mechanics on a running server: award runs, leaderboards, standings, flags.
     Awards {
         #[command(flatten)]
-        connection: books_cli::BooksArgs,
+        connection: plugin_cli::Connection,
         #[command(subcommand)]
         command: books_cli::AwardsCommand,
     },

@@ -9,17 +9,30 @@ use clap::{Args, Subcommand};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
+/// Which server, key and tenant a command talks to.
 #[derive(Args)]
-pub struct PluginArgs {
+pub struct Connection {
     /// Server base URL.
     #[arg(long, env = "CXHOST_URL", default_value = "http://127.0.0.1:8080", global = true)]
     server: String,
-    /// API key (tenant admin or operator).
+    /// API key (tenant admin or operator to change things; analyst to read).
     #[arg(long, env = "CXHOST_KEY", global = true, hide_env_values = true)]
     key: Option<String>,
     /// Tenant id.
     #[arg(long, env = "CXHOST_TENANT", global = true)]
     tenant: Option<String>,
+}
+
+impl Connection {
+    pub(crate) fn client(&self) -> anyhow::Result<Client<'_>> {
+        Client::connect(&self.server, self.key.as_deref(), self.tenant.as_deref())
+    }
+}
+
+#[derive(Args)]
+pub struct PluginArgs {
+    #[command(flatten)]
+    connection: Connection,
     #[command(subcommand)]
     command: PluginCommand,
 }
@@ -95,7 +108,7 @@ enum ShadowAction {
 }
 
 pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
-    let client = Client::connect(&args.server, args.key.as_deref(), args.tenant.as_deref())?;
+    let client = args.connection.client()?;
     let plugin = |name: &str, what: &str| format!("/plugins/{name}/{what}");
     let answer = match args.command {
         PluginCommand::Upload { file, no_activate } => {

@@ -1,17 +1,14 @@
 //! Game mechanics: award runs of a tenant's game-mechanic plugin into the points ledger, the
 //! ledger itself, gaming flags for operators, leaderboards and an agent's standing.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::{PluginRef, params_from_query, parse_range};
-use super::pay::PayRunRequest;
+use super::metrics::{PluginRef, parse_range};
+use super::runs::{RunRequest, prepare};
 use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
 use crate::config::PluginLimits;
@@ -53,7 +50,7 @@ fn kind_text(kind: AwardKind) -> &'static str {
 /// identical re-run adds nothing; a different result reverses the period's earlier entries of
 /// this plugin and appends the new ones) and its gaming flags to the operators' list.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/awards/runs", tag = "game",
-    params(("tenant" = String, Path)), request_body = PayRunRequest,
+    params(("tenant" = String, Path)), request_body = RunRequest,
     responses((status = 200, body = AwardRunResponse), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem, description = "no such game mechanic"),
         (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid awards")),
@@ -62,30 +59,15 @@ pub async fn run(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant_id): Path<String>,
-    ApiJson(body): ApiJson<PayRunRequest>,
+    ApiJson(body): ApiJson<RunRequest>,
 ) -> Result<Json<AwardRunResponse>, ApiError> {
-    let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
-    let name = body.plugin.clone();
-    let plan = state
-        .deployments
-        .plan(&state.registry, &tenant_id, &name, &caller.0.actor())
-        .filter(|plan| plan.serve.kind() == PluginKind::GameMechanic)
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "game_mechanic_not_found",
-                format!("tenant `{tenant_id}` has no game mechanic `{name}`"),
-            )
-            .with_field("plugin")
-        })?;
-    let (from, to) = parse_range(&body.from, &body.to)?;
-    let given: HashMap<String, String> = body
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), if let Value::String(s) = v { s.clone() } else { v.to_string() }))
-        .collect();
-    let (params, _) = params_from_query(&plan.serve.info, given, "(none besides its own)")?;
-    let request = AwardRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), params };
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let run = prepare(&state, &caller, &tenant_id, &body, PluginKind::GameMechanic)?;
+    let request = AwardRequest {
+        period_start: run.from.timestamp_micros(),
+        period_end: run.to.timestamp_micros(),
+        params: run.params,
+    };
+    let (plan, limits, from, to) = (run.plan, run.limits, run.from, run.to);
     let worker = state.clone();
     let (served_by, served_as, report) =
         tokio::task::spawn_blocking(move || execute(&worker, &tenant_id, &plan, &request, limits, (from, to)))

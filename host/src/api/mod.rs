@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pay;
 pub mod plugins;
+pub mod runs;
 pub mod tenants;
 pub mod topics;
 

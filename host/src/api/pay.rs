@@ -1,7 +1,7 @@
 //! Pay runs and statements: run a tenant's pay-model plugin for a period and keep its lines in
 //! the pay ledger; list statements as JSON or export them as CSV.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,7 +12,8 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::{PluginRef, params_from_query, parse_range, parse_time};
+use super::metrics::{PluginRef, parse_time};
+use super::runs::{RunRequest, prepare};
 use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
 use crate::config::PluginLimits;
@@ -22,20 +23,6 @@ use crate::runtime::CallError;
 use crate::runtime::bindings::{PayRequest, PluginKind};
 use crate::store::pay::{self, Filter, Line, PayError, RunOf, RunReport, Statement};
 use chrono::{DateTime, Utc};
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PayRunRequest {
-    /// The pay-model plugin, e.g. `standard_pay`.
-    pub plugin: String,
-    /// Start of the pay period (inclusive), RFC 3339 or YYYY-MM-DD.
-    pub from: String,
-    /// End (exclusive).
-    pub to: String,
-    /// The plugin's parameters; the others take their defaults.
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub params: serde_json::Map<String, Value>,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayRunResponse {
@@ -49,18 +36,11 @@ pub struct PayRunResponse {
     pub report: RunReport,
 }
 
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Run a pay model for a period: every agent's statement is computed by the plugin and kept in
 /// the ledger; an identical re-run changes nothing, a different result supersedes the current
 /// statement and is listed with its difference.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/pay/runs", tag = "pay",
-    params(("tenant" = String, Path)), request_body = PayRunRequest,
+    params(("tenant" = String, Path)), request_body = RunRequest,
     responses((status = 200, body = PayRunResponse), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem, description = "no such pay model"),
         (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid lines")),
@@ -69,23 +49,15 @@ pub async fn run(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant_id): Path<String>,
-    ApiJson(body): ApiJson<PayRunRequest>,
+    ApiJson(body): ApiJson<RunRequest>,
 ) -> Result<Json<PayRunResponse>, ApiError> {
-    let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
-    let name = body.plugin.clone();
-    let plan = state
-        .deployments
-        .plan(&state.registry, &tenant_id, &name, &caller.0.actor())
-        .filter(|plan| plan.serve.kind() == PluginKind::PayModel)
-        .ok_or_else(|| {
-            ApiError::not_found("pay_model_not_found", format!("tenant `{tenant_id}` has no pay model `{name}`"))
-                .with_field("plugin")
-        })?;
-    let (from, to) = parse_range(&body.from, &body.to)?;
-    let given: HashMap<String, String> = body.params.iter().map(|(k, v)| (k.clone(), text_of(v))).collect();
-    let (params, echoed) = params_from_query(&plan.serve.info, given, "(none besides its own)")?;
-    let request = PayRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), params };
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let run = prepare(&state, &caller, &tenant_id, &body, PluginKind::PayModel)?;
+    let request = PayRequest {
+        period_start: run.from.timestamp_micros(),
+        period_end: run.to.timestamp_micros(),
+        params: run.params,
+    };
+    let (plan, limits, from, to) = (run.plan, run.limits, run.from, run.to);
     let worker = state.clone();
     let answer = tokio::task::spawn_blocking(move || execute(&worker, &tenant_id, &plan, &request, limits, (from, to)))
         .await??;
@@ -100,7 +72,7 @@ pub async fn run(
         served_as,
         from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        params: echoed,
+        params: run.echoed,
         report,
     }))
 }

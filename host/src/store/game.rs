@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::TenantDb;
+pub use super::runs::RunOf;
+use super::runs::in_transaction;
 
 pub const CREATE_SQL: &str = "
 CREATE TABLE IF NOT EXISTS points_ledger (
@@ -66,14 +68,6 @@ pub struct FlagEntry {
     pub agent_id: String,
     pub pattern: String,
     pub detail: String,
-}
-
-pub struct RunOf<'a> {
-    pub plugin: &'a str,
-    pub hash: &'a str,
-    pub version: &'a str,
-    pub period_start: DateTime<Utc>,
-    pub period_end: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -138,10 +132,7 @@ pub fn record_awards(
     flags: &[FlagEntry],
 ) -> Result<AwardReport, GameError> {
     let conn = db.connection()?;
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = record_in(&conn, run, awards, flags);
-    conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-    result
+    in_transaction(&conn, |conn| record_in(conn, run, awards, flags))
 }
 
 /// Entries of the plugin for exactly this period that are neither reversals nor reversed.

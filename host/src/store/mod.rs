@@ -6,6 +6,7 @@ pub mod ingest;
 pub mod overview;
 pub mod pay;
 pub mod readonly;
+pub mod runs;
 pub mod schema;
 pub mod system;
 pub mod tenant;

@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::TenantDb;
+pub use super::runs::RunOf;
+use super::runs::in_transaction;
 
 /// Tables of the ledger; created with the tenant's canonical tables, never ingested.
 pub const CREATE_SQL: &str = "
@@ -55,15 +57,6 @@ pub struct Line {
     pub rate_cents: i64,
     pub amount_cents: i64,
     pub note: String,
-}
-
-/// The version of the pay plugin behind a run.
-pub struct RunOf<'a> {
-    pub plugin: &'a str,
-    pub hash: &'a str,
-    pub version: &'a str,
-    pub period_start: DateTime<Utc>,
-    pub period_end: DateTime<Utc>,
 }
 
 /// A statement that changed in a run.
@@ -152,10 +145,7 @@ fn statement_id(run: &RunOf, agent: &str, lines: &[Line]) -> String {
 /// Records one run's statements in one transaction.
 pub fn record_run(db: &TenantDb, run: &RunOf, by_agent: &BTreeMap<String, Vec<Line>>) -> Result<RunReport, PayError> {
     let conn = db.connection()?;
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = record_in(&conn, run, by_agent);
-    conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-    result
+    in_transaction(&conn, |conn| record_in(conn, run, by_agent))
 }
 
 fn record_in(

@@ -14,10 +14,13 @@ pub mod game_mechanic {
 
 #[path = "../../sdk/src/columns.rs"]
 mod columns;
+#[path = "../../sdk/src/facts.rs"]
+mod facts;
 #[path = "../../sdk/src/params.rs"]
 mod params;
 
 pub use columns::Table;
+pub use facts::certifications;
 pub use game_mechanic::cxhost::plugin::game_types::{Award, AwardKind, AwardRequest, AwardResult, Flag};
 pub use game_mechanic::cxhost::plugin::host::{LogLevel, log};
 pub use game_mechanic::cxhost::plugin::types::{

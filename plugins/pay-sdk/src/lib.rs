@@ -14,10 +14,13 @@ pub mod pay_model {
 
 #[path = "../../sdk/src/columns.rs"]
 mod columns;
+#[path = "../../sdk/src/facts.rs"]
+mod facts;
 #[path = "../../sdk/src/params.rs"]
 mod params;
 
 pub use columns::Table;
+pub use facts::certifications;
 pub use params::{ParamsExt, param_bool, param_float, param_int, param_text};
 pub use pay_model::cxhost::plugin::host::{LogLevel, log};
 pub use pay_model::cxhost::plugin::pay_types::{PayLine, PayRequest};

@@ -28,10 +28,12 @@ pub mod metric {
 }
 
 mod columns;
+mod facts;
 mod grouping;
 mod params;
 
 pub use columns::Table;
+pub use facts::certifications;
 pub use grouping::{Grouping, Source, first_logins, grouping};
 pub use metric::cxhost::plugin::host::{LogLevel, log};
 pub use metric::cxhost::plugin::metric_types::{GroupBy, MetricRequest, MetricResult, MetricRow};

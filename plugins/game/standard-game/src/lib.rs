@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use cxhost_game_sdk::{
-    Award, AwardKind, AwardRequest, AwardResult, Flag, ParamsExt, PluginInfo, SqlValue, export_game_mechanic,
-    game_mechanic, info, param_float, param_int, query,
+    Award, AwardKind, AwardRequest, AwardResult, Flag, ParamsExt, PluginInfo, SqlValue, certifications,
+    export_game_mechanic, game_mechanic, info, param_float, param_int, query,
 };
 
 struct StandardGame;
@@ -59,7 +59,7 @@ impl game_mechanic::Guest for StandardGame {
         let before = stats(req.period_start - length, req.period_start, p.short_seconds)?;
         let streaks = longest_streaks(&req)?;
         let lifetime = lifetime_points(req.period_start)?;
-        let certified = certifications(&req)?;
+        let certified = certifications(req.period_start, req.period_end)?;
         let mut teams: BTreeMap<&str, Vec<&Stats>> = BTreeMap::new();
         for s in now.values() {
             teams.entry(s.team.as_str()).or_default().push(s);
@@ -249,21 +249,6 @@ fn longest_streaks(req: &AwardRequest) -> Result<BTreeMap<String, i64>, String> 
         *entry = (*entry).max(run);
     }
     Ok(best)
-}
-
-/// Codes of the certifications each agent completed in the period.
-fn certifications(req: &AwardRequest) -> Result<BTreeMap<String, Vec<String>>, String> {
-    let t = query(
-        "SELECT agent_id, certification FROM certifications WHERE completed_at >= ? AND completed_at < ? ORDER BY 1, 2",
-        &[SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)],
-    )?;
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (agent, code) in t.text("agent_id")?.into_iter().zip(t.text("certification")?) {
-        if let (Some(agent), Some(code)) = (agent, code) {
-            out.entry(agent).or_default().push(code);
-        }
-    }
-    Ok(out)
 }
 
 /// Net points in the ledger from periods that ended by `before`.

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use cxhost_pay_sdk::{
-    ParamsExt, PayLine, PayRequest, PluginInfo, SqlValue, div_round, export_pay_model, info, param_float, param_int,
-    param_text, pay_model, query,
+    ParamsExt, PayLine, PayRequest, PluginInfo, SqlValue, certifications, div_round, export_pay_model, info,
+    param_float, param_int, param_text, pay_model, query,
 };
 use std::collections::BTreeMap;
 
@@ -70,7 +70,7 @@ impl pay_model::Guest for StandardPay {
         let work = work(&req, &settings)?;
         let quality = quality(&req)?;
         let worked = worked_seconds(&req)?;
-        let certified = certifications(&req)?;
+        let certified = certifications(req.period_start, req.period_end)?;
         let mut agents: Vec<&String> = work.keys().chain(worked.keys()).chain(certified.keys()).collect();
         agents.sort();
         agents.dedup();
@@ -320,21 +320,6 @@ fn worked_seconds(req: &PayRequest) -> Result<BTreeMap<String, i64>, String> {
         &[end.clone(), start.clone(), end, start],
     )?;
     Ok(t.text("agent_id")?.into_iter().zip(t.int("secs")?).filter_map(|(a, s)| Some((a?, s.unwrap_or(0)))).collect())
-}
-
-/// Codes of the certifications each agent completed in the period.
-fn certifications(req: &PayRequest) -> Result<BTreeMap<String, Vec<String>>, String> {
-    let t = query(
-        "SELECT agent_id, certification FROM certifications WHERE completed_at >= ? AND completed_at < ? ORDER BY 1, 2",
-        &range(req),
-    )?;
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (agent, code) in t.text("agent_id")?.into_iter().zip(t.text("certification")?) {
-        if let (Some(agent), Some(code)) = (agent, code) {
-            out.entry(agent).or_default().push(code);
-        }
-    }
-    Ok(out)
 }
 
 /// Why the bonuses are withheld, if they are.
