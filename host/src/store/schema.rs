@@ -406,5 +406,15 @@ pub fn reference_markdown() -> String {
             }
         }
     }
+    out.push_str(
+        "\n## Derived tables\n\n\
+         Written by the server, never ingested; plugins can read them like the tables above. \
+         `pay_statements` and `pay_lines` hold the pay ledger (a statement is replaced, never \
+         edited: `superseded_by` names its successor); `points_ledger` is append-only (a \
+         correction is an entry that `reverses` another) and `game_flags` holds suspected gaming.\n\n```sql",
+    );
+    out.push_str(super::pay::CREATE_SQL);
+    out.push_str(super::game::CREATE_SQL);
+    out.push_str("\n```\n");
     out
 }
