@@ -221,6 +221,11 @@ async fn pages_load_in_a_real_browser_with_charts_drawn_and_no_console_errors() 
     assert_eq!(overview["h1"], "Demo contact center (demo)", "{overview}");
     assert_eq!(overview["team_links"], 7, "{overview}");
     assert_eq!(overview["foreign"], 0);
+    let plugin_link = browser.find("a[href$='/plugins/standard_pay']").await;
+    browser.post(&format!("/element/{plugin_link}/click"), json!({})).await;
+    browser.wait_for_path("/ui/tenants/demo/plugins/standard_pay").await;
+    let plugin = browser.script(PAGE_FACTS).await;
+    assert_eq!(plugin["h1"], "Plugin standard_pay", "{plugin}");
 
     // The demo settles pay and points for each month: a leaderboard, and an agent's statement.
     browser.go(&format!("{base}/ui/tenants/demo/leaderboard")).await;

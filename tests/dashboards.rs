@@ -63,6 +63,8 @@ async fn a_tenant_replaces_the_standard_dashboard_and_invalid_panels_are_refused
     assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
     assert_eq!(uploaded.body["kind"], "dashboard");
 
+    let versions = s.get(&key, "/v1/tenants/dash-own/plugins/cx_ex/versions").await;
+    assert_eq!(versions.body["deployment"]["kind"], "dashboard", "{}", versions.body);
     let reply = s.get(&key, &format!("/v1/tenants/dash-own/dashboards/cx_ex?{RANGE}")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["plugin"]["version"], "2.0.0-tenant");

@@ -334,13 +334,16 @@ impl Deployments {
     ) -> Result<Arc<Deployment>, DeployError> {
         let _changing = self.changing.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.get(tenant, name);
-        let known = current.is_some()
-            || registry.standard(name).is_some()
-            || !system.plugin_versions(tenant, name).map_err(RegistryError::from)?.is_empty();
-        if !known {
+        // The plugin's kind, from the standard plugin of this name or the tenant's versions.
+        let kind = match registry.standard(name) {
+            Some(standard) => Some(crate::runtime::kind_name(standard.kind()).to_string()),
+            None => system.plugin_versions(tenant, name).map_err(RegistryError::from)?.first().map(|v| v.kind.clone()),
+        };
+        let Some(kind) = kind.or_else(|| current.as_ref().map(|d| d.row.kind.clone())) else {
             return Err(DeployError::UnknownPlugin { tenant: tenant.to_string(), name: name.to_string() });
-        }
-        let mut row = current.map(|d| d.row.clone()).unwrap_or_else(|| DeploymentRow::new(tenant, name, "metric"));
+        };
+        let mut row = current.map(|d| d.row.clone()).unwrap_or_else(|| DeploymentRow::new(tenant, name, &kind));
+        row.kind = kind;
         let (action, from, to, detail) = edit(&mut row)?;
         row.updated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let deployment = resolve(registry, row)?;

@@ -1,5 +1,6 @@
 //! The pages: sign-in, the start page (tenants), a tenant's overview (data, plugins, teams),
-//! a dashboard rendered from its plugin, and a team's drill-down to its agents.
+//! a dashboard rendered from its plugin, a team's drill-down to its agents, and a plugin's
+//! versions and deployment.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -168,7 +169,8 @@ pub async fn overview(
                 thead { tr { th scope="col" { "name" } th scope="col" { "kind" } th scope="col" { "version" }
                              th scope="col" { "source" } th scope="col" { "hash" } } }
                 tbody { @for (plugin, source) in &plugins { tr {
-                    th scope="row" { (plugin.info.name) } td { (kind_name(plugin.kind())) } td { (plugin.info.version) }
+                    th scope="row" { a href=(format!("/ui/tenants/{tenant_id}/plugins/{}", plugin.info.name)) { (plugin.info.name) } }
+                    td { (kind_name(plugin.kind())) } td { (plugin.info.version) }
                     td { (format!("{source:?}").to_lowercase()) } td { code { (&plugin.hash[..12]) } }
                 } } }
             }
@@ -311,4 +313,75 @@ pub async fn team(
         }
     };
     Ok(page(&format!("Team {team}"), Some(&viewer.0), body))
+}
+
+/// A plugin's page: what serves it (active, previous, canary, shadow, policy), every stored
+/// version with who uploaded it, and the figures per version since the server started.
+pub async fn plugin(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((tenant_id, name)): Path<(String, String)>,
+) -> Result<Response, UiError> {
+    require(&state, &viewer, &tenant_id)?;
+    let versions = state.system.plugin_versions(&tenant_id, &name).map_err(ApiError::from)?;
+    let standard = state.registry.standard(&name);
+    if versions.is_empty() && standard.is_none() {
+        return Err(
+            ApiError::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`")).into()
+        );
+    }
+    let deployment = state.deployments.get(&tenant_id, &name).map(|d| d.row.clone());
+    let serving = state.deployments.serving(&state.registry, &tenant_id, &name);
+    let stats = state.deployments.stats.report(&tenant_id, &name);
+    let short = |hash: &Option<String>| hash.as_deref().map_or("–".to_string(), |h| h[..12.min(h.len())].to_string());
+    let body = html! {
+        p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
+        @if let Some(plugin) = &serving {
+            p { "Serving: " strong { (plugin.info.name) " " (plugin.info.version) } " (" (kind_name(plugin.kind())) ", "
+                code { (&plugin.hash[..12]) } ")" }
+            p.note { (plugin.info.description) }
+        }
+        section.panel aria-labelledby="deployment" {
+            h2 id="deployment" { "Deployment" }
+            @match &deployment {
+                None => { p { "The standard version serves every call; the tenant has deployed nothing." } }
+                Some(d) => {
+                    table.data { tbody {
+                        tr { th scope="row" { "active" } td { code { (short(&d.active_hash)) } } }
+                        tr { th scope="row" { "previous" } td { code { (short(&d.previous_hash)) } } }
+                        tr { th scope="row" { "canary" } td { code { (short(&d.canary_hash)) } " " (d.canary_percent) "%" } }
+                        tr { th scope="row" { "shadow" } td { code { (short(&d.shadow_hash)) } } }
+                        tr { th scope="row" { "on failure" } td { (format!("{:?}", d.on_failure).to_lowercase()) } }
+                        tr { th scope="row" { "changed" } td { (d.updated_at) } }
+                    } }
+                }
+            }
+        }
+        section.panel aria-labelledby="versions" {
+            h2 id="versions" { "Stored versions" }
+            @if let Some(standard) = &standard {
+                p { "Standard version shipped with the server: " (standard.info.version) " " code { (&standard.hash[..12]) } }
+            }
+            table.data {
+                thead { tr { th scope="col" { "hash" } th scope="col" { "version" } th scope="col" { "kind" }
+                             th scope="col" { "size" } th scope="col" { "uploaded by" } th scope="col" { "uploaded at" } } }
+                tbody { @for v in &versions { tr {
+                    th scope="row" { code { (&v.hash[..12]) } } td { (v.version) } td { (v.kind) }
+                    td { (v.size_bytes / 1024) " KiB" } td { (v.uploaded_by) } td { (v.uploaded_at) }
+                } } }
+            }
+        }
+        section.panel aria-labelledby="stats" {
+            h2 id="stats" { "Calls since the server started" }
+            table.data {
+                thead { tr { th scope="col" { "version" } th scope="col" { "calls" } th scope="col" { "errors" }
+                             th scope="col" { "fallbacks" } th scope="col" { "p50 ms" } th scope="col" { "p99 ms" } } }
+                tbody { @for s in &stats { tr {
+                    th scope="row" { (s.version) " " code { (&s.hash[..12.min(s.hash.len())]) } } td { (s.calls) } td { (s.errors) }
+                    td { (s.fallbacks) } td { (s.p50_ms.map_or("–".to_string(), number)) } td { (s.p99_ms.map_or("–".to_string(), number)) }
+                } } }
+            }
+        }
+    };
+    Ok(page(&format!("Plugin {name}"), Some(&viewer.0), body))
 }
