@@ -46,8 +46,9 @@ pub use params::{ParamsExt, param_bool, param_float, param_int, param_text};
 pub mod prelude {
     pub use crate::{
         GroupBy, Grouping, MetricRequest, MetricResult, MetricRow, ParamSpec, ParamType, ParamValue, ParamsExt,
-        PluginInfo, PluginKind, Source, SqlValue, Table, export_metric, first_logins, grouping, info, metric,
-        param_bool, param_float, param_int, param_text, query, ratio_result, ratio_rows, time_range,
+        PluginInfo, PluginKind, Source, SqlValue, Table, count_ratio, export_metric, first_logins, grouping, info,
+        metric, param_bool, param_float, param_int, param_text, query, ratio_result, ratio_rows, survey_ratio,
+        time_range,
     };
 }
 
@@ -99,6 +100,58 @@ pub fn ratio_rows(sql: &str, params: &[SqlValue]) -> Result<Vec<MetricRow>, Stri
             MetricRow { group: group.unwrap_or_else(|| "(none)".to_string()), value, numerator: num, denominator: den }
         })
         .collect())
+}
+
+/// A ratio metric in one aggregate over `source`: per group of the rows that pass `filter` in
+/// the request's range, numerator = the aggregate `numerator` and denominator = rows counted.
+/// E.g. CSAT: `count_ratio(Source::Feedback, &req, ("count(*) FILTER (WHERE f.csat >= 4)",
+/// "f.csat IS NOT NULL"), "ratio")`.
+pub fn count_ratio(
+    source: Source,
+    req: &MetricRequest,
+    (numerator, filter): (&str, &str),
+    unit: &str,
+) -> Result<MetricResult, String> {
+    let g = grouping(source, req.group_by)?;
+    let sql = format!(
+        "SELECT {key} AS grp, CAST({numerator} AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
+         FROM {from} WHERE {filter} AND {time} GROUP BY 1 ORDER BY 1",
+        key = g.key,
+        from = g.from,
+        time = g.time_filter
+    );
+    ratio_result(unit, &sql, req)
+}
+
+/// A ratio over employee survey answers to `column`, held to a privacy floor: never grouped
+/// by agent, and groups with fewer answers than the `min_responses` parameter are left out.
+pub fn survey_ratio(
+    req: &MetricRequest,
+    what: &str,
+    (numerator, column): (&str, &str),
+    unit: &str,
+) -> Result<MetricResult, String> {
+    if req.group_by == GroupBy::Agent {
+        return Err(format!(
+            "{what} cannot be grouped by agent: an agent's own answers would be revealed; group by team, \
+             site or a period instead"
+        ));
+    }
+    let min_responses = req.params.int("min_responses")?;
+    if min_responses < 1 {
+        return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
+    }
+    let g = grouping(Source::Surveys, req.group_by)?;
+    let sql = format!(
+        "SELECT {key} AS grp, CAST({numerator} AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
+         FROM {from} WHERE s.{column} IS NOT NULL AND {time} GROUP BY 1 HAVING count(*) >= ? ORDER BY 1",
+        key = g.key,
+        from = g.from,
+        time = g.time_filter
+    );
+    let [start, end] = time_range(req);
+    let rows = ratio_rows(&sql, &[start, end, SqlValue::Integer(min_responses)])?;
+    Ok(MetricResult { unit: unit.to_string(), rows })
 }
 
 /// [`ratio_rows`] over the request's time range, wrapped into a result with `unit`.

@@ -19,17 +19,12 @@ impl metric::Guest for Asa {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, \
-             CAST(sum(epoch(i.answered_at - i.offered_at)) AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE i.answered_at IS NOT NULL AND {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("seconds", &sql, &req)
+        count_ratio(
+            Source::Interactions,
+            &req,
+            ("sum(epoch(i.answered_at - i.offered_at))", "i.answered_at IS NOT NULL"),
+            "seconds",
+        )
     }
 }
 

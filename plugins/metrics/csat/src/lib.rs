@@ -20,17 +20,7 @@ impl metric::Guest for Csat {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Feedback, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, \
-             CAST(count(*) FILTER (WHERE f.csat >= 4) AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE f.csat IS NOT NULL AND {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("ratio", &sql, &req)
+        count_ratio(Source::Feedback, &req, ("count(*) FILTER (WHERE f.csat >= 4)", "f.csat IS NOT NULL"), "ratio")
     }
 }
 

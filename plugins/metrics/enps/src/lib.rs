@@ -22,33 +22,9 @@ impl metric::Guest for Enps {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        if req.group_by == GroupBy::Agent {
-            return Err("enps cannot be grouped by agent: an agent's own score would reveal their \
-                        answers; group by team, site or a period instead"
-                .to_string());
-        }
-        let min_responses = req.params.int("min_responses")?;
-        if min_responses < 1 {
-            return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
-        }
-        let g = grouping(Source::Surveys, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, \
-             100.0 * CAST(count(*) FILTER (WHERE s.enps >= 9) - count(*) FILTER (WHERE s.enps <= 6) \
-               AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE s.enps IS NOT NULL AND {time} \
-             GROUP BY 1 HAVING count(*) >= ? ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        let params = [
-            SqlValue::Timestamp(req.period_start),
-            SqlValue::Timestamp(req.period_end),
-            SqlValue::Integer(min_responses),
-        ];
-        Ok(MetricResult { unit: "points".to_string(), rows: ratio_rows(&sql, &params)? })
+        let promoters_minus_detractors =
+            "100.0 * (count(*) FILTER (WHERE s.enps >= 9) - count(*) FILTER (WHERE s.enps <= 6))";
+        survey_ratio(&req, "enps", (promoters_minus_detractors, "enps"), "points")
     }
 }
 

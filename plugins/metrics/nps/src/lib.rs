@@ -21,18 +21,9 @@ impl metric::Guest for Nps {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Feedback, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, \
-             100.0 * CAST(count(*) FILTER (WHERE f.nps >= 9) - count(*) FILTER (WHERE f.nps <= 6) \
-               AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE f.nps IS NOT NULL AND {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("points", &sql, &req)
+        let promoters_minus_detractors =
+            "100.0 * (count(*) FILTER (WHERE f.nps >= 9) - count(*) FILTER (WHERE f.nps <= 6))";
+        count_ratio(Source::Feedback, &req, (promoters_minus_detractors, "f.nps IS NOT NULL"), "points")
     }
 }
 

@@ -18,16 +18,7 @@ impl metric::Guest for QaScore {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Qa, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, CAST(sum(q.score) AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("percent", &sql, &req)
+        count_ratio(Source::Qa, &req, ("sum(q.score)", "TRUE"), "percent")
     }
 }
 

@@ -19,16 +19,7 @@ impl metric::Guest for Sentiment {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, CAST(sum(i.sentiment) AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE i.sentiment IS NOT NULL AND {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("score", &sql, &req)
+        count_ratio(Source::Interactions, &req, ("sum(i.sentiment)", "i.sentiment IS NOT NULL"), "score")
     }
 }
 

@@ -26,34 +26,11 @@ impl metric::Guest for SurveyItem {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        if req.group_by == GroupBy::Agent {
-            return Err("survey items cannot be grouped by agent: an agent's own answers would be \
-                        revealed; group by team, site or a period instead"
-                .to_string());
-        }
         let item = req.params.text("item")?;
         if !ITEMS.contains(&item) {
             return Err(format!("parameter `item` must be one of {}, got `{item}`", ITEMS.join(", ")));
         }
-        let min_responses = req.params.int("min_responses")?;
-        if min_responses < 1 {
-            return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
-        }
-        let g = grouping(Source::Surveys, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, CAST(sum(s.{item}) AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE s.{item} IS NOT NULL AND {time} \
-             GROUP BY 1 HAVING count(*) >= ? ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        let params = [
-            SqlValue::Timestamp(req.period_start),
-            SqlValue::Timestamp(req.period_end),
-            SqlValue::Integer(min_responses),
-        ];
-        Ok(MetricResult { unit: "score".to_string(), rows: ratio_rows(&sql, &params)? })
+        survey_ratio(&req, "survey items", (&format!("sum(s.{item})"), item), "score")
     }
 }
 

@@ -18,17 +18,12 @@ impl metric::Guest for TransferRate {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req.group_by)?;
-        let sql = format!(
-            "SELECT {key} AS grp, \
-             CAST(count(*) FILTER (WHERE i.transferred) AS DOUBLE) AS num, \
-             CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} WHERE i.outcome = 'handled' AND {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("ratio", &sql, &req)
+        count_ratio(
+            Source::Interactions,
+            &req,
+            ("count(*) FILTER (WHERE i.transferred)", "i.outcome = 'handled'"),
+            "ratio",
+        )
     }
 }
 
