@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::util::server;
+use crate::util::{guest, server};
 
 fn params() -> Value {
     json!({
@@ -205,6 +205,31 @@ async fn the_team_bonus_pool_is_sized_from_the_bottom_quartiles_uplift() {
         listed.body[0]["lines"][0]["note"],
         "team north: bottom quartile (a2) QA +15.00 points -> pool 1500 cents over 2 agents"
     );
+}
+
+#[tokio::test]
+async fn a_candidate_pay_model_is_compared_in_a_shadow_run_before_it_pays_anyone() {
+    let s = server();
+    let key = s.tenant("payshadow").await;
+    s.load_fixture(&key, "payshadow").await;
+    let stored = s.upload_with(&key, "payshadow", guest("cxhost_test_flat_pay"), "?activate=false").await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    let hash = stored.body["hash"].as_str().unwrap().to_string();
+    let body = json!({"hash": hash, "from": "2026-03-02", "to": "2026-03-09", "params": {"per_contact_cents": 50}});
+    let report = s.post_json(&key, "/v1/tenants/payshadow/plugins/standard_pay/shadow/run", body).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    // The candidate pays 60 cents a contact instead of 50: every agent's total moves by 10 per
+    // handled contact (a1, a2, a4, a5: 4 contacts; a3, a6: 3).
+    assert_eq!((report.body["groups_compared"].as_u64(), report.body["groups_differing"].as_u64()), (Some(6), Some(6)));
+    let largest = &report.body["largest"][0];
+    assert_eq!(
+        (largest["active"].as_f64(), largest["candidate"].as_f64()),
+        (Some(200.0), Some(240.0)),
+        "{}",
+        report.body
+    );
+    let statements = s.get(&key, "/v1/tenants/payshadow/pay/statements?all=true").await;
+    assert_eq!(statements.body, json!([]), "a shadow run writes no statement");
 }
 
 #[tokio::test]

@@ -14,7 +14,10 @@ use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
 use crate::deploy::shadow::ShadowReport;
 use crate::deploy::{DeployError, Deployment, VersionStats};
-use crate::runtime::bindings::{MetricRequest, Param};
+use crate::runtime::bindings::{
+    AwardKind, AwardRequest, GroupBy, MetricRequest, MetricResult, MetricRow, Param, PayRequest, PluginKind,
+};
+use crate::runtime::{Plugin, kind_name};
 use crate::store::{AuditEntry, DeploymentRow, FailurePolicy, PluginVersionRow};
 
 /// A plugin's deployment and all its stored versions.
@@ -64,8 +67,13 @@ pub struct ShadowRunBody {
     pub hash: String,
     pub from: String,
     pub to: String,
-    /// agent (default), team, site, queue, channel, day, week, month or total.
+    /// agent (default), team, site, queue, channel, day, week, month or total (metrics only;
+    /// pay models compare statement totals and game mechanics points, per agent).
     pub group_by: Option<String>,
+    /// Parameters both versions run with; the others take each version's defaults.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -255,26 +263,84 @@ pub async fn shadow_run(
         let active = state.deployments.serving(&state.registry, &tenant_id, &name).ok_or_else(|| {
             ApiError::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`"))
         })?;
-        let params_of = |plugin: &crate::runtime::Plugin| -> Vec<Param> {
-            plugin.info.params.iter().map(|p| Param { name: p.name.clone(), value: p.default.clone() }).collect()
+        if candidate.kind() != active.kind() {
+            return Err(ApiError::bad_request(
+                "wrong_kind",
+                format!(
+                    "version {} is a {} plugin, the serving one a {}",
+                    body.hash,
+                    kind_name(candidate.kind()),
+                    kind_name(active.kind())
+                ),
+            ));
+        }
+        let given: std::collections::HashMap<String, String> = body
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), if let serde_json::Value::String(s) = v { s.clone() } else { v.to_string() }))
+            .collect();
+        let outcome = |plugin: &Plugin| -> Result<MetricResult, ApiError> {
+            let (params, _) = super::metrics::params_from_query(&plugin.info, given.clone(), "(its own only)")?;
+            comparable(&state, plugin, (db.clone(), limits), params, (from, to), group_by)
         };
-        let request_for = |plugin: &crate::runtime::Plugin| MetricRequest {
-            period_start: from.timestamp_micros(),
-            period_end: to.timestamp_micros(),
-            group_by,
-            params: params_of(plugin),
-        };
-        let served = state.registry.runtime().call_metric(&active, db.clone(), limits, &request_for(&active))?;
+        let served = outcome(&active)?;
         let mut report =
             ShadowReport::new((&candidate.hash, &candidate.info.version), (&active.hash, &active.info.version));
-        match state.registry.runtime().call_metric(&candidate, db, limits, &request_for(&candidate)) {
-            Ok(result) => report.add(&group_by_text, &served, &result),
-            Err(e) => report.add_candidate_error(e.to_string()),
+        let compared_by = if active.kind() == PluginKind::Metric { group_by_text.as_str() } else { "agent" };
+        match outcome(&candidate) {
+            Ok(result) => report.add(compared_by, &served, &result),
+            Err(e) => report.add_candidate_error(e.detail().to_string()),
         }
         Ok(report)
     })
     .await??;
     Ok(Json(report))
+}
+
+/// A plugin's output over a period in the shape shadow reports compare: a metric's rows; a pay model's statement total per agent (cents); a
+/// game mechanic's points per agent.
+fn comparable(
+    state: &Services,
+    plugin: &Plugin,
+    (db, limits): (Arc<crate::store::TenantDb>, crate::config::PluginLimits),
+    params: Vec<Param>,
+    (from, to): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    group_by: GroupBy,
+) -> Result<MetricResult, ApiError> {
+    let runtime = state.registry.runtime();
+    let (period_start, period_end) = (from.timestamp_micros(), to.timestamp_micros());
+    let per_agent = |unit: &str, amounts: Vec<(String, i64)>| {
+        let mut totals: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+        for (agent, amount) in amounts {
+            *totals.entry(agent).or_default() += amount as f64;
+        }
+        let rows = totals
+            .into_iter()
+            .map(|(group, v)| MetricRow { group, value: Some(v), numerator: Some(v), denominator: Some(1.0) })
+            .collect();
+        MetricResult { unit: unit.to_string(), rows }
+    };
+    Ok(match plugin.kind() {
+        PluginKind::Metric => {
+            runtime.call_metric(plugin, db, limits, &MetricRequest { period_start, period_end, group_by, params })?
+        }
+        PluginKind::PayModel => {
+            let lines = runtime.call_pay(plugin, db, limits, &PayRequest { period_start, period_end, params })?;
+            per_agent("cents", lines.into_iter().map(|l| (l.agent_id, l.amount_cents)).collect())
+        }
+        PluginKind::GameMechanic => {
+            let result = runtime.call_award(plugin, db, limits, &AwardRequest { period_start, period_end, params })?;
+            let points =
+                result.awards.into_iter().filter(|a| a.kind == AwardKind::Points).map(|a| (a.agent_id, a.amount));
+            per_agent("points", points.collect())
+        }
+        other => {
+            return Err(ApiError::bad_request(
+                "wrong_kind",
+                format!("shadow runs compare metrics, pay models and game mechanics, not {} plugins", kind_name(other)),
+            ));
+        }
+    })
 }
 
 /// What happens when the serving version fails: return the error, or answer with the
