@@ -230,6 +230,22 @@ async fn a_candidate_pay_model_is_compared_in_a_shadow_run_before_it_pays_anyone
     );
     let statements = s.get(&key, "/v1/tenants/payshadow/pay/statements?all=true").await;
     assert_eq!(statements.body, json!([]), "a shadow run writes no statement");
+
+    // Shadowing every run: the standard version pays, the candidate is compared.
+    let started = s.put_json(&key, "/v1/tenants/payshadow/plugins/standard_pay/shadow", json!({"hash": hash})).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let run = s.post_json(&key, "/v1/tenants/payshadow/pay/runs", run_body(json!({"per_contact_cents": 50}))).await;
+    assert_eq!(
+        (run.body["plugin"]["version"].as_str(), run.body["total_cents"].as_i64()),
+        (Some("1.0.0"), Some(22 * 50))
+    );
+    let shadow = s.get(&key, "/v1/tenants/payshadow/plugins/standard_pay/shadow").await;
+    assert_eq!(
+        (shadow.body["calls_compared"].as_u64(), shadow.body["groups_differing"].as_u64()),
+        (Some(1), Some(6)),
+        "{}",
+        shadow.body
+    );
 }
 
 #[tokio::test]

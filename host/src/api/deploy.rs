@@ -12,10 +12,10 @@ use super::extract::{ApiJson, ApiQuery};
 use super::metrics::parse_range;
 use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
-use crate::deploy::shadow::ShadowReport;
+use crate::deploy::shadow::{ShadowReport, totals_per_agent};
 use crate::deploy::{DeployError, Deployment, VersionStats};
 use crate::runtime::bindings::{
-    AwardKind, AwardRequest, GroupBy, MetricRequest, MetricResult, MetricRow, Param, PayRequest, PluginKind,
+    AwardKind, AwardRequest, GroupBy, MetricRequest, MetricResult, Param, PayRequest, PluginKind,
 };
 use crate::runtime::{Plugin, kind_name};
 use crate::store::{AuditEntry, DeploymentRow, FailurePolicy, PluginVersionRow};
@@ -309,30 +309,19 @@ fn comparable(
 ) -> Result<MetricResult, ApiError> {
     let runtime = state.registry.runtime();
     let (period_start, period_end) = (from.timestamp_micros(), to.timestamp_micros());
-    let per_agent = |unit: &str, amounts: Vec<(String, i64)>| {
-        let mut totals: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
-        for (agent, amount) in amounts {
-            *totals.entry(agent).or_default() += amount as f64;
-        }
-        let rows = totals
-            .into_iter()
-            .map(|(group, v)| MetricRow { group, value: Some(v), numerator: Some(v), denominator: Some(1.0) })
-            .collect();
-        MetricResult { unit: unit.to_string(), rows }
-    };
     Ok(match plugin.kind() {
         PluginKind::Metric => {
             runtime.call_metric(plugin, db, limits, &MetricRequest { period_start, period_end, group_by, params })?
         }
         PluginKind::PayModel => {
             let lines = runtime.call_pay(plugin, db, limits, &PayRequest { period_start, period_end, params })?;
-            per_agent("cents", lines.into_iter().map(|l| (l.agent_id, l.amount_cents)).collect())
+            totals_per_agent("cents", lines.into_iter().map(|l| (l.agent_id, l.amount_cents)))
         }
         PluginKind::GameMechanic => {
             let result = runtime.call_award(plugin, db, limits, &AwardRequest { period_start, period_end, params })?;
             let points =
                 result.awards.into_iter().filter(|a| a.kind == AwardKind::Points).map(|a| (a.agent_id, a.amount));
-            per_agent("points", points.collect())
+            totals_per_agent("points", points)
         }
         other => {
             return Err(ApiError::bad_request(

@@ -14,6 +14,7 @@ use crate::auth::Action;
 use crate::config::PluginLimits;
 use crate::deploy::CallPlan;
 use crate::deploy::ServedAs;
+use crate::deploy::shadow::totals_per_agent;
 use crate::runtime::CallError;
 use crate::runtime::Plugin;
 use crate::runtime::bindings::{AwardKind, AwardRequest, PluginKind};
@@ -133,6 +134,23 @@ pub fn execute(
     };
     let (awards, flags) = &answer.result;
     let report = game::record_awards(&db, &run, awards, flags)?;
+    if let Some(candidate) = plan.shadow.as_ref().filter(|_| answer.served_as != ServedAs::Fallback) {
+        // The shadow candidate awards the same period; its points are compared, never kept.
+        let points = |awards: Vec<(String, i64)>| totals_per_agent("points", awards);
+        let served =
+            points(awards.iter().filter(|a| a.kind == "points").map(|a| (a.agent_id.clone(), a.amount)).collect());
+        let result =
+            context.candidate(candidate, |c| state.registry.runtime().call_award(c, db.clone(), limits, request));
+        let compared = result.map(|r| {
+            points(
+                r.awards.into_iter().filter(|a| a.kind == AwardKind::Points).map(|a| (a.agent_id, a.amount)).collect(),
+            )
+        });
+        state.deployments.shadows.update(tenant_id, &candidate.info.name, &candidate.hash, |shadow| match compared {
+            Ok(totals) => shadow.add("agent", &served, &totals),
+            Err(e) => shadow.add_candidate_error(e.to_string()),
+        });
+    }
     Ok((answer.served_by.clone(), answer.served_as, report))
 }
 

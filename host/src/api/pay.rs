@@ -19,6 +19,7 @@ use crate::auth::Action;
 use crate::config::PluginLimits;
 use crate::deploy::CallPlan;
 use crate::deploy::ServedAs;
+use crate::deploy::shadow::totals_per_agent;
 use crate::runtime::CallError;
 use crate::runtime::bindings::{PayRequest, PluginKind};
 use crate::store::pay::{self, Filter, Line, PayError, RunOf, RunReport, Statement};
@@ -122,6 +123,21 @@ pub fn execute(
         period_end: to,
     };
     let report = pay::record_run(&db, &run, &answer.result)?;
+    if let Some(candidate) = plan.shadow.as_ref().filter(|_| answer.served_as != ServedAs::Fallback) {
+        // The shadow candidate computes the same period; its totals are compared, never kept.
+        let served = totals_per_agent(
+            "cents",
+            answer.result.iter().map(|(a, lines)| (a.clone(), lines.iter().map(|l| l.amount_cents).sum())),
+        );
+        let result =
+            context.candidate(candidate, |c| state.registry.runtime().call_pay(c, db.clone(), limits, request));
+        let compared =
+            result.map(|lines| totals_per_agent("cents", lines.into_iter().map(|l| (l.agent_id, l.amount_cents))));
+        state.deployments.shadows.update(tenant_id, &candidate.info.name, &candidate.hash, |shadow| match compared {
+            Ok(totals) => shadow.add("agent", &served, &totals),
+            Err(e) => shadow.add_candidate_error(e.to_string()),
+        });
+    }
     Ok((answer.served_by.clone(), answer.served_as, report))
 }
 

@@ -103,12 +103,23 @@ impl CallContext<'_> {
         })
     }
 
+    /// Runs a shadow candidate with `call`, recording its figures; its result is compared,
+    /// never served.
+    pub fn candidate<T>(
+        &self,
+        candidate: &Plugin,
+        call: impl Fn(&Plugin) -> Result<T, CallError>,
+    ) -> Result<T, CallError> {
+        let (result, ms) = self.timed(candidate, &call);
+        self.record(candidate, if result.is_ok() { Outcome::Ok } else { Outcome::Failed }, ms);
+        result
+    }
+
     /// Runs the shadow candidate on the request the serving version answered and adds the
     /// comparison to the shadow report.
     pub fn shadow(&self, candidate: &Plugin, group_by: &str, request: &MetricRequest, served: &MetricResult) {
-        let (result, ms) =
-            self.timed(candidate, &|plugin| self.runtime.call_metric(plugin, self.db.clone(), self.limits, request));
-        self.record(candidate, if result.is_ok() { Outcome::Ok } else { Outcome::Failed }, ms);
+        let result =
+            self.candidate(candidate, |plugin| self.runtime.call_metric(plugin, self.db.clone(), self.limits, request));
         self.deployments.shadows.update(self.tenant, self.name, &candidate.hash, |report| match &result {
             Ok(candidate_result) => report.add(group_by, served, candidate_result),
             Err(e) => report.add_candidate_error(e.to_string()),

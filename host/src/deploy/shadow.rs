@@ -162,3 +162,21 @@ impl ShadowBoard {
         self.reports.lock().unwrap_or_else(|e| e.into_inner()).get(&(tenant.to_string(), name.to_string())).cloned()
     }
 }
+
+/// Per-agent totals of `amounts` (pay cents, points) as rows a shadow report compares.
+pub fn totals_per_agent(unit: &str, amounts: impl IntoIterator<Item = (String, i64)>) -> MetricResult {
+    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+    for (agent, amount) in amounts {
+        *totals.entry(agent).or_default() += amount as f64;
+    }
+    let rows = totals
+        .into_iter()
+        .map(|(group, v)| crate::runtime::bindings::MetricRow {
+            group,
+            value: Some(v),
+            numerator: Some(v),
+            denominator: Some(1.0),
+        })
+        .collect();
+    MetricResult { unit: unit.to_string(), rows }
+}
