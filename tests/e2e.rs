@@ -7,6 +7,7 @@ mod dashboards;
 mod deploy;
 mod game;
 mod pay;
+mod ui_session;
 mod util;
 
 use reqwest::StatusCode;

@@ -60,6 +60,8 @@ pub struct Services {
     pub registry: Registry,
     pub deployments: Deployments,
     pub keys: KeyRing,
+    /// Signed-in browser sessions of the `/ui` pages.
+    pub ui_sessions: crate::ui::sessions::Sessions,
 }
 
 pub type AppState = Arc<Services>;
@@ -85,7 +87,8 @@ impl Services {
         let registry = Registry::load(runtime, config.plugin_blobs_dir())?;
         let deployments = Deployments::load(&system, &registry)?;
         let tenants = TenantStore::new(config.tenants_dir());
-        Ok((Arc::new(Services { config, system, tenants, registry, deployments, keys }), bootstrap))
+        let ui_sessions = crate::ui::sessions::Sessions::default();
+        Ok((Arc::new(Services { config, system, tenants, registry, deployments, keys, ui_sessions }), bootstrap))
     }
 
     /// What a plugin call of `name` for `tenant` needs besides its plan.

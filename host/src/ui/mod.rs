@@ -1,10 +1,12 @@
-//! HTML pages for people under `/ui`: sign-in with an API key (kept in an HttpOnly cookie),
+//! HTML pages for people under `/ui`: sign-in with an API key (a session token in an HttpOnly
+//! cookie stands for it),
 //! the page layout, and errors as pages rather than JSON problems. Pages are server-rendered,
 //! need no script and load nothing from outside the server.
 
 pub mod books;
 pub mod charts;
 pub mod pages;
+pub mod sessions;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri};
@@ -18,7 +20,7 @@ use maud::{DOCTYPE, Markup, html};
 use crate::api::{ApiError, AppState};
 use crate::auth::Principal;
 
-/// The cookie that carries the signed-in key.
+/// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "cxhost_key";
 
 /// No script, no remote anything: styles and images from the page itself only.
@@ -122,9 +124,9 @@ fn form_urlencoded_path(path: &str) -> String {
         .collect()
 }
 
-/// The session key in a `Cookie` header, if any.
-pub fn session_key(parts: &Parts) -> Option<String> {
-    parts.headers.get_all(COOKIE).iter().filter_map(|h| h.to_str().ok()).flat_map(|h| h.split(';')).find_map(|c| {
+/// The session token in a `Cookie` header, if any.
+pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|h| h.to_str().ok()).flat_map(|h| h.split(';')).find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
         (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
     })
@@ -138,14 +140,14 @@ impl FromRequestParts<AppState> for Viewer {
             .await
             .map(|u| u.0.path_and_query().map(|p| p.to_string()).unwrap_or_default())
             .unwrap_or_else(|_| "/ui".to_string());
-        session_key(parts).and_then(|key| state.keys.authenticate(&key)).map(Viewer).ok_or(SignIn(here))
+        session_token(&parts.headers).and_then(|token| state.ui_sessions.get(&token)).map(Viewer).ok_or(SignIn(here))
     }
 }
 
-/// `Set-Cookie` for a session with `key` (or clearing it when `None`).
-pub fn session_cookie(key: Option<&str>) -> (axum::http::HeaderName, String) {
-    let value = match key {
-        Some(key) => format!("{SESSION_COOKIE}={key}; Path=/ui; HttpOnly; SameSite=Strict"),
+/// `Set-Cookie` for a session with `token` (or clearing it when `None`).
+pub fn session_cookie(token: Option<&str>) -> (axum::http::HeaderName, String) {
+    let value = match token {
+        Some(token) => format!("{SESSION_COOKIE}={token}; Path=/ui; HttpOnly; SameSite=Strict"),
         None => format!("{SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0"),
     };
     (SET_COOKIE, value)

@@ -68,15 +68,19 @@ pub struct LoginForm {
 pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
     let next = safe_next(form.next.as_deref()).to_string();
     let key = form.key.trim();
-    if state.keys.authenticate(key).is_none() {
+    let Some(principal) = state.keys.authenticate(key) else {
         let mut response = login_page(&next, Some("That key is not known to this server."));
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         return response;
-    }
-    (StatusCode::SEE_OTHER, [session_cookie(Some(key)), (LOCATION, next)]).into_response()
+    };
+    let token = state.ui_sessions.open(principal);
+    (StatusCode::SEE_OTHER, [session_cookie(Some(&token)), (LOCATION, next)]).into_response()
 }
 
-pub async fn logout() -> Response {
+pub async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = super::session_token(&headers) {
+        state.ui_sessions.close(&token);
+    }
     (StatusCode::SEE_OTHER, [session_cookie(None), (LOCATION, "/ui/login".to_string())]).into_response()
 }
 
