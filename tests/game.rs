@@ -109,4 +109,27 @@ async fn awards_reward_quality_flag_gaming_and_rank_with_ties() {
     assert_eq!(hidden.status, StatusCode::FORBIDDEN, "flags are for operators and tenant admins");
     let listed = s.get(&key, &format!("/v1/tenants/game/awards/flags?{WEEK}")).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 3, "{}", listed.body);
+
+    // The same flags as a page for the tenant admin; an analyst's session may not open it.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let session = |key: String| {
+        let client = client.clone();
+        let url = format!("{}/ui/login", s.base);
+        async move {
+            let reply = client.post(url).form(&[("key", key.as_str()), ("next", "/ui")]).send().await.unwrap();
+            reply.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+        }
+    };
+    let page_as = |cookie: String| {
+        let request = client.get(format!("{}/ui/tenants/game/flags?{WEEK}", s.base)).header("cookie", cookie);
+        async move {
+            let reply = request.send().await.unwrap();
+            (reply.status(), reply.text().await.unwrap())
+        }
+    };
+    let (status, html) = page_as(session(key.clone()).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("transfer_dodging") && html.contains("short_contacts") && html.contains("repeat_contacts"));
+    let (status, _) = page_as(session(analyst.clone()).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -1,5 +1,6 @@
-//! Pages for pay and points: a leaderboard (agents or teams, with a bar chart of the leaders)
-//! and an agent's page with its pay statements, its points ledger and its standing.
+//! Pages for pay and points: a leaderboard (agents or teams, with a bar chart of the leaders),
+//! an agent's page with its pay statements, its points ledger and its standing, and the
+//! suspected-gaming flags for operators and tenant admins.
 
 use std::collections::HashMap;
 
@@ -160,4 +161,33 @@ pub async fn agent(
         }
     };
     Ok(page(&format!("Agent {agent}"), Some(&viewer.0), body))
+}
+
+/// Suspected gaming patterns raised by award runs, for operators and tenant admins.
+pub async fn flags(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(tenant_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    crate::api::Caller(viewer.0.clone()).require(&state, crate::auth::Action::ManagePlugins, &tenant_id)?;
+    let (from, to) = range(&state, &tenant_id, &query).await?;
+    let window = parse_range(&from, &to)?;
+    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let raised = blocking(move || Ok(game::flags(&db, window)?)).await?;
+    let body = html! {
+        p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
+        p { "From " (from) " to " (to) ". Flags never change points; they are for people to look into." }
+        @if raised.is_empty() { p { "No suspected gaming in this range." } }
+        @else {
+            table.data.flags {
+                thead { tr { th scope="col" { "agent" } th scope="col" { "pattern" } th scope="col" { "detail" } } }
+                tbody { @for f in &raised { tr {
+                    th scope="row" { a href=(format!("/ui/tenants/{tenant_id}/agents/{}?from={from}&to={to}", f.agent_id)) { (f.agent_id) } }
+                    td { (f.pattern) } td { (f.detail) }
+                } } }
+            }
+        }
+    };
+    Ok(page("Suspected gaming", Some(&viewer.0), body))
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/tenants/{tenant}/teams/{team}", get(pages::team))
         .route("/ui/tenants/{tenant}/plugins/{name}", get(pages::plugin))
         .route("/ui/tenants/{tenant}/leaderboard", get(books::leaderboard))
+        .route("/ui/tenants/{tenant}/flags", get(books::flags))
         .route("/ui/tenants/{tenant}/agents/{agent}", get(books::agent))
 }
 

@@ -148,7 +148,12 @@ pub async fn overview(
                      " " (plugin.info.version) " (" (format!("{source:?}").to_lowercase()) ")" }
             } }
         }
-        p { a href=(format!("/ui/tenants/{tenant_id}/leaderboard{range}")) { "Leaderboard" } }
+        p {
+            a href=(format!("/ui/tenants/{tenant_id}/leaderboard{range}")) { "Leaderboard" }
+            @if viewer.0.may(Action::ManagePlugins, Some(&tenant_id)) {
+                " · " a href=(format!("/ui/tenants/{tenant_id}/flags{range}")) { "Suspected gaming" }
+            }
+        }
         section aria-labelledby="data" {
             h2 id="data" { "Data" }
             p { @match days { Some((a, b)) => { "Contacts from " (a) " to " (b) "." } None => { "No contacts yet." } } }
