@@ -87,12 +87,7 @@ pub(crate) async fn render(
     Ok(DashboardResponse {
         dashboard: name.to_string(),
         description: served_by.info.description.clone(),
-        plugin: PluginRef {
-            name: served_by.info.name.clone(),
-            version: served_by.info.version.clone(),
-            hash: served_by.hash.clone(),
-            source: state.registry.source_of(&served_by),
-        },
+        plugin: PluginRef::of(&state.registry, &served_by),
         served_as: answer.served_as,
         fallback: answer.fallback,
         from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),

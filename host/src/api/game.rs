@@ -74,12 +74,7 @@ pub async fn run(
         tokio::task::spawn_blocking(move || execute(&worker, &tenant_id, &plan, &request, limits, (from, to)))
             .await??;
     Ok(Json(AwardRunResponse {
-        plugin: PluginRef {
-            name: served_by.info.name.clone(),
-            version: served_by.info.version.clone(),
-            hash: served_by.hash.clone(),
-            source: state.registry.source_of(&served_by),
-        },
+        plugin: PluginRef::of(&state.registry, &served_by),
         served_as,
         from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),

@@ -34,6 +34,18 @@ pub struct PluginRef {
     pub source: PluginSource,
 }
 
+impl PluginRef {
+    /// Which version `plugin` is and where it comes from.
+    pub fn of(registry: &crate::registry::Registry, plugin: &crate::runtime::Plugin) -> PluginRef {
+        PluginRef {
+            name: plugin.info.name.clone(),
+            version: plugin.info.version.clone(),
+            hash: plugin.hash.clone(),
+            source: registry.source_of(plugin),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricResponse {
     pub metric: String,
@@ -132,12 +144,7 @@ pub async fn query(
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(Json(MetricResponse {
         metric: name,
-        plugin: PluginRef {
-            name: served_by.info.name.clone(),
-            version: served_by.info.version.clone(),
-            hash: served_by.hash.clone(),
-            source: state.registry.source_of(&served_by),
-        },
+        plugin: PluginRef::of(&state.registry, &served_by),
         served_as: answer.served_as,
         fallback: answer.fallback,
         unit: result.unit,

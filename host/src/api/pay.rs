@@ -64,12 +64,7 @@ pub async fn run(
         .await??;
     let (served_by, served_as, report) = answer;
     Ok(Json(PayRunResponse {
-        plugin: PluginRef {
-            name: served_by.info.name.clone(),
-            version: served_by.info.version.clone(),
-            hash: served_by.hash.clone(),
-            source: state.registry.source_of(&served_by),
-        },
+        plugin: PluginRef::of(&state.registry, &served_by),
         served_as,
         from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
