@@ -3,6 +3,7 @@
 
 mod analytics;
 mod browser;
+mod crash;
 mod dashboards;
 mod deploy;
 mod game;

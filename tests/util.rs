@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 pub const OPERATOR_KEY: &str = "cxk_test_operator_key_0000000000000000000000";
 
 /// A running server. The shared one lives for the whole test binary on its own runtime.
+#[derive(Clone)]
 pub struct Server {
     pub base: String,
     pub data_dir: PathBuf,
@@ -27,6 +28,11 @@ fn compiled_dir() -> PathBuf {
 
 /// Starts a server on `data_dir` on a thread of its own; returns once it listens.
 pub fn start_server(data_dir: &Path) -> Server {
+    start_server_with(data_dir, |_| {})
+}
+
+/// Starts a server like [`start_server`] with its configuration changed by `configure`.
+pub fn start_server_with(data_dir: &Path, configure: impl FnOnce(&mut cxhost::Config) + Send + 'static) -> Server {
     let (tx, rx) = std::sync::mpsc::channel();
     let dir = data_dir.to_path_buf();
     std::thread::spawn(move || {
@@ -35,6 +41,7 @@ pub fn start_server(data_dir: &Path) -> Server {
             let mut config = cxhost::Config::new(&dir);
             config.operator_key = Some(OPERATOR_KEY.to_string());
             config.compiled_dir = compiled_dir();
+            configure(&mut config);
             let (state, _) = tokio::task::spawn_blocking(move || cxhost::api::Services::open(config))
                 .await
                 .unwrap()
@@ -201,4 +208,73 @@ pub async fn demo_server() -> (String, cxhost::demo::DemoKeys) {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, cxhost::app(state)).await });
     (base, keys)
+}
+
+/// A `cxhost serve` process of the built binary on a free loopback port; its log goes to a
+/// file in the data directory. Killed (SIGKILL) when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub server: Server,
+    pub log_path: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts the server binary on `data_dir` with `extra` arguments and waits until it
+    /// answers `/healthz`.
+    pub async fn start(data_dir: &Path, extra: &[&str]) -> ServerProcess {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let log_path = data_dir.join(format!("server-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cxhost"))
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["--listen", "127.0.0.1:0", "--operator-key", OPERATOR_KEY])
+            .args(extra)
+            .env("RUST_LOG", "cxhost=info")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("the cxhost binary starts");
+        let started = std::time::Instant::now();
+        let base = loop {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if let Some(rest) = text.split("cxhost listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+            assert!(started.elapsed() < std::time::Duration::from_secs(120), "the server did not start:\n{text}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        let server = Server { base, data_dir: data_dir.to_path_buf(), client: unpooled_client() };
+        assert_eq!(server.get("", "/healthz").await.status, StatusCode::OK);
+        ServerProcess { child, server, log_path }
+    }
+
+    /// Kills the process at once, as a crash would (SIGKILL: no shutdown, no flush).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// What the server has written to its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// The server's resident memory in bytes, from /proc.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse::<u64>().ok())
+            .map_or(0, |kib| kib << 10)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use cxhost::config::{Config, PluginLimits};
+use cxhost::config::{Compiler, Config, PluginLimits};
 use cxhost::generate::SampleSpec;
 
 #[derive(Parser)]
@@ -67,6 +67,15 @@ enum Command {
     },
     /// Print the tenant schema reference (data/SCHEMA.md) generated from the code.
     Schema,
+    /// Compile one plugin component for the server (the server runs this in a child process
+    /// with a deadline and a memory limit).
+    #[command(hide = true)]
+    CompilePlugin {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -89,6 +98,22 @@ struct ServeArgs {
     /// Default cap on rows a plugin call may read.
     #[arg(long, env = "CXHOST_PLUGIN_MAX_ROWS", default_value_t = PluginLimits::default().max_rows_read)]
     plugin_max_rows: u64,
+    /// Default DuckDB memory limit of each tenant database, in MiB.
+    #[arg(long, env = "CXHOST_TENANT_MEMORY_MIB", default_value_t = PluginLimits::default().db_memory_bytes >> 20)]
+    tenant_memory_mib: u64,
+    /// The sum of the memory limits of all open tenant databases stays within this, in MiB
+    /// (default: half the machine's memory); idle tenants are closed to make room.
+    #[arg(long, env = "CXHOST_MEMORY_BUDGET_MIB")]
+    memory_budget_mib: Option<u64>,
+    /// Close a tenant database unused for this many seconds.
+    #[arg(long, env = "CXHOST_IDLE_CLOSE_SECS", default_value_t = 300)]
+    idle_close_secs: u64,
+    /// Largest plugin component accepted for upload, in MiB.
+    #[arg(long, env = "CXHOST_MAX_PLUGIN_MIB", default_value_t = 32)]
+    max_plugin_mib: usize,
+    /// Wall-clock limit of compiling one uploaded component, in seconds.
+    #[arg(long, env = "CXHOST_COMPILE_TIMEOUT_SECS", default_value_t = 60)]
+    compile_timeout_secs: u64,
 }
 
 impl ServeArgs {
@@ -100,8 +125,18 @@ impl ServeArgs {
             deadline_ms: self.plugin_deadline_ms,
             memory_bytes: self.plugin_memory_mib << 20,
             max_rows_read: self.plugin_max_rows,
+            db_memory_bytes: self.tenant_memory_mib << 20,
             ..PluginLimits::default()
         };
+        if let Some(budget) = self.memory_budget_mib {
+            config.memory_budget_bytes = budget << 20;
+        }
+        config.idle_close = std::time::Duration::from_secs(self.idle_close_secs);
+        config.max_plugin_bytes = self.max_plugin_mib << 20;
+        if let Compiler::Subprocess { exe, memory_bytes, .. } = Compiler::subprocess_of_current_exe() {
+            let timeout = std::time::Duration::from_secs(self.compile_timeout_secs);
+            config.compiler = Compiler::Subprocess { exe, timeout, memory_bytes };
+        }
         config
     }
 }
@@ -153,6 +188,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Schema => {
             print!("{}", cxhost::store::schema::reference_markdown());
             Ok(())
+        }
+        Command::CompilePlugin { input, output } => {
+            std::process::exit(cxhost::runtime::compile::child_main(&input, &output))
         }
     }
 }

@@ -68,3 +68,26 @@ pub fn deployment_changed(tenant: &str, plugin: &str, action: &'static str) {
     let labels = [("tenant", tenant.to_string()), ("plugin", plugin.to_string()), ("action", action.to_string())];
     metrics::counter!("cxhost_deployment_changes_total", &labels).increment(1);
 }
+
+/// A limit a tenant's plugins ran into: `queue_full`, `queue_wait`, `log_lines`, `deadline`,
+/// `memory_cap`, `rows_read`, `bytes_read`, `result`; `count` times.
+pub fn limit_hit(tenant: &str, limit: &'static str, count: u64) {
+    let labels = [("tenant", tenant.to_string()), ("limit", limit.to_string())];
+    metrics::counter!("cxhost_plugin_limit_hits_total", &labels).increment(count);
+}
+
+/// How long a request waited for a place to run a tenant's plugins.
+pub fn queue_wait(tenant: &str, seconds: f64) {
+    metrics::histogram!("cxhost_plugin_queue_wait_seconds", "tenant" => tenant.to_string()).record(seconds);
+}
+
+/// A tenant database connection dropped instead of pooled because a statement left it unclean.
+pub fn connection_discarded(tenant: &str) {
+    metrics::counter!("cxhost_tenant_connections_discarded_total", "tenant" => tenant.to_string()).increment(1);
+}
+
+/// Open tenant databases and the sum of their memory limits.
+pub fn tenant_databases(open: usize, reserved_bytes: u64) {
+    metrics::gauge!("cxhost_tenant_databases_open").set(open as f64);
+    metrics::gauge!("cxhost_tenant_database_memory_reserved_bytes").set(reserved_bytes as f64);
+}

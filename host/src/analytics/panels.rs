@@ -152,8 +152,10 @@ pub fn check_panels(panels: Vec<Panel>) -> Result<Vec<CheckedPanel>, String> {
         .into_iter()
         .enumerate()
         .map(|(index, panel)| {
+            crate::text::check_label("the title", &panel.title, 200)
+                .map_err(|why| format!("panel {}: {why}", index + 1))?;
             let data = parse(panel.kind, &panel.data_json)
-                .map_err(|why| format!("panel {} (`{}`): {why}", index + 1, panel.title))?;
+                .map_err(|why| format!("panel {} (`{}`): {why}", index + 1, crate::text::shown(&panel.title)))?;
             Ok(CheckedPanel { title: panel.title, data })
         })
         .collect()

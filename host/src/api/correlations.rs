@@ -313,9 +313,14 @@ async fn compute(
     let tenant = caller.require(state, Action::Query, tenant_id)?;
     let (from, to) = parse_range(&common.from, &common.to)?;
     let scope = Scope::new(common.level, common.period, from.date_naive(), to.date_naive(), common.lag)?;
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let limits = state.limits_of(&tenant);
+    let admitted = state.admit(&tenant).await?;
     let (worker, subject) = (state.clone(), caller.0.actor());
-    tokio::task::spawn_blocking(move || compute_series(&worker, &tenant, &subject, &scope, metrics, limits)).await?
+    tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
+        compute_series(&worker, &tenant, &subject, &scope, metrics, limits)
+    })
+    .await?
 }
 
 /// The query parameters both correlation routes take besides the metrics.

@@ -64,13 +64,15 @@ pub(crate) async fn render(
     let (from, to) = parse_range(&from_text, &to_text)?;
     let (params, echoed) = params_from_query(&plan.serve.info, query, "from, to")?;
     let request = DashboardRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), params };
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let limits = state.limits_of(&tenant);
+    let admitted = state.admit(&tenant).await?;
     let db = state.tenants.get(&tenant.id)?;
     let started = std::time::Instant::now();
     let (worker, name_for_call) = (state.clone(), name.to_string());
     let analytics =
         Arc::new(TenantAnalytics { state: state.clone(), tenant: tenant.clone(), subject, db: db.clone(), limits });
     let answer = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
         let context = worker.call_context(&analytics.tenant.id, &name_for_call, db.clone(), limits);
         context.answer_with(&plan, |plugin| {
             let panels =

@@ -255,9 +255,11 @@ pub async fn shadow_run(
     let (from, to) = parse_range(&body.from, &body.to)?;
     let group_by_text = body.group_by.unwrap_or_else(|| "agent".to_string());
     let group_by = super::metrics::parse_group_by(&group_by_text)?;
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let limits = state.limits_of(&tenant);
+    let admitted = state.admit(&tenant).await?;
     let db = state.tenants.get(&tenant_id)?;
     let report = tokio::task::spawn_blocking(move || -> Result<ShadowReport, ApiError> {
+        let _admitted = admitted;
         let hash = state.registry.find_version(&state.system, &tenant_id, &name, &body.hash)?;
         let candidate = state.registry.version(&tenant_id, &hash)?;
         let active = state.deployments.serving(&state.registry, &tenant_id, &name).ok_or_else(|| {

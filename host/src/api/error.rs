@@ -1,5 +1,7 @@
 //! The one HTTP error type: every failure becomes a JSON problem (`application/problem+json`)
-//! with a stable `code`, a message a person can act on, and the offending rows or field.
+//! with a stable `code`, a message a person can act on, the offending rows or field, and the
+//! request id. A server failure (`internal`) shows the client only its code and request id;
+//! its detail goes to the log under the same request id.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -30,7 +32,14 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Object)]
     pub report: Option<serde_json::Value>,
+    /// The request's id, also in the `x-request-id` header; quote it when reporting a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
+
+/// What a client is told of a server failure.
+const INTERNAL_DETAIL: &str = "the server failed to answer this request; the operator can find what happened in \
+     the server's log by its request id";
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -40,11 +49,23 @@ pub struct ApiError {
     detail: String,
     field: Option<String>,
     report: Option<serde_json::Value>,
+    /// For the log only: what made the server fail.
+    internal: Option<String>,
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { status, code, title, detail: detail.into(), field: None, report: None }
+        ApiError {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            field: None,
+            report: None,
+            internal: None,
+            retry_after_secs: None,
+        }
     }
 
     /// What went wrong, as the problem's `detail` says it.
@@ -78,18 +99,37 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed for this key", detail)
     }
 
+    /// A failure of the server itself: the client sees only the code and the request id;
+    /// `detail` is logged with the request id when the response is made.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", detail.to_string())
+        let mut error = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", INTERNAL_DETAIL);
+        error.internal = Some(detail.to_string());
+        error
+    }
+
+    /// The server is at a capacity limit; the client may retry after `retry_after_secs`.
+    pub fn unavailable(code: &'static str, detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, "Server at capacity", detail);
+        error.retry_after_secs = Some(retry_after_secs);
+        error
     }
 
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// Logs a server failure's detail with the request id; nothing for other problems.
+    pub fn log_internal(&self) {
+        if let Some(internal) = &self.internal {
+            let request_id = super::request_id::current().unwrap_or_default();
+            tracing::error!(request_id = %request_id, error = %internal, "internal error");
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        self.log_internal();
         let body = Problem {
             code: self.code,
             status: self.status.as_u16(),
@@ -97,10 +137,23 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             field: self.field,
             report: self.report,
+            request_id: super::request_id::current(),
         };
         let mut response = (self.status, Json(body)).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(seconds) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
+    }
+}
+
+impl From<crate::admission::Refused> for ApiError {
+    fn from(refused: crate::admission::Refused) -> Self {
+        let mut error =
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_plugin_calls", "Too many plugin calls", refused.to_string());
+        error.retry_after_secs = Some(refused.retry_after_secs());
+        error
     }
 }
 
@@ -147,7 +200,11 @@ impl From<CallError> for ApiError {
             CallError::Plugin { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "plugin_error", "Plugin could not compute this")
             }
-            CallError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", "Server busy"),
+            CallError::Busy(why) => {
+                tracing::warn!(%why, "no plugin instance could be created");
+                return ApiError::unavailable("busy", "no plugin instance could be created right now; retry shortly", 1);
+            }
+            CallError::HostPanic { .. } => return ApiError::internal(detail),
             CallError::WrongKind { .. } => (StatusCode::BAD_REQUEST, "wrong_kind", "Not that kind of plugin"),
         };
         ApiError::new(status, code, title, detail)
@@ -160,9 +217,10 @@ impl From<RegistryError> for ApiError {
             RegistryError::Rejected(load) => {
                 let code = match load {
                     LoadError::NotAComponent(_) => "not_a_component",
+                    LoadError::CompileStopped(_) => "compile_stopped",
                     LoadError::WrongWorld { .. } | LoadError::WrongKind { .. } => "wrong_world",
-                    LoadError::Describe(_) | LoadError::BadName(_) => "bad_describe",
-                    LoadError::Cache(_) => return ApiError::internal(load),
+                    LoadError::Describe(_) | LoadError::BadName(_) | LoadError::BadInfo(_) => "bad_describe",
+                    LoadError::Cache(_) | LoadError::Engine(_) => return ApiError::internal(load),
                 };
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -204,7 +262,14 @@ impl From<DeployError> for ApiError {
 
 impl From<crate::store::tenant::TenantDbError> for ApiError {
     fn from(e: crate::store::tenant::TenantDbError) -> Self {
-        ApiError::internal(e)
+        match e {
+            crate::store::tenant::TenantDbError::AtCapacity { .. } => ApiError::unavailable(
+                "at_capacity",
+                "every tenant database the server can hold open is in use; retry shortly",
+                2,
+            ),
+            other => ApiError::internal(other),
+        }
     }
 }
 

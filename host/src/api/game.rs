@@ -68,11 +68,15 @@ pub async fn run(
         period_end: run.to.timestamp_micros(),
         params: run.params,
     };
+    let admitted = state.admit(&run.tenant).await?;
     let (plan, limits, from, to) = (run.plan, run.limits, run.from, run.to);
     let worker = state.clone();
     let (served_by, served_as, report) =
-        tokio::task::spawn_blocking(move || execute(&worker, &tenant_id, &plan, &request, limits, (from, to)))
-            .await??;
+        tokio::task::spawn_blocking(move || {
+            let _admitted = admitted;
+            execute(&worker, &tenant_id, &plan, &request, limits, (from, to))
+        })
+        .await??;
     Ok(Json(AwardRunResponse {
         plugin: PluginRef::of(&state.registry, &served_by),
         served_as,
@@ -112,7 +116,7 @@ pub fn execute(
             .map(|f| FlagEntry { agent_id: f.agent_id, pattern: f.pattern, detail: f.detail })
             .collect();
         let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
-        game::check_awards(&awards, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
+        game::check_awards(&awards, &flags, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
             plugin: plugin.info.name.clone(),
             version: plugin.info.version.clone(),
             detail: e.to_string(),

@@ -117,12 +117,14 @@ pub async fn query(
     let (params, echoed) = params_from_query(&plan.serve.info, query, "from, to, group_by")?;
     let request =
         MetricRequest { period_start: from.timestamp_micros(), period_end: to.timestamp_micros(), group_by, params };
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let limits = state.limits_of(&tenant);
+    let admitted = state.admit(&tenant).await?;
     let db = state.tenants.get(&tenant_id)?;
     let started = std::time::Instant::now();
     let call_state = state.clone();
     let (tenant_for_call, name_for_call) = (tenant_id.clone(), name.clone());
     let (answer, plan, request, db) = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
         let context = call_state.call_context(&tenant_for_call, &name_for_call, db.clone(), limits);
         (context.answer(&plan, &request), plan, request, db)
     })
@@ -130,11 +132,14 @@ pub async fn query(
     let answer = answer?;
     if let Some(candidate) = plan.shadow.clone()
         && answer.served_as != ServedAs::Fallback
+        && let Some(place) = state.admission.try_admit(&tenant_id, &limits)
     {
-        // After the answer, off the request's path: the shadow's output is compared, never served.
+        // After the answer, off the request's path, and only in a free place of the tenant's:
+        // the shadow's output is compared, never served.
         let (shadow_state, served, shadow_group_by) = (state.clone(), answer.result.clone(), group_by_text.clone());
         let (tenant_for_shadow, name_for_shadow) = (tenant_id.clone(), name.clone());
         tokio::task::spawn_blocking(move || {
+            let _place = place;
             let context = shadow_state.call_context(&tenant_for_shadow, &name_for_shadow, db, limits);
             context.shadow(&candidate, &shadow_group_by, &request, &served);
         });

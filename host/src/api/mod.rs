@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pay;
 pub mod plugins;
+pub mod request_id;
 pub mod runs;
 pub mod tenants;
 pub mod topics;
@@ -56,7 +57,9 @@ pub enum StartError {
 pub struct Services {
     pub config: Config,
     pub system: SystemDb,
-    pub tenants: TenantStore,
+    pub tenants: Arc<TenantStore>,
+    /// Places for requests that run a tenant's plugins.
+    pub admission: crate::admission::Admission,
     pub registry: Registry,
     pub deployments: Deployments,
     pub keys: KeyRing,
@@ -83,12 +86,36 @@ impl Services {
             bootstrap = Some(key);
         }
         crate::telemetry::prometheus();
-        let runtime = Runtime::new(config.compiled_dir.clone())?;
+        let runtime = Runtime::new(config.compiled_dir.clone(), config.compiler.clone())?;
         let registry = Registry::load(runtime, config.plugin_blobs_dir())?;
         let deployments = Deployments::load(&system, &registry)?;
-        let tenants = TenantStore::new(config.tenants_dir());
+        let tenants_dir = config.tenants_dir();
+        std::fs::create_dir_all(&tenants_dir)
+            .map_err(|source| StartError::DataDir { path: tenants_dir.clone(), source })?;
+        // Absolute, so that the paths plugins must never see are known exactly.
+        let tenants_dir = tenants_dir.canonicalize().unwrap_or(tenants_dir);
+        let tenants =
+            Arc::new(TenantStore::new(tenants_dir, config.memory_budget_bytes, config.default_limits.database()));
+        for tenant in system.tenants()? {
+            if let Some(limits) = tenant.limits {
+                tenants.set_limits(&tenant.id, limits.database());
+            }
+        }
+        close_idle_tenants(&tenants, config.idle_close);
         let ui_sessions = crate::ui::sessions::Sessions::default();
-        Ok((Arc::new(Services { config, system, tenants, registry, deployments, keys, ui_sessions }), bootstrap))
+        let admission = crate::admission::Admission::default();
+        let services = Services { config, system, tenants, admission, registry, deployments, keys, ui_sessions };
+        Ok((Arc::new(services), bootstrap))
+    }
+
+    /// The limits in force for `tenant`: its own or the server's defaults.
+    pub fn limits_of(&self, tenant: &Tenant) -> crate::config::PluginLimits {
+        tenant.limits.unwrap_or(self.config.default_limits)
+    }
+
+    /// A place for a request that runs `tenant`'s plugins, or a `429` problem.
+    pub async fn admit(&self, tenant: &Tenant) -> Result<crate::admission::Admitted, ApiError> {
+        Ok(self.admission.admit(&tenant.id, &self.limits_of(tenant)).await?)
     }
 
     /// What a plugin call of `name` for `tenant` needs besides its plan.
@@ -110,9 +137,27 @@ impl Services {
     }
 }
 
+/// Closes tenant databases unused for `idle`, checking a few times per `idle`, for as long as
+/// the store lives.
+fn close_idle_tenants(tenants: &Arc<TenantStore>, idle: std::time::Duration) {
+    let store = Arc::downgrade(tenants);
+    let every = (idle / 4).max(std::time::Duration::from_millis(100));
+    let _ = std::thread::Builder::new().name("cxhost-idle-tenants".into()).spawn(move || {
+        loop {
+            std::thread::sleep(every);
+            let Some(store) = store.upgrade() else { break };
+            let closed = store.close_idle(idle);
+            if closed > 0 {
+                tracing::debug!(closed, "closed idle tenant databases");
+            }
+        }
+    });
+}
+
 /// The server's routes.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
+    let plugin_limit = DefaultBodyLimit::max(state.config.max_plugin_bytes);
     let v1 = Router::new()
         .route("/tenants", post(tenants::create).get(tenants::list))
         .route("/tenants/{tenant}", get(tenants::show))
@@ -120,7 +165,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/privacy", put(tenants::set_privacy))
         .route("/tenants/{tenant}/keys", post(tenants::create_key))
         .route("/tenants/{tenant}/ingest/{table}", post(ingest::ingest))
-        .route("/tenants/{tenant}/plugins", get(plugins::list).post(plugins::upload))
+        .route("/tenants/{tenant}/plugins", get(plugins::list).post(plugins::upload).layer(plugin_limit))
         .route("/tenants/{tenant}/plugins/{name}/versions", get(deploy::versions))
         .route("/tenants/{tenant}/plugins/{name}/activate", post(deploy::activate))
         .route("/tenants/{tenant}/plugins/{name}/rollback", post(deploy::rollback))
@@ -158,9 +203,11 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(ApiError::internal("the request handler panicked"))
+        .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
+            let text = crate::store::readonly::panic_text(panic.as_ref());
+            axum::response::IntoResponse::into_response(ApiError::internal(format!("the request handler panicked: {text}")))
         }))
+        .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(state)
 }
 

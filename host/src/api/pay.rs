@@ -58,10 +58,14 @@ pub async fn run(
         period_end: run.to.timestamp_micros(),
         params: run.params,
     };
+    let admitted = state.admit(&run.tenant).await?;
     let (plan, limits, from, to) = (run.plan, run.limits, run.from, run.to);
     let worker = state.clone();
-    let answer = tokio::task::spawn_blocking(move || execute(&worker, &tenant_id, &plan, &request, limits, (from, to)))
-        .await??;
+    let answer = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
+        execute(&worker, &tenant_id, &plan, &request, limits, (from, to))
+    })
+    .await??;
     let (served_by, served_as, report) = answer;
     Ok(Json(PayRunResponse {
         plugin: PluginRef::of(&state.registry, &served_by),

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use super::extract::ApiQuery;
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::registry::PluginSource;
-use crate::runtime::bindings::{ParamType, ParamValue, PluginInfo};
+use crate::runtime::bindings::{ParamValue, PluginInfo};
 use crate::runtime::kind_name;
 use crate::store::PluginVersionRow;
 
@@ -30,15 +31,6 @@ pub struct PluginEntry {
     pub source: PluginSource,
 }
 
-pub fn param_type_name(ty: ParamType) -> &'static str {
-    match ty {
-        ParamType::Integer => "integer",
-        ParamType::Float => "float",
-        ParamType::Text => "text",
-        ParamType::Boolean => "boolean",
-    }
-}
-
 pub fn param_value_json(value: &ParamValue) -> Value {
     match value {
         ParamValue::Integer(v) => json!(v),
@@ -54,7 +46,7 @@ fn params_json(info: &PluginInfo) -> Vec<Value> {
         .map(|p| {
             json!({
                 "name": p.name,
-                "type": param_type_name(p.type_),
+                "type": crate::runtime::checks::type_name(p.type_),
                 "default": param_value_json(&p.default),
                 "description": p.description,
             })
@@ -125,16 +117,29 @@ pub struct UploadResponse {
     request_body(content = Vec<u8>, content_type = "application/wasm"),
     responses((status = 201, body = UploadResponse, description = "a new version"),
         (status = 200, body = UploadResponse, description = "these bytes were already a version"),
-        (status = 422, body = super::error::Problem, description = "not a component, wrong world, or a bad describe()")),
+        (status = 413, body = super::error::Problem, description = "larger than the server accepts for a plugin"),
+        (status = 422, body = super::error::Problem, description = "not a component, wrong world, a bad describe(), or too hard to compile")),
     security(("api_key" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     Path(tenant): Path<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant)?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "plugin_too_large",
+                "Plugin too large",
+                format!("a plugin component may have at most {} bytes", state.config.max_plugin_bytes),
+            )
+        } else {
+            ApiError::bad_request("unreadable_body", rejection.body_text())
+        }
+    })?;
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_body", "send the component's bytes as the request body"));
     }

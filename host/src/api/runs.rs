@@ -32,6 +32,7 @@ pub struct RunRequest {
 
 /// A run resolved and checked, ready to execute.
 pub struct PeriodRun {
+    pub tenant: crate::store::system::Tenant,
     pub plan: CallPlan,
     pub params: Vec<Param>,
     /// Every parameter the plugin runs with, as JSON.
@@ -70,6 +71,6 @@ pub fn prepare(
         .map(|(k, v)| (k.clone(), if let Value::String(s) = v { s.clone() } else { v.to_string() }))
         .collect();
     let (params, echoed) = params_from_query(&plan.serve.info, given, "(none besides its own)")?;
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
-    Ok(PeriodRun { plan, params, echoed, from, to, limits })
+    let limits = state.limits_of(&tenant);
+    Ok(PeriodRun { tenant, plan, params, echoed, from, to, limits })
 }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::extract::ApiJson;
 use super::{ApiError, AppState, Caller};
 use crate::auth::{Action, Role, new_key};
-use crate::config::{MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
+use crate::config::PluginLimits;
 use crate::store::system::Tenant;
 use crate::store::valid_tenant_id;
 
@@ -69,7 +69,10 @@ pub async fn show(
     Ok(Json(caller.require(&state, Action::Query, &tenant)?))
 }
 
-/// Set a tenant's plugin limits (operator).
+/// Set a tenant's limits (operator): per plugin call (deadline, memory, rows and bytes read,
+/// result size, log lines) and per tenant (database memory, spill space and threads, places for
+/// plugin requests and their queue). Fields left out take the server's built-in defaults; a
+/// database already open takes new database limits as soon as no request uses it.
 #[utoipa::path(put, path = "/v1/tenants/{tenant}/limits", tag = "tenants", params(("tenant" = String, Path)),
     request_body = PluginLimits, responses((status = 200, body = Tenant)), security(("api_key" = [])))]
 pub async fn set_limits(
@@ -80,20 +83,13 @@ pub async fn set_limits(
 ) -> Result<Json<Tenant>, ApiError> {
     caller.require_platform(Action::ManageTenants)?;
     state.tenant(&tenant)?;
-    if limits.memory_bytes > MAX_PLUGIN_MEMORY_BYTES || limits.memory_bytes < (1 << 20) {
-        return Err(ApiError::bad_request(
-            "invalid_limits",
-            format!("memory_bytes must be between 1 MiB and {MAX_PLUGIN_MEMORY_BYTES} bytes"),
-        )
-        .with_field("memory_bytes"));
-    }
-    if limits.deadline_ms == 0 || limits.deadline_ms > 600_000 {
-        return Err(ApiError::bad_request("invalid_limits", "deadline_ms must be between 1 and 600000")
-            .with_field("deadline_ms"));
+    if let Some((field, why)) = limits.invalid() {
+        return Err(ApiError::bad_request("invalid_limits", why).with_field(field));
     }
     let actor = caller.0.actor();
     let updated = tokio::task::spawn_blocking(move || -> Result<Tenant, ApiError> {
         state.system.set_limits(&tenant, &limits, &actor)?;
+        state.tenants.set_limits(&tenant, limits.database());
         state.tenant(&tenant)
     })
     .await??;

@@ -2,6 +2,7 @@
 //! `analytics` interface of dashboards (metrics and correlations, served through
 //! [`AnalyticsHost`]) and the per-call state that enforces its limits.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,6 +18,8 @@ use super::bindings::{
     Param, SqlValue, WitCorrelation, WitMatrixCell,
 };
 use super::limiter::CallLimiter;
+use super::logs::{CallLog, TenantLogBudgets};
+use super::watchdog::QueryWatchdog;
 use crate::config::PluginLimits;
 use crate::store::{TenantDb, readonly};
 
@@ -27,6 +30,8 @@ pub enum HostStop {
     QueryDeadline(u64),
     #[error("read more than {0} rows, the limit for one call")]
     RowCap(u64),
+    #[error("read more than {0} bytes of query results, the limit for one call")]
+    ByteCap(u64),
 }
 
 /// The host's analytics as a dashboard call sees them, bound to the calling tenant. Calls
@@ -48,9 +53,18 @@ pub struct CallState {
     pub limits: PluginLimits,
     pub deadline: Instant,
     pub rows_read: u64,
+    pub bytes_read: u64,
     pub queries: u32,
     pub limiter: CallLimiter,
-    pub runtime: tokio::runtime::Handle,
+    pub log: CallLog,
+    pub shared: Arc<CallShared>,
+}
+
+/// What every call's state shares: the query watchdog and the tenants' log budgets.
+#[derive(Default)]
+pub struct CallShared {
+    pub watchdog: QueryWatchdog,
+    pub log_budgets: TenantLogBudgets,
 }
 
 impl types::Host for CallState {}
@@ -67,6 +81,86 @@ impl CallState {
         }
         Ok(self.analytics.clone().ok_or_else(|| "analytics are offered to dashboard calls only".to_string()))
     }
+
+    fn tenant_id(&self) -> &str {
+        self.tenant.as_ref().map_or("-", |t| t.id.as_str())
+    }
+
+    /// Writes the call's summary of dropped log lines.
+    pub fn finish_log(&self) {
+        self.log.finish((self.tenant_id(), &self.plugin, &self.version));
+    }
+
+    /// Runs one plugin query on a pooled connection of `tenant` under the call's deadline and
+    /// read budget. The connection is discarded after any failure inside DuckDB, so the next
+    /// caller never inherits an aborted transaction or a pending interrupt.
+    fn run_query(&mut self, tenant: &TenantDb, sql: &str, params: Vec<Value>) -> QueryOutcome {
+        let conn = match tenant.connection() {
+            Ok(conn) => conn,
+            Err(e) => return QueryOutcome::Failed(format!("cannot reach the tenant database: {e}")),
+        };
+        let budget = readonly::ReadBudget {
+            max_rows: self.limits.max_rows_read.saturating_sub(self.rows_read),
+            max_bytes: self.limits.max_bytes_read.saturating_sub(self.bytes_read),
+        };
+        let armed = self.shared.watchdog.arm(self.deadline, conn.interrupt_handle());
+        let result = readonly::run_select(&conn, sql, params, budget);
+        let interrupted = armed.fired();
+        drop(armed);
+        if interrupted || result.as_ref().is_err_and(|e| e.ran()) {
+            conn.discard();
+        }
+        drop(conn);
+        let selected = match result {
+            Ok(selected) => selected,
+            Err(readonly::ReadOnlyError::TooManyRows { .. }) => return QueryOutcome::Stop(HostStop::RowCap(self.limits.max_rows_read)),
+            Err(readonly::ReadOnlyError::TooManyBytes { .. }) => {
+                return QueryOutcome::Stop(HostStop::ByteCap(self.limits.max_bytes_read));
+            }
+            Err(_) if interrupted || Instant::now() >= self.deadline => {
+                return QueryOutcome::Stop(HostStop::QueryDeadline(self.limits.deadline_ms));
+            }
+            Err(readonly::ReadOnlyError::Panicked(detail)) => {
+                tracing::error!(tenant = %tenant.id, plugin = %self.plugin, version = %self.version, %detail, "plugin query result conversion panicked");
+                return QueryOutcome::Failed("the query's result could not be converted".to_string());
+            }
+            Err(e) => return QueryOutcome::Failed(scrub_paths(&e.to_string(), tenant)),
+        };
+        self.rows_read += selected.batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+        self.bytes_read += selected.bytes;
+        let batch = catch_unwind(AssertUnwindSafe(|| to_batch(&selected)))
+            .unwrap_or_else(|panic| Err(format!("the query's result could not be converted ({})", readonly::panic_text(&panic))));
+        if Instant::now() >= self.deadline {
+            return QueryOutcome::Stop(HostStop::QueryDeadline(self.limits.deadline_ms));
+        }
+        match batch {
+            Ok(batch) => QueryOutcome::Rows(batch),
+            Err(message) => QueryOutcome::Failed(message),
+        }
+    }
+}
+
+/// How one `host.query` ended.
+enum QueryOutcome {
+    Rows(Batch),
+    /// An error the plugin sees and may handle.
+    Failed(String),
+    /// A limit that ends the call.
+    Stop(HostStop),
+}
+
+/// `text` with the tenant's directory and the server's data directory replaced by neutral
+/// names: plugins never see where the host keeps its files.
+pub fn scrub_paths(text: &str, tenant: &TenantDb) -> String {
+    let tenant_dir = tenant.dir().to_string_lossy().to_string();
+    let mut scrubbed = text.replace(&tenant_dir, "<tenant>");
+    if let Some(data_dir) = tenant.dir().parent().and_then(|p| p.parent()) {
+        let data_dir = data_dir.to_string_lossy().to_string();
+        if data_dir.len() > 1 {
+            scrubbed = scrubbed.replace(&data_dir, "<data>");
+        }
+    }
+    scrubbed
 }
 
 impl analytics::Host for CallState {
@@ -79,70 +173,56 @@ impl analytics::Host for CallState {
         params: Vec<Param>,
     ) -> wasmtime::Result<Result<MetricResult, String>> {
         self.queries += 1;
-        Ok(self.analytics()?.and_then(|analytics| {
+        let result = self.analytics()?.and_then(|analytics| {
             let request = MetricRequest { period_start, period_end, group_by, params };
             analytics.metric(&name, request, self.deadline)
-        }))
+        });
+        self.after_nested_call(result)
     }
 
     fn correlate(&mut self, request: CorrelationRequest) -> wasmtime::Result<Result<WitCorrelation, String>> {
         self.queries += 1;
-        Ok(self.analytics()?.and_then(|analytics| analytics.correlate(request, self.deadline)))
+        let result = self.analytics()?.and_then(|analytics| analytics.correlate(request, self.deadline));
+        self.after_nested_call(result)
     }
 
     fn correlate_matrix(&mut self, request: MatrixRequest) -> wasmtime::Result<Result<Vec<WitMatrixCell>, String>> {
         self.queries += 1;
-        Ok(self.analytics()?.and_then(|analytics| analytics.correlate_matrix(request, self.deadline)))
+        let result = self.analytics()?.and_then(|analytics| analytics.correlate_matrix(request, self.deadline));
+        self.after_nested_call(result)
+    }
+}
+
+impl CallState {
+    /// A nested call's answer, unless the call's own deadline passed meanwhile.
+    fn after_nested_call<T>(&self, result: Result<T, String>) -> wasmtime::Result<Result<T, String>> {
+        if Instant::now() >= self.deadline {
+            return Err(HostStop::QueryDeadline(self.limits.deadline_ms).into());
+        }
+        Ok(result)
     }
 }
 
 impl host::Host for CallState {
     fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
-        let message: String = message.chars().take(4096).collect();
         let tenant = self.tenant.as_ref().map_or("-", |t| t.id.as_str());
-        let (plugin, version) = (&self.plugin, &self.version);
-        match level {
-            LogLevel::Trace => tracing::trace!(tenant, plugin, version, "{message}"),
-            LogLevel::Debug => tracing::debug!(tenant, plugin, version, "{message}"),
-            LogLevel::Info => tracing::info!(tenant, plugin, version, "{message}"),
-            LogLevel::Warn => tracing::warn!(tenant, plugin, version, "{message}"),
-            LogLevel::Error => tracing::error!(tenant, plugin, version, "{message}"),
-        }
+        self.log.write(&self.shared.log_budgets, (tenant, &self.plugin, &self.version), level, &message);
         Ok(())
     }
 
     fn query(&mut self, sql: String, params: Vec<SqlValue>) -> wasmtime::Result<Result<Batch, String>> {
         self.queries += 1;
-        let Some(remaining) = self.deadline.checked_duration_since(Instant::now()) else {
+        if Instant::now() >= self.deadline {
             return Err(HostStop::QueryDeadline(self.limits.deadline_ms).into());
-        };
+        }
         let Some(tenant) = self.tenant.clone() else {
             return Ok(Err("no tenant data is available while the plugin describes itself".to_string()));
         };
-        let conn = match tenant.connection() {
-            Ok(conn) => conn,
-            Err(e) => return Ok(Err(format!("cannot reach the tenant database: {e}"))),
-        };
-        let interrupt = conn.interrupt_handle();
-        let timer = self.runtime.spawn(async move {
-            tokio::time::sleep(remaining).await;
-            interrupt.interrupt();
-        });
-        let row_budget = self.limits.max_rows_read.saturating_sub(self.rows_read);
         let params = params.into_iter().map(to_duck_value).collect();
-        let result = readonly::run_select(&conn, &sql, params, row_budget);
-        timer.abort();
-        match result {
-            Ok(selected) => {
-                self.rows_read += selected.batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
-                Ok(to_batch(&selected))
-            }
-            Err(readonly::ReadOnlyError::TooManyRows { .. }) => Err(HostStop::RowCap(self.limits.max_rows_read).into()),
-            Err(e) if Instant::now() >= self.deadline => {
-                tracing::debug!(error = %e, "query stopped at deadline");
-                Err(HostStop::QueryDeadline(self.limits.deadline_ms).into())
-            }
-            Err(e) => Ok(Err(e.to_string())),
+        match self.run_query(&tenant, &sql, params) {
+            QueryOutcome::Rows(batch) => Ok(Ok(batch)),
+            QueryOutcome::Failed(message) => Ok(Err(message)),
+            QueryOutcome::Stop(stop) => Err(stop.into()),
         }
     }
 }

@@ -1,13 +1,19 @@
 //! The plugin runtime: one wasmtime engine (component model, pooling allocator, epoch
 //! interruption), compiled components cached by content hash and recognised by their world
-//! (metric, dashboard, pay model or game mechanic), and calls that each get a fresh `Store` with a deadline, a memory
-//! cap and caps on rows read and bytes returned.
+//! (metric, dashboard, pay model or game mechanic), and calls that each get a fresh `Store`
+//! with a deadline, a memory cap and caps on rows read, bytes read and bytes returned. A panic
+//! anywhere in a call becomes [`CallError::HostPanic`]; nothing of the call outlives it.
 
 pub mod bindings;
 pub mod cache;
+pub mod checks;
+pub mod compile;
 pub mod host;
 pub mod limiter;
+pub mod logs;
+pub mod watchdog;
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,9 +30,10 @@ use self::bindings::{
     PluginKind,
 };
 use self::cache::CompiledCache;
-use self::host::{AnalyticsHost, CallState, HostStop};
+use self::host::{AnalyticsHost, CallShared, CallState, HostStop};
 use self::limiter::{CallLimiter, MemoryCapExceeded};
-use crate::config::{MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
+use self::logs::CallLog;
+use crate::config::{Compiler, MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
 use crate::store::TenantDb;
 
 /// How often the engine's epoch advances; deadlines are rounded up to it.
@@ -36,12 +43,19 @@ const EPOCH_TICK: Duration = Duration::from_millis(2);
 pub enum LoadError {
     #[error("not a WebAssembly component, or a corrupt one: {0}")]
     NotAComponent(String),
+    /// Compiling took too long or too much memory, and was stopped.
+    #[error("compiling the component was stopped: {0}")]
+    CompileStopped(String),
+    #[error("the plugin engine cannot be set up: {0}")]
+    Engine(String),
     #[error("the component does not fit the `{world}` world: {detail}")]
     WrongWorld { world: &'static str, detail: String },
     #[error("describe() failed: {0}")]
     Describe(String),
     #[error("describe() says kind {found:?}, but the component implements the {expected:?} world")]
     WrongKind { expected: PluginKind, found: PluginKind },
+    #[error("describe() returned an invalid declaration: {0}")]
+    BadInfo(String),
     #[error("describe() returned an invalid name `{0}`: use 1–64 lowercase letters, digits and `_`")]
     BadName(String),
     #[error("cannot prepare the compiled-code cache: {0}")]
@@ -65,6 +79,9 @@ pub enum CallError {
     InvalidResult { plugin: String, version: String, detail: String },
     #[error("no plugin instance could be created right now: {0}")]
     Busy(String),
+    /// The host panicked while serving the call; the detail is in the log only.
+    #[error("plugin `{plugin}` {version}: the server failed while running it")]
+    HostPanic { plugin: String, version: String },
     #[error("plugin `{plugin}` {version} is a {found:?} plugin, not a {expected:?} plugin")]
     WrongKind { plugin: String, version: String, expected: PluginKind, found: PluginKind },
 }
@@ -73,6 +90,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
     cache: CompiledCache,
+    shared: Arc<CallShared>,
 }
 
 /// A compiled, pre-instantiated plugin of a world the host runs.
@@ -147,20 +165,26 @@ fn wrong_kind(plugin: &Plugin, expected: PluginKind) -> CallError {
     }
 }
 
+/// The engine configuration every compiled component is made for; the compile subprocess
+/// uses the same, so its output loads here.
+pub fn engine_config() -> EngineConfig {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(512)
+        .total_core_instances(4096)
+        .total_memories(1024)
+        .total_tables(4096)
+        .max_memory_size(MAX_PLUGIN_MEMORY_BYTES as usize);
+    let mut config = EngineConfig::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+}
+
 impl Runtime {
-    pub fn new(cache_dir: std::path::PathBuf) -> Result<Arc<Runtime>, LoadError> {
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(512)
-            .total_core_instances(4096)
-            .total_memories(1024)
-            .total_tables(4096)
-            .max_memory_size(MAX_PLUGIN_MEMORY_BYTES as usize);
-        let mut config = EngineConfig::new();
-        config
-            .wasm_component_model(true)
-            .epoch_interruption(true)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&config).map_err(|e| LoadError::NotAComponent(format!("engine setup: {e}")))?;
+    pub fn new(cache_dir: std::path::PathBuf, compiler: Compiler) -> Result<Arc<Runtime>, LoadError> {
+        let engine = Engine::new(&engine_config()).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         // Every world imports `host`; later definitions are the same implementation.
         linker.allow_shadowing(true);
@@ -168,21 +192,26 @@ impl Runtime {
             .and_then(|()| Dashboard::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
             .and_then(|()| PayModel::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
             .and_then(|()| GameMechanic::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
-            .map_err(|e| LoadError::NotAComponent(format!("linker setup: {e}")))?;
+            .map_err(|e| LoadError::Engine(format!("linker setup: {e:#}")))?;
         linker.allow_shadowing(false);
-        let cache = CompiledCache::new(&engine, cache_dir)?;
+        let cache = CompiledCache::new(&engine, cache_dir, compiler)?;
+        let shared = Arc::new(CallShared::default());
         let ticker = engine.weak();
+        let ticked = Arc::downgrade(&shared);
         std::thread::Builder::new()
             .name("cxhost-epoch".into())
             .spawn(move || {
                 while let Some(engine) = ticker.upgrade() {
                     engine.increment_epoch();
                     drop(engine);
+                    if let Some(shared) = ticked.upgrade() {
+                        shared.watchdog.tick();
+                    }
                     std::thread::sleep(EPOCH_TICK);
                 }
             })
             .map_err(LoadError::Cache)?;
-        Ok(Arc::new(Runtime { engine, linker, cache }))
+        Ok(Arc::new(Runtime { engine, linker, cache, shared }))
     }
 
     pub fn content_hash(bytes: &[u8]) -> String {
@@ -199,20 +228,18 @@ impl Runtime {
         self.cache.contains(hash)
     }
 
-    /// Compiles (or loads from cache) a component, recognises its world (metric, dashboard
-    /// or pay model), asks it to describe itself and checks the answer fits the world.
+    /// Compiles (or loads from cache) a component, recognises its world, asks it to describe
+    /// itself and checks the answer fits the world.
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
         let hash = Self::content_hash(bytes);
-        let (component, _cached) = self
-            .cache
-            .get_or_compile(&self.engine, &hash, bytes)
-            .map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
+        let component = self.cache.get_or_compile(&self.engine, &hash, bytes)?;
         let (pre, world) = self.pre_instantiate(&component)?;
         let plugin = Plugin { hash, info: placeholder_info(), size_bytes: bytes.len() as u64, pre };
         let limits = PluginLimits { deadline_ms: 2_000, ..PluginLimits::default() };
-        let calls = CallSetup { tenant: None, analytics: None, limits, name: "(loading)", version: "" };
-        let (mut store, instance) = self.instantiate(&plugin, calls).map_err(|e| LoadError::Describe(e.to_string()))?;
-        let info = instance.describe(&mut store).map_err(|e| LoadError::Describe(format!("{e:#}")))?;
+        let setup = CallSetup { tenant: None, analytics: None, limits, name: "(loading)", version: "" };
+        let info = self
+            .run(&plugin, setup, world, |instance, store| Some(instance.describe(store).map(Ok)))
+            .map_err(|e| LoadError::Describe(e.to_string()))?;
         if info.kind != world {
             return Err(LoadError::WrongKind { expected: world, found: info.kind });
         }
@@ -220,8 +247,9 @@ impl Runtime {
             && info.name.len() <= 64
             && info.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !name_ok {
-            return Err(LoadError::BadName(info.name));
+            return Err(LoadError::BadName(checks::shown(&info.name)));
         }
+        checks::check_info(&info).map_err(LoadError::BadInfo)?;
         Ok(Plugin { info, ..plugin })
     }
 
@@ -263,10 +291,11 @@ impl Runtime {
             limits,
             deadline: Instant::now() + Duration::from_millis(limits.deadline_ms),
             rows_read: 0,
+            bytes_read: 0,
             queries: 0,
             limiter: CallLimiter { memory_cap: limits.memory_bytes.min(MAX_PLUGIN_MEMORY_BYTES) },
-            runtime: tokio::runtime::Handle::try_current()
-                .map_err(|_| CallError::Busy("no async runtime for query deadlines".into()))?,
+            log: CallLog::new(limits.log_lines_per_call, limits.log_lines_per_minute),
+            shared: self.shared.clone(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -282,8 +311,62 @@ impl Runtime {
         Ok((store, instance))
     }
 
+    /// The one call path of every world: a fresh store and instance under `setup`'s limits,
+    /// `entry` on it (`None` when the instance is not of the `expected` kind), and whatever
+    /// went wrong classified into a [`CallError`] naming plugin and version. Blocking: call
+    /// it from a blocking thread.
+    fn run<T>(
+        &self,
+        plugin: &Plugin,
+        setup: CallSetup,
+        expected: PluginKind,
+        entry: impl FnOnce(&Instance, &mut Store<CallState>) -> Option<wasmtime::Result<Result<T, String>>>,
+    ) -> Result<T, CallError> {
+        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
+        let limits = setup.limits;
+        let tenant = setup.tenant.as_ref().map_or_else(|| "-".to_string(), |t| t.id.clone());
+        let result = self.run_classified(plugin, setup, expected, entry, (name, version, limits));
+        if let Err(error) = &result
+            && let Some(limit) = limit_of(error)
+        {
+            crate::telemetry::limit_hit(&tenant, limit, 1);
+        }
+        result
+    }
+
+    fn run_classified<T>(
+        &self,
+        plugin: &Plugin,
+        setup: CallSetup,
+        expected: PluginKind,
+        entry: impl FnOnce(&Instance, &mut Store<CallState>) -> Option<wasmtime::Result<Result<T, String>>>,
+        (name, version, limits): (String, String, PluginLimits),
+    ) -> Result<T, CallError> {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let (mut store, instance) = self.instantiate(plugin, setup)?;
+            let result = entry(&instance, &mut store);
+            store.data().finish_log();
+            Ok::<_, CallError>(result)
+        }));
+        match outcome {
+            Err(panic) => {
+                let detail = store_panic_text(&panic);
+                tracing::error!(plugin = %name, %version, %detail, "the host panicked during a plugin call");
+                Err(CallError::HostPanic { plugin: name, version })
+            }
+            Ok(Err(error)) => Err(error),
+            Ok(Ok(None)) => Err(wrong_kind(plugin, expected)),
+            Ok(Ok(Some(Ok(Ok(value))))) => Ok(value),
+            Ok(Ok(Some(Ok(Err(message))))) => {
+                let message = checks::shown_long(&message);
+                Err(CallError::Plugin { plugin: name, version, message })
+            }
+            Ok(Ok(Some(Err(trap)))) => Err(classify_trap(trap, name, version, limits)),
+        }
+    }
+
     /// Runs `render` of a dashboard plugin under `limits`, with `analytics` serving its
-    /// metric and correlation calls. Blocking, like [`Runtime::call_metric`].
+    /// metric and correlation calls. Blocking.
     pub fn call_dashboard(
         &self,
         plugin: &Plugin,
@@ -292,31 +375,19 @@ impl Runtime {
         limits: PluginLimits,
         request: &DashboardRequest,
     ) -> Result<Vec<Panel>, CallError> {
-        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
-        let setup =
-            CallSetup { tenant: Some(tenant), analytics: Some(analytics), limits, name: &name, version: &version };
-        let (mut store, instance) = self.instantiate(plugin, setup)?;
-        let Instance::Dashboard(dashboard) = instance else {
-            return Err(wrong_kind(plugin, PluginKind::Dashboard));
-        };
-        let panels = match dashboard.call_render(&mut store, request) {
-            Ok(Ok(panels)) => panels,
-            Ok(Err(message)) => {
-                let message: String = message.chars().take(2000).collect();
-                return Err(CallError::Plugin { plugin: name, version, message });
-            }
-            Err(error) => return Err(classify_trap(error, name, version, limits)),
-        };
+        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
+        let setup = CallSetup { tenant: Some(tenant), analytics: Some(analytics), limits, name, version };
+        let panels = self.run(plugin, setup, PluginKind::Dashboard, |instance, store| match instance {
+            Instance::Dashboard(dashboard) => Some(dashboard.call_render(store, request)),
+            _ => None,
+        })?;
         let size: u64 = panels.iter().map(|p| (p.title.len() + p.data_json.len()) as u64).sum();
-        if size > limits.max_result_bytes {
-            let detail = format!("{size} bytes of panels, more than the limit of {} bytes", limits.max_result_bytes);
-            return Err(CallError::InvalidResult { plugin: name, version, detail });
-        }
+        check_size(plugin, size, "panels", limits)?;
         Ok(panels)
     }
 
-    /// Runs `compute-pay` of a pay-model plugin under `limits`. Blocking, like
-    /// [`Runtime::call_metric`]; the lines are checked by the caller (the pay ledger).
+    /// Runs `compute-pay` of a pay-model plugin under `limits`. Blocking; the lines are
+    /// checked by the caller (the pay ledger).
     pub fn call_pay(
         &self,
         plugin: &Plugin,
@@ -324,30 +395,19 @@ impl Runtime {
         limits: PluginLimits,
         request: &PayRequest,
     ) -> Result<Vec<PayLine>, CallError> {
-        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
-        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name: &name, version: &version };
-        let (mut store, instance) = self.instantiate(plugin, setup)?;
-        let Instance::PayModel(pay) = instance else {
-            return Err(wrong_kind(plugin, PluginKind::PayModel));
-        };
-        let lines = match pay.call_compute_pay(&mut store, request) {
-            Ok(Ok(lines)) => lines,
-            Ok(Err(message)) => {
-                let message: String = message.chars().take(2000).collect();
-                return Err(CallError::Plugin { plugin: name, version, message });
-            }
-            Err(error) => return Err(classify_trap(error, name, version, limits)),
-        };
+        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
+        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name, version };
+        let lines = self.run(plugin, setup, PluginKind::PayModel, |instance, store| match instance {
+            Instance::PayModel(pay) => Some(pay.call_compute_pay(store, request)),
+            _ => None,
+        })?;
         let size: u64 = lines.iter().map(|l| (l.agent_id.len() + l.component.len() + l.note.len() + 24) as u64).sum();
-        if size > limits.max_result_bytes {
-            let detail = format!("{size} bytes of pay lines, more than the limit of {} bytes", limits.max_result_bytes);
-            return Err(CallError::InvalidResult { plugin: name, version, detail });
-        }
+        check_size(plugin, size, "pay lines", limits)?;
         Ok(lines)
     }
 
-    /// Runs `award` of a game-mechanic plugin under `limits`. Blocking, like
-    /// [`Runtime::call_metric`]; the awards are checked by the caller (the points ledger).
+    /// Runs `award` of a game-mechanic plugin under `limits`. Blocking; the awards are
+    /// checked by the caller (the points ledger).
     pub fn call_award(
         &self,
         plugin: &Plugin,
@@ -355,36 +415,23 @@ impl Runtime {
         limits: PluginLimits,
         request: &AwardRequest,
     ) -> Result<AwardResult, CallError> {
-        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
-        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name: &name, version: &version };
-        let (mut store, instance) = self.instantiate(plugin, setup)?;
-        let Instance::GameMechanic(game) = instance else {
-            return Err(wrong_kind(plugin, PluginKind::GameMechanic));
-        };
-        let result = match game.call_award(&mut store, request) {
-            Ok(Ok(result)) => result,
-            Ok(Err(message)) => {
-                let message: String = message.chars().take(2000).collect();
-                return Err(CallError::Plugin { plugin: name, version, message });
-            }
-            Err(error) => return Err(classify_trap(error, name, version, limits)),
-        };
+        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
+        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name, version };
+        let result = self.run(plugin, setup, PluginKind::GameMechanic, |instance, store| match instance {
+            Instance::GameMechanic(game) => Some(game.call_award(store, request)),
+            _ => None,
+        })?;
         let size: u64 = result
             .awards
             .iter()
             .map(|a| (a.agent_id.len() + a.code.len() + a.reason.len() + 16) as u64)
             .sum::<u64>()
             + result.flags.iter().map(|f| (f.agent_id.len() + f.pattern.len() + f.detail.len()) as u64).sum::<u64>();
-        if size > limits.max_result_bytes {
-            let detail =
-                format!("{size} bytes of awards and flags, more than the limit of {} bytes", limits.max_result_bytes);
-            return Err(CallError::InvalidResult { plugin: name, version, detail });
-        }
+        check_size(plugin, size, "awards and flags", limits)?;
         Ok(result)
     }
 
-    /// Runs `compute` of a metric plugin under `limits`. Blocking: call it from a blocking
-    /// thread (it needs the Tokio runtime handle for query deadlines).
+    /// Runs `compute` of a metric plugin under `limits` and checks its result. Blocking.
     pub fn call_metric(
         &self,
         plugin: &Plugin,
@@ -392,24 +439,46 @@ impl Runtime {
         limits: PluginLimits,
         request: &MetricRequest,
     ) -> Result<MetricResult, CallError> {
-        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
-        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name: &name, version: &version };
-        let (mut store, instance) = self.instantiate(plugin, setup)?;
-        let Instance::Metric(metric) = instance else {
-            return Err(wrong_kind(plugin, PluginKind::Metric));
-        };
-        let outcome = metric.call_compute(&mut store, request);
-        let result = match outcome {
-            Ok(Ok(result)) => result,
-            Ok(Err(message)) => {
-                let message: String = message.chars().take(2000).collect();
-                return Err(CallError::Plugin { plugin: name, version, message });
-            }
-            Err(error) => return Err(classify_trap(error, name, version, limits)),
-        };
-        check_result(&result, limits).map_err(|detail| CallError::InvalidResult { plugin: name, version, detail })?;
+        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
+        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name, version };
+        let result = self.run(plugin, setup, PluginKind::Metric, |instance, store| match instance {
+            Instance::Metric(metric) => Some(metric.call_compute(store, request)),
+            _ => None,
+        })?;
+        checks::check_metric_result(&result, limits.max_result_bytes).map_err(|detail| CallError::InvalidResult {
+            plugin: name.to_string(),
+            version: version.to_string(),
+            detail,
+        })?;
         Ok(result)
     }
+}
+
+/// The limit a failed call ran into, as the `cxhost_plugin_limit_hits_total` series names it.
+fn limit_of(error: &CallError) -> Option<&'static str> {
+    match error {
+        CallError::Timeout { .. } => Some("deadline"),
+        CallError::MemoryCap { .. } => Some("memory_cap"),
+        CallError::Limit { detail, .. } if detail.contains("bytes") => Some("bytes_read"),
+        CallError::Limit { .. } => Some("rows_read"),
+        CallError::InvalidResult { .. } => Some("result"),
+        _ => None,
+    }
+}
+
+fn check_size(plugin: &Plugin, size: u64, what: &str, limits: PluginLimits) -> Result<(), CallError> {
+    if size <= limits.max_result_bytes {
+        return Ok(());
+    }
+    Err(CallError::InvalidResult {
+        plugin: plugin.info.name.clone(),
+        version: plugin.info.version.clone(),
+        detail: format!("{size} bytes of {what}, more than the limit of {} bytes", limits.max_result_bytes),
+    })
+}
+
+fn store_panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    crate::store::readonly::panic_text(panic.as_ref())
 }
 
 fn classify_trap(error: wasmtime::Error, plugin: String, version: String, limits: PluginLimits) -> CallError {
@@ -419,31 +488,15 @@ fn classify_trap(error: wasmtime::Error, plugin: String, version: String, limits
     if let Some(stop) = error.downcast_ref::<HostStop>() {
         return match stop {
             HostStop::QueryDeadline(ms) => CallError::Timeout { plugin, version, deadline_ms: *ms },
-            HostStop::RowCap(_) => CallError::Limit { plugin, version, detail: stop.to_string() },
+            HostStop::RowCap(_) | HostStop::ByteCap(_) => {
+                CallError::Limit { plugin, version, detail: stop.to_string() }
+            }
         };
     }
     if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
         return CallError::Timeout { plugin, version, deadline_ms: limits.deadline_ms };
     }
-    CallError::Trap { plugin, version, detail: format!("{error:#}").chars().take(2000).collect() }
-}
-
-/// Rejects results that are too large or carry non-finite numbers.
-fn check_result(result: &MetricResult, limits: PluginLimits) -> Result<(), String> {
-    let size: u64 = result.unit.len() as u64 + result.rows.iter().map(|r| r.group.len() as u64 + 32).sum::<u64>();
-    if size > limits.max_result_bytes {
-        return Err(format!("{size} bytes, more than the limit of {} bytes", limits.max_result_bytes));
-    }
-    for row in &result.rows {
-        for (what, v) in [("value", row.value), ("numerator", row.numerator), ("denominator", row.denominator)] {
-            if let Some(v) = v
-                && !v.is_finite()
-            {
-                return Err(format!("group `{}` has a non-finite {what} ({v})", row.group));
-            }
-        }
-    }
-    Ok(())
+    CallError::Trap { plugin, version, detail: checks::shown_long(&format!("{error:#}")) }
 }
 
 fn placeholder_info() -> PluginInfo {

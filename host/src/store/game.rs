@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use super::TenantDb;
 pub use super::runs::RunOf;
 use super::runs::in_transaction;
+use crate::text::{check_label, check_text, shown};
 
 pub const CREATE_SQL: &str = "
 CREATE TABLE IF NOT EXISTS points_ledger (
@@ -49,6 +50,8 @@ CREATE TABLE IF NOT EXISTS game_flags (
 pub enum GameError {
     #[error("award {index} is invalid: {why}")]
     BadAward { index: usize, why: String },
+    #[error("flag {index} is invalid: {why}")]
+    BadFlag { index: usize, why: String },
     #[error("the points ledger: {0}")]
     Db(#[from] duckdb::Error),
 }
@@ -86,12 +89,28 @@ fn micros(t: DateTime<Utc>) -> Value {
     Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros())
 }
 
-/// Checks awards: known agents, a code for badges and challenges, amounts that fit their kind.
-pub fn check_awards(awards: &[AwardEntry], known_agent: impl Fn(&str) -> bool) -> Result<(), GameError> {
+/// The largest number of points one award may carry, either way.
+pub const MAX_AWARD_POINTS: i64 = 1_000_000_000;
+
+/// Checks awards and flags: known agents, a code for badges and challenges, amounts that fit
+/// their kind, texts of bounded size on one line.
+pub fn check_awards(
+    awards: &[AwardEntry],
+    flags: &[FlagEntry],
+    known_agent: impl Fn(&str) -> bool,
+) -> Result<(), GameError> {
+    for (i, flag) in flags.iter().enumerate() {
+        let bad = |why: String| GameError::BadFlag { index: i + 1, why };
+        if !known_agent(&flag.agent_id) {
+            return Err(bad(format!("agent `{}` is not in the tenant's agents", shown(&flag.agent_id))));
+        }
+        check_label("the pattern", &flag.pattern, 64).map_err(bad)?;
+        check_text("the detail", &flag.detail, 500).map_err(bad)?;
+    }
     for (i, award) in awards.iter().enumerate() {
         let bad = |why: String| GameError::BadAward { index: i + 1, why };
         if !known_agent(&award.agent_id) {
-            return Err(bad(format!("agent `{}` is not in the tenant's agents", award.agent_id)));
+            return Err(bad(format!("agent `{}` is not in the tenant's agents", shown(&award.agent_id))));
         }
         match award.kind.as_str() {
             "badge" | "challenge_progress" if award.code.is_empty() => {
@@ -103,9 +122,11 @@ pub fn check_awards(awards: &[AwardEntry], known_agent: impl Fn(&str) -> bool) -
             "level" if award.amount < 0 => return Err(bad(format!("level {} is negative", award.amount))),
             _ => {}
         }
-        if award.reason.len() > 500 || award.code.len() > 64 {
-            return Err(bad("code (64) or reason (500 characters) too long".to_string()));
+        if award.amount.abs() > MAX_AWARD_POINTS {
+            return Err(bad(format!("{} is more than {MAX_AWARD_POINTS} either way", award.amount)));
         }
+        check_label("the code", &award.code, 64).map_err(bad)?;
+        check_text("the reason", &award.reason, 500).map_err(bad)?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use super::TenantDb;
 pub use super::runs::RunOf;
 use super::runs::in_transaction;
+use crate::text::{check_label, check_text, shown};
 
 /// Tables of the ledger; created with the tenant's canonical tables, never ingested.
 pub const CREATE_SQL: &str = "
@@ -110,11 +111,13 @@ pub fn check_lines(
     for (index, (agent, line)) in lines.iter().enumerate() {
         let bad = |why: String| PayError::BadLine { line: index + 1, why };
         if !known_agent(agent) {
-            return Err(bad(format!("agent `{agent}` is not in the tenant's agents")));
+            return Err(bad(format!("agent `{}` is not in the tenant's agents", shown(agent))));
         }
         if line.component.is_empty() || line.component.len() > 64 {
-            return Err(bad(format!("component `{}` must have 1 to 64 characters", line.component)));
+            return Err(bad(format!("component `{}` must have 1 to 64 characters", shown(&line.component))));
         }
+        check_label("the component", &line.component, 64).map_err(bad)?;
+        check_text("the note", &line.note, 500).map_err(bad)?;
         if !line.quantity.is_finite() {
             return Err(bad(format!("quantity of `{}` is not a finite number", line.component)));
         }

@@ -1,32 +1,104 @@
-//! Plugin SQL: only a single SELECT may run, over the tenant's own database, with a row cap.
+//! Plugin SQL: only a single SELECT may run, over the tenant's own database, naming nothing
+//! that shows the host's settings or files; its result is streamed and counted as DuckDB
+//! produces it, inside a transaction that is always rolled back.
 //!
 //! duckdb-rs runs every statement of a multi-statement string except the last when it
 //! prepares one, so the text is first parsed by DuckDB's own parser (`json_serialize_sql`,
-//! which serializes SELECT statements only) and refused unless it is exactly one SELECT.
+//! which serializes SELECT statements only) and refused unless it is exactly one SELECT. The
+//! parse tree then shows every function and table the statement names.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
 
+/// Functions and tables whose names start so are DuckDB's own introspection (settings,
+/// databases and their paths, extensions, temporary files, secrets, logs).
+const REFUSED_PREFIXES: &[&str] = &["duckdb_", "pragma_"];
+
+/// Further names a plugin may not use: settings and variables, SQL given as text (which the
+/// parse check could not see), secrets, and the file readers (also blocked by DuckDB's own
+/// lockdown; refused here with a clearer message).
+const REFUSED_NAMES: &[&str] = &[
+    "current_setting",
+    "getvariable",
+    "getenv",
+    "query",
+    "query_table",
+    "which_secret",
+    "glob",
+    "read_text",
+    "read_blob",
+    "read_csv",
+    "read_csv_auto",
+    "read_json",
+    "read_json_auto",
+    "read_json_objects",
+    "read_ndjson",
+    "read_parquet",
+    "parquet_scan",
+    "parquet_metadata",
+    "parquet_schema",
+    "sniff_csv",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReadOnlyError {
     #[error("only a single SELECT statement may run here: {0}")]
     NotASelect(String),
+    #[error(
+        "`{0}` is not available to plugins: it shows the server's settings or files; read the tenant's tables \
+         (information_schema lists them)"
+    )]
+    Refused(String),
     #[error("the query returned more than {limit} rows, the limit for this call")]
     TooManyRows { limit: u64 },
+    #[error("the query returned more than {limit} bytes, the limit for this call")]
+    TooManyBytes { limit: u64 },
+    /// Converting DuckDB's result panicked inside the database driver.
+    #[error("the query's result could not be converted: {0}")]
+    Panicked(String),
     #[error("{0}")]
     Sql(#[from] duckdb::Error),
+}
+
+impl ReadOnlyError {
+    /// Whether the statement ran at all: errors before it started leave the connection as it
+    /// was.
+    pub fn ran(&self) -> bool {
+        !matches!(self, ReadOnlyError::NotASelect(_) | ReadOnlyError::Refused(_))
+    }
+}
+
+/// How much one query may return.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBudget {
+    pub max_rows: u64,
+    pub max_bytes: u64,
 }
 
 /// A SELECT's result: its columns (known even when no row came back) and its batches.
 pub struct Selected {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
+    /// Bytes of Arrow memory the batches hold.
+    pub bytes: u64,
 }
 
-/// Refuses anything but exactly one SELECT statement.
-pub fn check_single_select(conn: &Connection, sql: &str) -> Result<(), ReadOnlyError> {
+/// The longest statement a plugin may send; DuckDB's parser is not interruptible.
+pub const MAX_SQL_BYTES: usize = 256 << 10;
+
+/// Refuses anything but exactly one SELECT statement, and any that names a refused function
+/// or table.
+pub fn check_plugin_select(conn: &Connection, sql: &str) -> Result<(), ReadOnlyError> {
+    if sql.len() > MAX_SQL_BYTES {
+        return Err(ReadOnlyError::NotASelect(format!(
+            "the statement has {} bytes, more than the limit of {MAX_SQL_BYTES}",
+            sql.len()
+        )));
+    }
     let json: String = conn.query_row("SELECT json_serialize_sql(?::VARCHAR)", [sql], |row| row.get(0))?;
     let parsed: serde_json::Value =
         serde_json::from_str(&json).map_err(|e| ReadOnlyError::NotASelect(format!("unreadable parse result: {e}")))?;
@@ -40,34 +112,150 @@ pub fn check_single_select(conn: &Connection, sql: &str) -> Result<(), ReadOnlyE
     if count != 1 {
         return Err(ReadOnlyError::NotASelect(format!("found {count} statements")));
     }
-    Ok(())
+    match first_refused_name(&parsed) {
+        Some(name) => Err(ReadOnlyError::Refused(name)),
+        None => Ok(()),
+    }
 }
 
-/// Runs one checked SELECT and collects its result, stopping as soon as more than
-/// `max_rows` rows arrive. The query runs inside a transaction that is always rolled back,
-/// so whatever a SELECT could change (through a table function, say) is undone.
-pub fn run_select(conn: &Connection, sql: &str, params: Vec<Value>, max_rows: u64) -> Result<Selected, ReadOnlyError> {
-    check_single_select(conn, sql)?;
+/// The first function or table in a serialized parse tree that plugins may not use.
+fn first_refused_name(node: &serde_json::Value) -> Option<String> {
+    let refused = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        (REFUSED_PREFIXES.iter().any(|p| lower.starts_with(p)) || REFUSED_NAMES.contains(&lower.as_str()))
+            .then(|| name.to_string())
+    };
+    match node {
+        serde_json::Value::Object(fields) => {
+            if let Some(name) = fields.get("function_name").and_then(|n| n.as_str()).and_then(refused) {
+                return Some(name);
+            }
+            if fields.get("type").and_then(|t| t.as_str()) == Some("BASE_TABLE")
+                && let Some(name) = fields.get("table_name").and_then(|n| n.as_str()).and_then(refused)
+            {
+                return Some(name);
+            }
+            fields.values().find_map(first_refused_name)
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(first_refused_name),
+        _ => None,
+    }
+}
+
+/// Runs one checked SELECT and collects its result as DuckDB streams it, stopping as soon as
+/// more rows or bytes arrive than `budget` allows. The query runs inside a transaction that is
+/// always rolled back, so whatever a SELECT could change (through a data-modifying CTE, say) is
+/// undone. A panic in the driver while converting the result becomes an error. After any
+/// error that [`ReadOnlyError::ran`], the caller must not reuse the connection.
+pub fn run_select(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<Value>,
+    budget: ReadBudget,
+) -> Result<Selected, ReadOnlyError> {
+    check_plugin_select(conn, sql)?;
     conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = collect(conn, sql, params, max_rows);
+    let result = catch_unwind(AssertUnwindSafe(|| collect(conn, sql, params, budget)))
+        .unwrap_or_else(|panic| Err(ReadOnlyError::Panicked(panic_text(&panic))));
     let rolled_back = conn.execute_batch("ROLLBACK");
-    let batches = result?;
+    let selected = result?;
     rolled_back?;
-    Ok(batches)
+    Ok(selected)
 }
 
-fn collect(conn: &Connection, sql: &str, params: Vec<Value>, max_rows: u64) -> Result<Selected, ReadOnlyError> {
+fn collect(conn: &Connection, sql: &str, params: Vec<Value>, budget: ReadBudget) -> Result<Selected, ReadOnlyError> {
     let mut stmt = conn.prepare(sql)?;
-    let mut rows = 0u64;
+    let (mut rows, mut bytes) = (0u64, 0u64);
     let mut batches = Vec::new();
-    let arrow = stmt.query_arrow(params_from_iter(params))?;
-    let schema = arrow.get_schema();
-    for batch in arrow {
+    let stream = stmt.stream_arrow(params_from_iter(params))?;
+    let schema = stream.get_schema();
+    for batch in stream {
+        let batch = batch?;
         rows += batch.num_rows() as u64;
-        if rows > max_rows {
-            return Err(ReadOnlyError::TooManyRows { limit: max_rows });
+        if rows > budget.max_rows {
+            return Err(ReadOnlyError::TooManyRows { limit: budget.max_rows });
+        }
+        bytes += batch.get_array_memory_size() as u64;
+        if bytes > budget.max_bytes {
+            return Err(ReadOnlyError::TooManyBytes { limit: budget.max_bytes });
         }
         batches.push(batch);
     }
-    Ok(Selected { schema, batches })
+    Ok(Selected { schema, batches, bytes })
+}
+
+/// The message a panic carried, for the log.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE agents (agent_id VARCHAR); INSERT INTO agents VALUES ('a1'), ('a2');")
+            .unwrap();
+        conn
+    }
+
+    const BUDGET: ReadBudget = ReadBudget { max_rows: 1_000, max_bytes: 1 << 20 };
+
+    #[test]
+    fn introspection_of_settings_and_files_is_refused_wherever_it_hides() {
+        let conn = conn();
+        for (sql, name) in [
+            ("SELECT current_setting('temp_directory')", "current_setting"),
+            ("SELECT path FROM duckdb_databases()", "duckdb_databases"),
+            ("SELECT path FROM duckdb_databases", "duckdb_databases"),
+            ("SELECT * FROM system.main.pragma_database_list", "pragma_database_list"),
+            ("SELECT * FROM agents WHERE agent_id IN (SELECT name FROM DUCKDB_SETTINGS())", "duckdb_settings"),
+            ("WITH s AS (SELECT * FROM duckdb_extensions()) SELECT * FROM s", "duckdb_extensions"),
+            ("SELECT * FROM query('SELECT * FROM duckdb_settings()')", "query"),
+            ("SELECT \"getvariable\"('x')", "getvariable"),
+        ] {
+            match check_plugin_select(&conn, sql) {
+                Err(ReadOnlyError::Refused(found)) => assert_eq!(found, name, "{sql}"),
+                other => panic!("{sql}: expected a refusal, got {other:?}"),
+            }
+        }
+        check_plugin_select(&conn, "SELECT * FROM information_schema.tables").unwrap();
+        check_plugin_select(&conn, "SELECT count(*) FROM agents a JOIN range(3) r ON true").unwrap();
+    }
+
+    #[test]
+    fn results_are_counted_while_they_stream() {
+        let conn = conn();
+        let many = run_select(&conn, "SELECT * FROM range(5000)", vec![], BUDGET);
+        assert!(matches!(many, Err(ReadOnlyError::TooManyRows { limit: 1_000 })), "{:?}", many.err());
+        let wide = run_select(&conn, "SELECT repeat('x', 4096) FROM range(500)", vec![], BUDGET);
+        assert!(matches!(wide, Err(ReadOnlyError::TooManyBytes { .. })), "{:?}", wide.err());
+        assert!(conn.is_autocommit(), "the transaction was rolled back");
+        let fine = run_select(&conn, "SELECT agent_id FROM agents ORDER BY 1", vec![], BUDGET).unwrap();
+        assert_eq!(fine.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 2);
+    }
+
+    #[test]
+    fn a_result_too_big_for_one_arrow_batch_is_an_error_not_a_panic() {
+        let conn = conn();
+        let budget = ReadBudget { max_rows: 10_000, max_bytes: 16 << 30 };
+        let huge = run_select(&conn, "SELECT repeat('x', 1 << 21) FROM range(1100)", vec![], budget);
+        assert!(huge.is_err(), "a 2.3 GiB string batch cannot be converted");
+        conn.execute_batch("ROLLBACK").ok();
+        let fine = run_select(&conn, "SELECT count(*) FROM agents", vec![], BUDGET).unwrap();
+        assert_eq!(fine.batches[0].num_rows(), 1);
+    }
+
+    #[test]
+    fn writes_in_a_cte_are_rolled_back() {
+        let conn = conn();
+        let _ = run_select(&conn, "WITH d AS (DELETE FROM agents RETURNING *) SELECT count(*) FROM d", vec![], BUDGET);
+        let left: i64 = conn.query_row("SELECT count(*) FROM agents", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 2);
+    }
 }

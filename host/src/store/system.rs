@@ -79,7 +79,7 @@ impl SystemDb {
         let conn = Connection::open(path)?;
         // Small, single-row statements: run them on the calling thread, without worker threads
         // competing with tenant queries for the cores.
-        conn.execute_batch("SET threads = 1")?;
+        conn.execute_batch("SET threads = 1; SET memory_limit = '512MB'")?;
         conn.execute_batch(SCHEMA)?;
         let db = SystemDb { conn: Mutex::new(conn), tenant_cache: RwLock::new(HashMap::new()) };
         db.refresh_tenants()?;

@@ -1,13 +1,21 @@
-//! Tenant databases: one DuckDB file per tenant, opened lazily, locked down so that SQL run
-//! on it can read only the tenant's own tables, and shared through a small connection pool.
+//! Tenant databases: one DuckDB file per tenant, opened lazily with its own memory, disk and
+//! thread limits, locked down so that SQL run on it can read only the tenant's own tables,
+//! shared through a small pool of connections that go back only when clean, and closed when
+//! idle or when the server's memory budget needs the room.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use duckdb::{Config as DuckConfig, Connection};
 
 use super::schema;
+use crate::config::DatabaseLimits;
+
+/// Connections kept for reuse per tenant.
+const POOL_SIZE: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TenantDbError {
@@ -17,6 +25,12 @@ pub enum TenantDbError {
     Setup { tenant: String, source: duckdb::Error },
     #[error("cannot create directory {path}: {source}")]
     Dir { path: PathBuf, source: std::io::Error },
+    /// Every open tenant is in use and opening this one would pass the memory budget.
+    #[error(
+        "the server's database memory budget of {budget} bytes is taken by {open} tenants in use; \
+         tenant `{tenant}` needs {needed} bytes"
+    )]
+    AtCapacity { tenant: String, needed: u64, budget: u64, open: usize },
 }
 
 /// One tenant's database. Ingest is serialised per tenant (`ingest_lock`); reads run on
@@ -24,15 +38,22 @@ pub enum TenantDbError {
 pub struct TenantDb {
     pub id: String,
     dir: PathBuf,
+    limits: DatabaseLimits,
     base: Mutex<Connection>,
     pool: Mutex<Vec<Connection>>,
     pub ingest_lock: tokio::sync::Mutex<()>,
+    /// Connections dropped instead of pooled because they were left unclean.
+    discarded: AtomicU64,
 }
 
-/// A pooled connection, returned to the pool on drop.
+/// A pooled connection. On drop it goes back to the pool only if it is outside any
+/// transaction and was not marked with [`PooledConnection::discard`]; a connection left inside
+/// a transaction is rolled back first, and dropped if that fails, or if its thread is
+/// unwinding from a panic.
 pub struct PooledConnection<'a> {
     conn: Option<Connection>,
     db: &'a TenantDb,
+    discard: AtomicBool,
 }
 
 impl std::ops::Deref for PooledConnection<'_> {
@@ -42,11 +63,28 @@ impl std::ops::Deref for PooledConnection<'_> {
     }
 }
 
+impl PooledConnection<'_> {
+    /// Never reuse this connection: a statement on it failed, panicked or was interrupted in
+    /// a way that may leave state behind.
+    pub fn discard(&self) {
+        self.discard.store(true, Ordering::Relaxed);
+    }
+}
+
 impl Drop for PooledConnection<'_> {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take()
-            && let Ok(mut pool) = self.db.pool.lock()
-            && pool.len() < 16
+        let Some(conn) = self.conn.take() else { return };
+        let mut reusable = !self.discard.load(Ordering::Relaxed) && !std::thread::panicking();
+        if reusable && !conn.is_autocommit() {
+            reusable = conn.execute_batch("ROLLBACK").is_ok() && conn.is_autocommit();
+        }
+        if !reusable {
+            self.db.discarded.fetch_add(1, Ordering::Relaxed);
+            crate::telemetry::connection_discarded(&self.db.id);
+            return;
+        }
+        if let Ok(mut pool) = self.db.pool.lock()
+            && pool.len() < POOL_SIZE
         {
             pool.push(conn);
         }
@@ -54,17 +92,24 @@ impl Drop for PooledConnection<'_> {
 }
 
 impl TenantDb {
-    /// Opens (creating if needed) the tenant's database under `dir`, creates the canonical
-    /// tables and locks the configuration: no file access outside the tenant's staging
-    /// directory, no extension installs, no configuration changes.
-    pub fn open(id: &str, dir: &Path) -> Result<TenantDb, TenantDbError> {
+    /// Opens (creating if needed) the tenant's database under `dir` with `limits`, creates the
+    /// canonical tables and locks the configuration: no file access outside the tenant's
+    /// staging directory, no extension installs, no configuration changes.
+    pub fn open(id: &str, dir: &Path, limits: DatabaseLimits) -> Result<TenantDb, TenantDbError> {
         let staging = dir.join("staging");
-        std::fs::create_dir_all(&staging).map_err(|source| TenantDbError::Dir { path: staging.clone(), source })?;
+        let spill = dir.join("spill");
+        for path in [&staging, &spill] {
+            std::fs::create_dir_all(path).map_err(|source| TenantDbError::Dir { path: path.clone(), source })?;
+        }
         let path = dir.join("data.duckdb");
         let open_err = |source| TenantDbError::Open { tenant: id.to_string(), path: path.clone(), source };
         let config = DuckConfig::default()
             .enable_autoload_extension(false)
             .and_then(|c| c.with("autoinstall_known_extensions", "false"))
+            .and_then(|c| c.max_memory(&format!("{}B", limits.memory_bytes)))
+            .and_then(|c| c.threads(i64::from(limits.threads)))
+            .and_then(|c| c.with("temp_directory", spill.to_string_lossy()))
+            .and_then(|c| c.with("max_temp_directory_size", format!("{}B", limits.temp_bytes)))
             .map_err(open_err)?;
         let conn = Connection::open_with_flags(&path, config).map_err(open_err)?;
         let setup_err = |source| TenantDbError::Setup { tenant: id.to_string(), source };
@@ -81,9 +126,11 @@ impl TenantDb {
         Ok(TenantDb {
             id: id.to_string(),
             dir: dir.to_path_buf(),
+            limits,
             base: Mutex::new(conn),
             pool: Mutex::new(Vec::new()),
             ingest_lock: tokio::sync::Mutex::new(()),
+            discarded: AtomicU64::new(0),
         })
     }
 
@@ -92,42 +139,155 @@ impl TenantDb {
         self.dir.join("staging")
     }
 
+    /// The directory holding everything of this tenant (never shown to plugins or clients).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The limits the database was opened with.
+    pub fn limits(&self) -> DatabaseLimits {
+        self.limits
+    }
+
+    /// Connections dropped instead of pooled since the database was opened.
+    pub fn discarded_connections(&self) -> u64 {
+        self.discarded.load(Ordering::Relaxed)
+    }
+
     pub fn connection(&self) -> Result<PooledConnection<'_>, duckdb::Error> {
         let pooled = self.pool.lock().ok().and_then(|mut p| p.pop());
         let conn = match pooled {
             Some(c) => c,
-            None => self.base.lock().map_err(|_| poisoned())?.try_clone()?,
+            None => self.base.lock().unwrap_or_else(|e| e.into_inner()).try_clone()?,
         };
-        Ok(PooledConnection { conn: Some(conn), db: self })
+        Ok(PooledConnection { conn: Some(conn), db: self, discard: AtomicBool::new(false) })
     }
 }
 
-fn poisoned() -> duckdb::Error {
-    duckdb::Error::InvalidParameterName("tenant connection lock poisoned".to_string())
+/// An open tenant database and when it was last handed out.
+struct OpenTenant {
+    db: Arc<TenantDb>,
+    last_used: Instant,
+    /// Its limits changed: reopen it as soon as nobody uses it.
+    stale: bool,
 }
 
-/// All tenant databases of this server, opened on first use.
+/// All tenant databases of this server, opened on first use. The DuckDB memory limits of the
+/// open ones add up to at most the memory budget: opening one more closes the tenants unused
+/// the longest first, and a tenant idle for longer than the idle limit is closed by
+/// [`TenantStore::close_idle`].
 pub struct TenantStore {
     root: PathBuf,
-    open: RwLock<HashMap<String, Arc<TenantDb>>>,
+    budget_bytes: u64,
+    default_limits: DatabaseLimits,
+    /// Tenants whose limits differ from the defaults.
+    limits: Mutex<HashMap<String, DatabaseLimits>>,
+    /// Open databases. Opening and closing happen under this lock, so one file is never open
+    /// twice.
+    open: Mutex<HashMap<String, OpenTenant>>,
+    opened: AtomicU64,
+    closed: AtomicU64,
+}
+
+/// What the store holds right now.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct StoreFigures {
+    pub open: usize,
+    pub reserved_bytes: u64,
+    pub budget_bytes: u64,
+    pub opened: u64,
+    pub closed: u64,
 }
 
 impl TenantStore {
-    pub fn new(root: PathBuf) -> Self {
-        TenantStore { root, open: RwLock::new(HashMap::new()) }
+    pub fn new(root: PathBuf, budget_bytes: u64, default_limits: DatabaseLimits) -> Self {
+        TenantStore {
+            root,
+            budget_bytes,
+            default_limits,
+            limits: Mutex::new(HashMap::new()),
+            open: Mutex::new(HashMap::new()),
+            opened: AtomicU64::new(0),
+            closed: AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the limits of `id`'s database; an open database is reopened with them once idle.
+    pub fn set_limits(&self, id: &str, limits: DatabaseLimits) {
+        self.limits.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_string(), limits);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tenant) = open.get_mut(id)
+            && tenant.db.limits != limits
+        {
+            tenant.stale = true;
+        }
+    }
+
+    fn limits_of(&self, id: &str) -> DatabaseLimits {
+        self.limits.lock().unwrap_or_else(|e| e.into_inner()).get(id).copied().unwrap_or(self.default_limits)
     }
 
     /// The tenant's database; the caller has checked that the tenant exists.
     pub fn get(&self, id: &str) -> Result<Arc<TenantDb>, TenantDbError> {
-        if let Some(db) = self.open.read().ok().and_then(|m| m.get(id).cloned()) {
-            return Ok(db);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tenant) = open.get_mut(id) {
+            let in_use = Arc::strong_count(&tenant.db) > 1;
+            if !tenant.stale || in_use {
+                tenant.last_used = Instant::now();
+                return Ok(tenant.db.clone());
+            }
+            open.remove(id);
+            self.closed.fetch_add(1, Ordering::Relaxed);
         }
-        let mut map = self.open.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(db) = map.get(id) {
-            return Ok(db.clone());
+        let limits = self.limits_of(id);
+        let reserved = |open: &HashMap<String, OpenTenant>| open.values().map(|t| t.db.limits.memory_bytes).sum::<u64>();
+        while reserved(&open) + limits.memory_bytes > self.budget_bytes {
+            let idle = open
+                .iter()
+                .filter(|(_, t)| Arc::strong_count(&t.db) == 1)
+                .min_by_key(|(_, t)| t.last_used)
+                .map(|(id, _)| id.clone());
+            let Some(victim) = idle else {
+                return Err(TenantDbError::AtCapacity {
+                    tenant: id.to_string(),
+                    needed: limits.memory_bytes,
+                    budget: self.budget_bytes,
+                    open: open.len(),
+                });
+            };
+            open.remove(&victim);
+            self.closed.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(tenant = %victim, "closed an idle tenant database to make room");
         }
-        let db = Arc::new(TenantDb::open(id, &self.root.join(id))?);
-        map.insert(id.to_string(), db.clone());
+        let db = Arc::new(TenantDb::open(id, &self.root.join(id), limits)?);
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        open.insert(id.to_string(), OpenTenant { db: db.clone(), last_used: Instant::now(), stale: false });
+        crate::telemetry::tenant_databases(open.len(), reserved(&open));
         Ok(db)
+    }
+
+    /// Closes every database nobody uses that was last handed out longer than `idle` ago;
+    /// returns how many.
+    pub fn close_idle(&self, idle: Duration) -> usize {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let before = open.len();
+        open.retain(|_, t| Arc::strong_count(&t.db) > 1 || t.last_used.elapsed() < idle);
+        let closed = before - open.len();
+        self.closed.fetch_add(closed as u64, Ordering::Relaxed);
+        if closed > 0 {
+            crate::telemetry::tenant_databases(open.len(), open.values().map(|t| t.db.limits.memory_bytes).sum());
+        }
+        closed
+    }
+
+    pub fn figures(&self) -> StoreFigures {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        StoreFigures {
+            open: open.len(),
+            reserved_bytes: open.values().map(|t| t.db.limits.memory_bytes).sum(),
+            budget_bytes: self.budget_bytes,
+            opened: self.opened.load(Ordering::Relaxed),
+            closed: self.closed.load(Ordering::Relaxed),
+        }
     }
 }

@@ -262,11 +262,13 @@ pub async fn team(
         }
     };
     let (start, end) = crate::api::metrics::parse_range(&from, &to)?;
-    let limits = tenant.limits.unwrap_or(state.config.default_limits);
+    let limits = state.limits_of(&tenant);
+    let admitted = state.admit(&tenant).await?;
     let analytics =
         TenantAnalytics { state: state.clone(), tenant: tenant.clone(), subject: viewer.0.actor(), db, limits };
     let team_for_work = team.clone();
     let (agents, per_agent, team_enps) = blocking(move || {
+        let _admitted = admitted;
         let agents = overview::team_agents(&analytics.db, &team_for_work).map_err(ApiError::internal)?;
         if agents.is_empty() {
             return Err(ApiError::not_found("team_not_found", format!("tenant has no team `{team_for_work}`")));

@@ -1,0 +1,99 @@
+//! Test plugin: a hostile dashboard that attacks the sandbox as its `mode` parameter says.
+//! Loops, stack and memory exhaustion, traps, SQL, log floods and WASI probes come from
+//! ../../hostile.rs, as does a hostile `describe()` picked by patching the .wasm; malformed
+//! panels and nested metric calls are made here.
+
+#[path = "../../hostile.rs"]
+mod hostile;
+
+use cxhost_dashboard_sdk::dashboard::cxhost::plugin::{analytics, host};
+use cxhost_dashboard_sdk::prelude::*;
+use cxhost_dashboard_sdk::{LogLevel, PanelKind, Param, ParamSpec, ParamType, ParamValue, PluginKind};
+use hostile::{MIB, Outcome, filler};
+
+struct HostileDashboard;
+
+impl dashboard::Guest for HostileDashboard {
+    fn describe() -> PluginInfo {
+        let info = hostile::describe(
+            "hostile_dashboard",
+            "Hostile Dashboard!",
+            "Attacks the sandbox as its `mode` parameter says; used by the hostile-plugin tests.",
+        );
+        PluginInfo {
+            name: info.name,
+            version: info.version,
+            kind: PluginKind::Dashboard,
+            description: info.description,
+            params: info.params.into_iter().map(spec).collect(),
+        }
+    }
+
+    fn render(req: DashboardRequest) -> Result<Vec<Panel>, String> {
+        let args = hostile::Args {
+            mode: req.params.text("mode")?,
+            sql: req.params.text("sql")?,
+            n: req.params.int("n")?,
+            size: req.params.int("size")?,
+        };
+        Ok(match args.mode {
+            "huge_panel" => {
+                // A valid kpi document of exactly `size` bytes (when `size` exceeds its frame).
+                let (head, tail) = (r#"{"value":1,"unit":"x","note":""#, r#""}"#);
+                let note = filler(args.bytes(20 * MIB).saturating_sub(head.len() + tail.len()), "x");
+                vec![Panel { title: "big".to_string(), kind: PanelKind::Kpi, data_json: format!("{head}{note}{tail}") }]
+            }
+            "many_panels" => (0..args.n).map(|i| panel::kpi(&format!("p{i}"), Some(1.0), "count", "")).collect(),
+            "bad_json" => {
+                vec![Panel { title: "bad".to_string(), kind: PanelKind::Kpi, data_json: "{not json".to_string() }]
+            }
+            "huge_title" => vec![panel::kpi(&filler(args.bytes(MIB), "t"), Some(1.0), "count", "")],
+            "nested" => nested(&req, &args)?,
+            _ => match hostile::run(&args, &HOST)? {
+                Outcome::Ok => vec![panel::kpi("ok", Some(1.0), "count", "")],
+                Outcome::Figure(value, unit) => vec![panel::kpi(args.mode, Some(value), unit, "")],
+            },
+        })
+    }
+}
+
+/// Calls the metric named by `sql` with `mode = loop` over the request's period, `n` times
+/// (once when `n` is 0); a failed call's error is returned unchanged.
+fn nested(req: &DashboardRequest, args: &hostile::Args) -> Result<Vec<Panel>, String> {
+    let params = [Param { name: "mode".to_string(), value: ParamValue::Text("loop".to_string()) }];
+    let calls = args.n.max(1);
+    let mut last = None;
+    for _ in 0..calls {
+        last = Some(analytics::metric(args.sql, req.period_start, req.period_end, GroupBy::Total, &params)?);
+    }
+    let value = last.as_ref().and_then(|r| r.rows.first()).and_then(|row| row.value);
+    let unit = last.as_ref().map_or("", |r| r.unit.as_str());
+    Ok(vec![panel::kpi("nested", value, unit, &format!("{calls} nested calls to `{}`", args.sql))])
+}
+
+const HOST: hostile::Host = hostile::Host { log: log_info, query: row_count };
+
+fn log_info(message: &str) {
+    host::log(LogLevel::Info, message);
+}
+
+fn row_count(sql: &str) -> Result<u64, String> {
+    host::query(sql, &[]).map(|batch| u64::from(batch.row_count))
+}
+
+fn spec(p: hostile::Spec) -> ParamSpec {
+    ParamSpec {
+        name: p.name,
+        type_: match p.ty {
+            hostile::Type::Text => ParamType::Text,
+            hostile::Type::Integer => ParamType::Integer,
+        },
+        default: match p.default {
+            hostile::Value::Text(text) => ParamValue::Text(text),
+            hostile::Value::Integer(i) => ParamValue::Integer(i),
+        },
+        description: p.description,
+    }
+}
+
+export_dashboard!(HostileDashboard);

@@ -1,0 +1,93 @@
+//! Test plugin: a hostile pay model that attacks the sandbox as its `mode` parameter says.
+//! Loops, stack and memory exhaustion, traps, SQL, log floods and WASI probes come from
+//! ../../hostile.rs, as does a hostile `describe()` picked by patching the .wasm; malformed
+//! pay lines are made here.
+
+#[path = "../../hostile.rs"]
+mod hostile;
+
+use cxhost_pay_sdk::{
+    LogLevel, ParamSpec, ParamType, ParamValue, ParamsExt, PayLine, PayRequest, PluginInfo, PluginKind,
+    export_pay_model, log, pay_model, query,
+};
+use hostile::{MIB, Outcome, filler};
+
+struct HostilePay;
+
+impl pay_model::Guest for HostilePay {
+    fn describe() -> PluginInfo {
+        let info = hostile::describe(
+            "hostile_pay",
+            "Hostile Pay!",
+            "Attacks the sandbox as its `mode` parameter says; used by the hostile-plugin tests.",
+        );
+        PluginInfo {
+            name: info.name,
+            version: info.version,
+            kind: PluginKind::PayModel,
+            description: info.description,
+            params: info.params.into_iter().map(spec).collect(),
+        }
+    }
+
+    fn compute_pay(req: PayRequest) -> Result<Vec<PayLine>, String> {
+        let args = hostile::Args {
+            mode: req.params.text("mode")?,
+            sql: req.params.text("sql")?,
+            n: req.params.int("n")?,
+            size: req.params.int("size")?,
+        };
+        Ok(match args.mode {
+            "many_lines" => (0..args.n).map(|i| line("a1", &format!("c{i}"), 1.0, 100, 100, "")).collect(),
+            "huge_note" => vec![line("a1", "base", 1.0, 100, 100, &filler(args.bytes(MIB), "n"))],
+            "unknown_agent" => vec![line("nobody-xyz", "base", 1.0, 100, 100, "")],
+            "overflow" => {
+                vec![line("a1", "base", 1.0, i64::MAX, i64::MAX, ""), line("a1", "bonus", 1.0, i64::MAX, i64::MAX, "")]
+            }
+            "nan_quantity" => vec![line("a1", "base", f64::NAN, 100, 100, "")],
+            "empty_component" => vec![line("a1", "", 1.0, 100, 100, "")],
+            _ => match hostile::run(&args, &HOST)? {
+                Outcome::Ok => vec![line("a1", "base", 1.0, 100, 100, "")],
+                Outcome::Figure(value, unit) => vec![line("a1", "base", value, 100, (value * 100.0) as i64, unit)],
+            },
+        })
+    }
+}
+
+const HOST: hostile::Host = hostile::Host { log: log_info, query: row_count };
+
+fn log_info(message: &str) {
+    log(LogLevel::Info, message);
+}
+
+fn row_count(sql: &str) -> Result<u64, String> {
+    query(sql, &[]).map(|table| table.row_count() as u64)
+}
+
+fn line(agent: &str, component: &str, quantity: f64, rate_cents: i64, amount_cents: i64, note: &str) -> PayLine {
+    PayLine {
+        agent_id: agent.to_string(),
+        component: component.to_string(),
+        quantity,
+        rate_cents,
+        amount_cents,
+        note: note.to_string(),
+    }
+}
+
+fn spec(p: hostile::Spec) -> ParamSpec {
+    ParamSpec {
+        name: p.name,
+        type_: match p.ty {
+            hostile::Type::Text => ParamType::Text,
+            hostile::Type::Integer => ParamType::Integer,
+        },
+        default: match p.default {
+            hostile::Value::Text(text) => ParamValue::Text(text),
+            hostile::Value::Integer(i) => ParamValue::Integer(i),
+        },
+        description: p.description,
+    }
+}
+
+export_pay_model!(HostilePay);

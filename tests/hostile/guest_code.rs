@@ -1,0 +1,71 @@
+//! Guest code that never ends, recurses without bound, grows its memory, traps in every entry
+//! point, or calls WASI that the host does not grant.
+
+use reqwest::StatusCode;
+
+use super::support::{DEADLINE_MS, attacker};
+
+#[tokio::test]
+async fn a_loop_in_every_world_is_stopped_at_its_deadline() {
+    let a = attacker("loops").await;
+    let timeout = |world: &str| {
+        format!("plugin `hostile_{world}` 0.0.1 ran past its deadline of {DEADLINE_MS} ms and was stopped")
+    };
+    for (world, call) in [
+        ("metric", a.metric("loop", &[]).await),
+        ("dashboard", a.dashboard("loop", &[]).await),
+        ("pay", a.pay("loop", &[]).await),
+        ("game", a.award("loop", &[]).await),
+    ] {
+        assert_eq!(call.problem(StatusCode::GATEWAY_TIMEOUT, "plugin_timeout"), timeout(world));
+        call.within_deadline();
+    }
+    a.assert_healthy().await;
+}
+
+#[tokio::test]
+async fn unbounded_recursion_and_memory_growth_trap_cleanly() {
+    let a = attacker("stack").await;
+    let recursed = a.metric("recurse", &[]).await;
+    let detail = recursed.problem(StatusCode::BAD_GATEWAY, "plugin_trap");
+    assert!(detail.starts_with("plugin `hostile_metric` 0.0.1 trapped:") && detail.contains("stack"), "{detail}");
+    for call in [a.metric("grow", &[]).await, a.dashboard("grow", &[]).await, a.pay("grow", &[]).await] {
+        let detail = call.problem(StatusCode::BAD_GATEWAY, "plugin_memory_cap");
+        assert!(detail.contains("was stopped: memory cap of 67108864 bytes reached"), "{detail}");
+        call.within_deadline();
+    }
+    a.assert_healthy().await;
+}
+
+#[tokio::test]
+async fn a_trap_in_every_entry_point_is_a_clear_error_and_writes_nothing() {
+    let a = attacker("traps").await;
+    for (world, call) in [
+        ("metric", a.metric("trap", &[]).await),
+        ("dashboard", a.dashboard("trap", &[]).await),
+        ("pay", a.pay("trap", &[]).await),
+        ("game", a.award("trap", &[]).await),
+    ] {
+        let detail = call.problem(StatusCode::BAD_GATEWAY, "plugin_trap");
+        assert!(detail.starts_with(&format!("plugin `hostile_{world}` 0.0.1 trapped:")), "{detail}");
+        assert!(detail.contains("unreachable"), "a panic in the guest is an `unreachable` trap: {detail}");
+    }
+    let s = super::support::server();
+    let statements = s.get(&a.key, &format!("/v1/tenants/{}/pay/statements?from=2026-01-01&to=2027-01-01", a.tenant)).await;
+    assert_eq!(statements.body, serde_json::json!([]), "no pay statement was written");
+    let ledger = s.get(&a.key, &format!("/v1/tenants/{}/awards/ledger?from=2026-01-01&to=2027-01-01", a.tenant)).await;
+    assert_eq!(ledger.body, serde_json::json!([]), "no points were written");
+    a.assert_healthy().await;
+}
+
+#[tokio::test]
+async fn wasi_that_the_host_does_not_grant_traps_and_reaches_nothing() {
+    let a = attacker("wasi").await;
+    for mode in ["wasi_env", "wasi_file", "wasi_clock", "wasi_random", "wasi_stdout"] {
+        let call = a.metric(mode, &[]).await;
+        let detail = call.problem(StatusCode::BAD_GATEWAY, "plugin_trap");
+        assert!(detail.contains("wasi:"), "{mode}: the trap names the WASI import: {detail}");
+        assert!(!detail.contains("root:"), "{mode}: nothing of the host's files: {detail}");
+    }
+    a.assert_healthy().await;
+}
