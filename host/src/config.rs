@@ -26,6 +26,9 @@ pub struct PluginLimits {
     /// Bytes of query results a call may receive, summed over its queries (counted as DuckDB
     /// produces them, so a huge result is stopped before it is built).
     pub max_bytes_read: u64,
+    /// The longest text value a query may return to a plugin, in bytes (DuckDB stops the
+    /// query before handing over a longer one).
+    pub max_text_bytes: u64,
     /// DuckDB memory limit of the tenant's database (its buffer pool, hash tables, sorts).
     pub db_memory_bytes: u64,
     /// Disk DuckDB may use for the tenant's spilled intermediate results.
@@ -83,6 +86,7 @@ impl Default for PluginLimits {
             max_rows_read: 5_000_000,
             max_result_bytes: 16 << 20,
             max_bytes_read: defaults::max_bytes_read(),
+            max_text_bytes: 64 << 10,
             db_memory_bytes: defaults::db_memory_bytes(),
             db_temp_bytes: defaults::db_temp_bytes(),
             db_threads: defaults::db_threads(),
@@ -106,6 +110,7 @@ impl PluginLimits {
             .or_else(|| between("max_rows_read", self.max_rows_read, 1, 1 << 40))
             .or_else(|| between("max_result_bytes", self.max_result_bytes, 1 << 10, 1 << 30))
             .or_else(|| between("max_bytes_read", self.max_bytes_read, 1 << 10, 16 << 30))
+            .or_else(|| between("max_text_bytes", self.max_text_bytes, 1 << 10, 256 << 10))
             .or_else(|| between("db_memory_bytes", self.db_memory_bytes, 64 << 20, 1 << 40))
             .or_else(|| between("db_temp_bytes", self.db_temp_bytes, 0, 1 << 42))
             .or_else(|| between("db_threads", self.db_threads.into(), 1, 256))

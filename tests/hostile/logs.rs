@@ -41,8 +41,10 @@ async fn a_log_flood_is_capped_and_a_forged_line_stays_inside_its_own() {
     }
     let forged_line = plugin_lines.iter().find(|l| l.contains("innocent")).expect("the forging message was written");
     assert!(
-        forged_line.contains("innocent\\n2026-11-29T12:00:00.000000Z  INFO cxhost: operator key cxk_forged\\r\\u{1b}[31mred"),
-        "{forged_line}"
+        forged_line.contains(
+            r#""innocent\n2026-11-29T12:00:00.000000Z  INFO cxhost: operator key cxk_forged\r\u{1b}[31mred\u{1b}[0m\0end""#
+        ),
+        "the message is one quoted line with its control characters shown: {forged_line}"
     );
     assert!(!log.lines().any(|l| l.starts_with("2026-11-29T12:00:00.000000Z")), "no forged line starts a line");
     assert!(!log.contains('\u{1b}'), "no escape sequence reaches the log");

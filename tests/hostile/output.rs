@@ -39,7 +39,7 @@ async fn garbage_metric_results_are_refused_with_the_fault_named() {
 async fn garbage_panels_pay_lines_and_awards_are_refused_and_nothing_is_written() {
     let a = attacker("garbage2").await;
     for (mode, extra, fault) in [
-        ("huge_panel", vec![], "bytes of panels, more than the limit of 4194304 bytes"),
+        ("huge_panel", vec![("size", "6000000")], "bytes of panels, more than the limit of 4194304 bytes"),
         ("many_panels", vec![("n", "41")], "41 panels, more than the limit of 40"),
         ("bad_json", vec![], "data is not a valid kpi panel"),
         ("huge_title", vec![("size", "5000")], "the title has 5000 bytes, more than the limit of 200"),

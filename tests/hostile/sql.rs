@@ -16,7 +16,10 @@ async fn every_escape_through_plugin_sql_is_refused_with_its_reason() {
     let (victim, system) = (victim.display(), system.display());
     let not_select = "only a single SELECT statement may run here";
     let refused = "is not available to plugins";
+    // A path in FROM is a replacement scan: refused for a file that exists, not even tried for one
+    // that does not.
     let disabled = "disabled by configuration";
+    let unknown = "does not exist";
     let cases: Vec<(String, &str)> = vec![
         ("DELETE FROM agents".into(), not_select),
         ("SELECT 1; DROP TABLE agents".into(), not_select),
@@ -42,7 +45,7 @@ async fn every_escape_through_plugin_sql_is_refused_with_its_reason() {
         ("SELECT * FROM duckdb_temporary_files()".into(), refused),
         ("SELECT getenv('HOME')".into(), refused),
         (format!("SELECT * FROM '{victim}'"), disabled),
-        ("SELECT * FROM '/etc/passwd'".into(), disabled),
+        ("SELECT * FROM '/etc/passwd'".into(), unknown),
         ("SELECT * FROM 'https://example.com/data.parquet'".into(), disabled),
         ("SELECT * FROM glob('/*')".into(), refused),
     ];
@@ -67,12 +70,11 @@ async fn a_result_too_big_to_convert_breaks_neither_the_call_nor_the_tenant() {
     let a = attacker("hugeresult").await;
     // 1,100 strings of 2 MiB: one batch over 2 GiB, which the driver cannot convert.
     let huge = a.sql("SELECT repeat('x', 1 << 21) AS s FROM range(1100)").await;
-    assert!(huge.reply.status == StatusCode::BAD_GATEWAY || huge.reply.status == StatusCode::UNPROCESSABLE_ENTITY, "{}", huge.reply.body);
-    let detail = huge.reply.body["detail"].as_str().unwrap();
-    assert!(!detail.contains("panicked"), "no panic text reaches the client: {detail}");
-    huge.within_deadline();
+    let detail = huge.problem(StatusCode::UNPROCESSABLE_ENTITY, "plugin_error");
+    assert!(detail.ends_with("column `s`: a text value is longer than 65536 bytes, the limit for plugins"), "{detail}");
+    assert!(huge.elapsed.as_millis() < 500, "stopped inside DuckDB before any conversion: {:?}", huge.elapsed);
     // Under the row cap but over the byte cap: stopped as it streams.
-    let wide = a.sql("SELECT repeat('y', 100000) AS s FROM range(2000)").await;
+    let wide = a.sql("SELECT repeat('y', 60000) || range AS s FROM range(5000)").await;
     let detail = wide.problem(StatusCode::BAD_GATEWAY, "plugin_limit");
     assert!(detail.contains("read more than 67108864 bytes of query results"), "{detail}");
     let many = a.sql("SELECT * FROM range(2000000)").await;
@@ -85,11 +87,11 @@ async fn a_result_too_big_to_convert_breaks_neither_the_call_nor_the_tenant() {
 async fn sql_that_grabs_memory_or_disk_hits_the_tenant_database_limits() {
     let a = attacker("exhaust").await;
     for sql in [
-        "SELECT count(*) AS n FROM (SELECT list(range) AS l FROM range(400000000))",
+        "SELECT length(list(range)) AS n FROM range(400000000)",
         "WITH RECURSIVE r(s) AS (SELECT 'x' UNION ALL SELECT s || s FROM r WHERE length(s) < 2000000000) \
          SELECT max(length(s)) AS n FROM r",
-        "SELECT count(*) AS n FROM (SELECT string_agg(repeat('y', 1000), ',') FROM range(3000000))",
-        "SELECT count(*) AS n FROM (SELECT * FROM range(300000000) ORDER BY random())",
+        "SELECT length(string_agg(repeat('y', 1000), ',')) AS n FROM range(3000000)",
+        "SELECT sum(r) AS n FROM (SELECT row_number() OVER (ORDER BY hash(range)) AS r FROM range(300000000))",
     ] {
         let call = a.sql(sql).await;
         assert!(

@@ -44,7 +44,7 @@ async fn components_the_host_does_not_run_are_refused_with_the_reason() {
 #[tokio::test]
 async fn a_compile_bomb_is_stopped_and_other_tenants_are_served_meanwhile() {
     let a = attacker("bomb").await;
-    let bomb = compile_bomb(4_000, 2_500);
+    let bomb = compile_bomb(3, 800_000);
     assert!(bomb.len() < 32 << 20, "the bomb fits the upload limit: {} bytes", bomb.len());
     let started = Instant::now();
     let upload = {
@@ -57,7 +57,11 @@ async fn a_compile_bomb_is_stopped_and_other_tenants_are_served_meanwhile() {
     let elapsed = started.elapsed();
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
     assert_eq!(reply.body["code"], "compile_stopped", "{}", reply.body);
-    assert!(reply.body["detail"].as_str().unwrap().contains("it took longer than 4 s"), "{}", reply.body);
+    let detail = reply.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("it took longer than 4 s") || detail.contains("it needed more than 1024 MiB of memory"),
+        "{detail}"
+    );
     assert!(elapsed < COMPILE_TIMEOUT + Duration::from_secs(3), "refused after {elapsed:?}");
     a.assert_healthy().await;
 }

@@ -102,6 +102,7 @@ impl CallState {
         let budget = readonly::ReadBudget {
             max_rows: self.limits.max_rows_read.saturating_sub(self.rows_read),
             max_bytes: self.limits.max_bytes_read.saturating_sub(self.bytes_read),
+            max_text_bytes: self.limits.max_text_bytes,
         };
         let armed = self.shared.watchdog.arm(self.deadline, conn.interrupt_handle());
         let result = readonly::run_select(&conn, sql, params, budget);

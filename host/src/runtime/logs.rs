@@ -12,23 +12,17 @@ use super::bindings::LogLevel;
 /// Longest message written, in bytes of the escaped text; longer ones are cut.
 pub const MAX_MESSAGE_BYTES: usize = 2048;
 
-/// A message as one printable line: control characters (newlines, escape sequences, NUL)
-/// become visible escapes, and the text is cut at [`MAX_MESSAGE_BYTES`].
+/// A message as one quoted, printable line: cut at [`MAX_MESSAGE_BYTES`], then written as a
+/// Rust string literal, so newlines, escape sequences, NUL and quotes become visible escapes
+/// and the plugin's text cannot pass for the server's own lines or tags.
 pub fn one_line(message: &str) -> String {
-    let mut line = String::with_capacity(message.len().min(MAX_MESSAGE_BYTES + 16));
-    for c in message.chars() {
-        if line.len() >= MAX_MESSAGE_BYTES {
-            line.push_str("… (cut)");
-            break;
-        }
-        match c {
-            '\n' => line.push_str("\\n"),
-            '\r' => line.push_str("\\r"),
-            '\t' => line.push_str("\\t"),
-            '\\' => line.push_str("\\\\"),
-            c if c.is_control() => line.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => line.push(c),
-        }
+    let mut end = message.len().min(MAX_MESSAGE_BYTES);
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut line = format!("{:?}", &message[..end]);
+    if end < message.len() {
+        line.push_str(" (cut)");
     }
     line
 }
@@ -92,11 +86,11 @@ impl CallLog {
         self.written += 1;
         let line = one_line(message);
         match level {
-            LogLevel::Trace => tracing::trace!(target: "cxhost::plugin", tenant, plugin, version, "{line}"),
-            LogLevel::Debug => tracing::debug!(target: "cxhost::plugin", tenant, plugin, version, "{line}"),
-            LogLevel::Info => tracing::info!(target: "cxhost::plugin", tenant, plugin, version, "{line}"),
-            LogLevel::Warn => tracing::warn!(target: "cxhost::plugin", tenant, plugin, version, "{line}"),
-            LogLevel::Error => tracing::error!(target: "cxhost::plugin", tenant, plugin, version, "{line}"),
+            LogLevel::Trace => tracing::trace!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
+            LogLevel::Debug => tracing::debug!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
+            LogLevel::Info => tracing::info!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
+            LogLevel::Warn => tracing::warn!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
+            LogLevel::Error => tracing::error!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
         }
     }
 
@@ -105,9 +99,9 @@ impl CallLog {
         if self.dropped > 0 {
             tracing::warn!(
                 target: "cxhost::plugin",
-                tenant,
-                plugin,
-                version,
+                tenant = %tenant,
+                plugin = %plugin,
+                version = %version,
                 dropped = self.dropped,
                 "plugin log lines dropped: more than {} in this call or {} a minute for this tenant",
                 self.max_lines,
@@ -124,10 +118,13 @@ mod tests {
 
     #[test]
     fn a_message_stays_on_one_line_and_shows_its_control_characters() {
-        let forged = "innocent\n2026-11-29T12:00:00Z  INFO cxhost: operator key\r\x1b[31mred\u{0}";
-        assert_eq!(one_line(forged), "innocent\\n2026-11-29T12:00:00Z  INFO cxhost: operator key\\r\\u{1b}[31mred\\u{0}");
+        let forged = "innocent\n2026-11-29T12:00:00Z  INFO cxhost: key\r\x1b[31mred\u{0} tenant=\"other\"";
+        assert_eq!(
+            one_line(forged),
+            r#""innocent\n2026-11-29T12:00:00Z  INFO cxhost: key\r\u{1b}[31mred\0 tenant=\"other\"""#
+        );
         let long = one_line(&"é".repeat(5000));
-        assert!(long.len() <= MAX_MESSAGE_BYTES + 16 && long.ends_with("… (cut)"), "{}", long.len());
+        assert!(long.len() <= MAX_MESSAGE_BYTES + 10 && long.ends_with("\" (cut)"), "{}", long.len());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::datatypes::{DataType, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
@@ -57,6 +57,11 @@ pub enum ReadOnlyError {
     TooManyRows { limit: u64 },
     #[error("the query returned more than {limit} bytes, the limit for this call")]
     TooManyBytes { limit: u64 },
+    #[error(
+        "column `{column}` has type {data_type}, which plugins cannot receive; CAST it to VARCHAR, DOUBLE, \
+         BIGINT or TIMESTAMP"
+    )]
+    UnreceivableType { column: String, data_type: String },
     /// Converting DuckDB's result panicked inside the database driver.
     #[error("the query's result could not be converted: {0}")]
     Panicked(String),
@@ -77,6 +82,10 @@ impl ReadOnlyError {
 pub struct ReadBudget {
     pub max_rows: u64,
     pub max_bytes: u64,
+    /// The longest text value, in bytes. DuckDB converts its result to Arrow a chunk of up to
+    /// 2,048 rows at a time, beyond any interrupt; this keeps one chunk's text within
+    /// 2,048 × `max_text_bytes`.
+    pub max_text_bytes: u64,
 }
 
 /// A SELECT's result: its columns (known even when no row came back) and its batches.
@@ -163,8 +172,87 @@ pub fn run_select(
     Ok(selected)
 }
 
+/// The statement to run for `sql`: the plugin's own when it returns no text, otherwise the
+/// same wrapped so that DuckDB itself stops any text value longer than the budget allows, before
+/// the driver converts a chunk. Its columns are learnt from the statement under `LIMIT 0`,
+/// which DuckDB answers without running it.
+fn guarded(conn: &Connection, sql: &str, params: &[Value], max_text_bytes: u64) -> Result<String, ReadOnlyError> {
+    let body = sql.trim_end().trim_end_matches([';', ' ', '\n', '\r', '\t']);
+    let probe = |body: &str| -> Result<SchemaRef, duckdb::Error> {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM (\n{body}\n) LIMIT 0"))?;
+        let arrow = stmt.query_arrow(params_from_iter(params.iter()))?;
+        Ok(arrow.get_schema())
+    };
+    // A comment after a final `;` would swallow the wrapper's end: fall back to DuckDB's own
+    // rendering of the statement, which has neither.
+    let (body, schema) = match probe(body) {
+        Ok(schema) => (body.to_string(), schema),
+        Err(first) if first.to_string().contains("Parser Error") => {
+            // The failed statement ended the transaction's usefulness: start it again.
+            conn.execute_batch("ROLLBACK; BEGIN TRANSACTION")?;
+            let canonical: String =
+                conn.query_row("SELECT json_deserialize_sql(json_serialize_sql(?::VARCHAR))", [sql], |r| r.get(0))?;
+            (canonical.clone(), probe(&canonical).map_err(|_| first)?)
+        }
+        Err(first) => return Err(first.into()),
+    };
+    let mut has_text = false;
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (index, field) in schema.fields().iter().enumerate() {
+        let name = field.name();
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let position = index + 1;
+        match field.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                has_text = true;
+                let message = format!(
+                    "column `{}`: a text value is longer than {max_text_bytes} bytes, the limit for plugins",
+                    name.replace('\'', "''")
+                );
+                columns.push(format!(
+                    "CASE WHEN strlen(#{position}) > {max_text_bytes} THEN error('{message}') ELSE #{position} END AS {quoted}"
+                ));
+            }
+            other if receivable(other) => columns.push(format!("#{position} AS {quoted}")),
+            other => {
+                return Err(ReadOnlyError::UnreceivableType { column: name.clone(), data_type: other.to_string() });
+            }
+        }
+    }
+    if !has_text {
+        return Ok(body);
+    }
+    Ok(format!("SELECT {} FROM (\n{body}\n)", columns.join(", ")))
+}
+
+/// Column types a plugin can receive (see `runtime::host::to_batch`).
+fn receivable(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Float16
+            | DataType::Float32
+            | DataType::Float64
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..)
+            | DataType::Boolean
+            | DataType::Timestamp(..)
+            | DataType::Date32
+            | DataType::Date64
+            | DataType::Null
+    )
+}
+
 fn collect(conn: &Connection, sql: &str, params: Vec<Value>, budget: ReadBudget) -> Result<Selected, ReadOnlyError> {
-    let mut stmt = conn.prepare(sql)?;
+    let sql = guarded(conn, sql, &params, budget.max_text_bytes)?;
+    let mut stmt = conn.prepare(&sql)?;
     let (mut rows, mut bytes) = (0u64, 0u64);
     let mut batches = Vec::new();
     let stream = stmt.stream_arrow(params_from_iter(params))?;
@@ -204,7 +292,7 @@ mod tests {
         conn
     }
 
-    const BUDGET: ReadBudget = ReadBudget { max_rows: 1_000, max_bytes: 1 << 20 };
+    const BUDGET: ReadBudget = ReadBudget { max_rows: 1_000, max_bytes: 1 << 20, max_text_bytes: 1 << 16 };
 
     #[test]
     fn introspection_of_settings_and_files_is_refused_wherever_it_hides() {
@@ -241,14 +329,34 @@ mod tests {
     }
 
     #[test]
-    fn a_result_too_big_for_one_arrow_batch_is_an_error_not_a_panic() {
+    fn a_text_value_too_long_is_stopped_inside_duckdb_before_any_conversion() {
         let conn = conn();
-        let budget = ReadBudget { max_rows: 10_000, max_bytes: 16 << 30 };
-        let huge = run_select(&conn, "SELECT repeat('x', 1 << 21) FROM range(1100)", vec![], budget);
-        assert!(huge.is_err(), "a 2.3 GiB string batch cannot be converted");
-        conn.execute_batch("ROLLBACK").ok();
+        let started = std::time::Instant::now();
+        // 1,100 copies of a 2 MiB string: one chunk of 2.3 GiB once converted.
+        let huge = run_select(&conn, "SELECT repeat('x', 1 << 21) AS s FROM range(1100)", vec![], BUDGET);
+        match huge {
+            Err(ReadOnlyError::Sql(e)) => {
+                assert!(e.to_string().contains("column `s`: a text value is longer than 65536 bytes"), "{e}")
+            }
+            other => panic!("expected the text guard, got {:?}", other.err()),
+        }
+        assert!(started.elapsed().as_millis() < 500, "stopped before building the batch: {:?}", started.elapsed());
+        assert!(conn.is_autocommit());
         let fine = run_select(&conn, "SELECT count(*) FROM agents", vec![], BUDGET).unwrap();
         assert_eq!(fine.batches[0].num_rows(), 1);
+    }
+
+    #[test]
+    fn the_guard_keeps_names_order_parameters_and_types() {
+        let conn = conn();
+        let sql = "SELECT agent_id AS \"the \"\"id\"\"\", 7 AS n, agent_id FROM agents WHERE agent_id <> ? ORDER BY 1 DESC; -- last";
+        let selected = run_select(&conn, sql, vec![Value::Text("zz".into())], BUDGET).unwrap();
+        let names: Vec<&str> = selected.schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["the \"id\"", "n", "agent_id"]);
+        let first = selected.batches[0].column(0).as_any().downcast_ref::<duckdb::arrow::array::StringArray>().unwrap();
+        assert_eq!((first.value(0), first.value(1)), ("a2", "a1"));
+        let nested = run_select(&conn, "SELECT [1, 2] AS l", vec![], BUDGET);
+        assert!(matches!(nested, Err(ReadOnlyError::UnreceivableType { .. })), "{:?}", nested.err());
     }
 
     #[test]
