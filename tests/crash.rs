@@ -103,9 +103,7 @@ async fn a_batch_cut_off_by_a_crash_is_all_there_or_not_at_all() {
 /// pay ledger for the period starting `from`, read from the tenant's file.
 fn ledger_state(data_dir: &Path, tenant: &str, from: &str) -> (i64, i64, i64) {
     let conn = duckdb::Connection::open(data_dir.join(format!("tenants/{tenant}/data.duckdb"))).unwrap();
-    let current = format!(
-        "FROM pay_statements WHERE superseded_by IS NULL AND period_start = TIMESTAMP '{from}'"
-    );
+    let current = format!("FROM pay_statements WHERE superseded_by IS NULL AND period_start = TIMESTAMP '{from}'");
     let one = |sql: String| conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).unwrap();
     (
         one(format!("SELECT count(*) {current}")),
@@ -126,9 +124,7 @@ async fn a_pay_run_cut_off_by_a_crash_leaves_whole_statements_or_none() {
         load(&process.server, &key, tenant, table).await;
     }
     let path = format!("/v1/tenants/{tenant}/pay/runs");
-    let run = |from: &str, to: &str, cents: u64| {
-        json!({"plugin": "standard_pay", "from": from, "to": to, "params": {"per_contact_cents": cents}})
-    };
+    let run = |from: &str, to: &str, cents: u64| json!({"plugin": "standard_pay", "from": from, "to": to, "params": {"per_contact_cents": cents}});
     let january = process.server.post_json(&key, &path, run("2026-01-05", "2026-02-02", 40)).await;
     assert_eq!(january.status, StatusCode::OK, "{}", january.body);
     let january_agents = january.body["agents"].as_i64().unwrap();
@@ -143,7 +139,8 @@ async fn a_pay_run_cut_off_by_a_crash_leaves_whole_statements_or_none() {
             let (base, key, path) = (process.server.base.clone(), key.clone(), path.clone());
             let body = run("2026-02-02", "2026-03-02", 41 + round as u64);
             tokio::spawn(async move {
-                let reply = reqwest::Client::new().post(format!("{base}{path}")).bearer_auth(key).json(&body).send().await;
+                let reply =
+                    reqwest::Client::new().post(format!("{base}{path}")).bearer_auth(key).json(&body).send().await;
                 reply.map(|r| r.status())
             })
         };
@@ -153,7 +150,11 @@ async fn a_pay_run_cut_off_by_a_crash_leaves_whole_statements_or_none() {
             acknowledged += 1;
         }
         let (current, runs, without_lines) = ledger_state(&dir, tenant, "2026-02-02");
-        assert_eq!((current, runs), (february_agents, 1), "round {round}: every agent's current statement comes from one whole run");
+        assert_eq!(
+            (current, runs),
+            (february_agents, 1),
+            "round {round}: every agent's current statement comes from one whole run"
+        );
         assert_eq!(without_lines, 0, "round {round}: no statement lost its lines");
         let (january_now, _, _) = ledger_state(&dir, tenant, "2026-01-05");
         assert_eq!(january_now, january_agents, "round {round}: the acknowledged January run is whole");

@@ -223,7 +223,10 @@ impl ServerProcess {
     /// answers `/healthz`.
     pub async fn start(data_dir: &Path, extra: &[&str]) -> ServerProcess {
         std::fs::create_dir_all(data_dir).unwrap();
-        let log_path = data_dir.join(format!("server-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let log_path = data_dir.join(format!(
+            "server-{}.log",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        ));
         let log = std::fs::File::create(&log_path).unwrap();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_cxhost"))
             .arg("serve")

@@ -51,7 +51,8 @@ async fn a_trap_in_every_entry_point_is_a_clear_error_and_writes_nothing() {
         assert!(detail.contains("unreachable"), "a panic in the guest is an `unreachable` trap: {detail}");
     }
     let s = super::support::server();
-    let statements = s.get(&a.key, &format!("/v1/tenants/{}/pay/statements?from=2026-01-01&to=2027-01-01", a.tenant)).await;
+    let statements =
+        s.get(&a.key, &format!("/v1/tenants/{}/pay/statements?from=2026-01-01&to=2027-01-01", a.tenant)).await;
     assert_eq!(statements.body, serde_json::json!([]), "no pay statement was written");
     let ledger = s.get(&a.key, &format!("/v1/tenants/{}/awards/ledger?from=2026-01-01&to=2027-01-01", a.tenant)).await;
     assert_eq!(ledger.body, serde_json::json!([]), "no points were written");

@@ -19,11 +19,15 @@ async fn a_log_flood_is_capped_and_a_forged_line_stays_inside_its_own() {
     assert_eq!(s.upload(&key, "flood", guest("cxhost_test_hostile_metric")).await.status, StatusCode::CREATED);
     let before = process.log().len();
 
-    let flood = s.metric(&key, "flood", "hostile_metric", "from=2026-03-02&to=2026-03-09&mode=log_flood&n=200000&size=1000").await;
+    let flood = s
+        .metric(&key, "flood", "hostile_metric", "from=2026-03-02&to=2026-03-09&mode=log_flood&n=200000&size=1000")
+        .await;
     assert_eq!(flood.status, StatusCode::OK, "the flooding call itself completes: {}", flood.body);
     let forged = s.metric(&key, "flood", "hostile_metric", "from=2026-03-02&to=2026-03-09&mode=log_forge").await;
     assert_eq!(forged.status, StatusCode::OK, "{}", forged.body);
-    let second = s.metric(&key, "flood", "hostile_metric", "from=2026-03-02&to=2026-03-09&mode=log_flood&n=200000&size=10").await;
+    let second = s
+        .metric(&key, "flood", "hostile_metric", "from=2026-03-02&to=2026-03-09&mode=log_flood&n=200000&size=10")
+        .await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
 
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;

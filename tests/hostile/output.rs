@@ -48,7 +48,11 @@ async fn garbage_panels_pay_lines_and_awards_are_refused_and_nothing_is_written(
         assert!(detail.contains(fault), "{mode}: {detail}");
     }
     for (mode, extra, fault) in [
-        ("huge_note", vec![("size", "5000")], "pay line 1 is invalid: the note has 5000 bytes, more than the limit of 500"),
+        (
+            "huge_note",
+            vec![("size", "5000")],
+            "pay line 1 is invalid: the note has 5000 bytes, more than the limit of 500",
+        ),
         ("unknown_agent", vec![], "agent `nobody-xyz` is not in the tenant's agents"),
         ("overflow", vec![], "the statement total of agent `a1` overflows"),
         ("nan_quantity", vec![], "quantity of `base` is not a finite number"),
@@ -59,7 +63,11 @@ async fn garbage_panels_pay_lines_and_awards_are_refused_and_nothing_is_written(
         assert!(detail.contains(fault), "pay {mode}: {detail}");
     }
     for (mode, extra, fault) in [
-        ("huge_reason", vec![("size", "5000")], "award 1 is invalid: the reason has 5000 bytes, more than the limit of 500"),
+        (
+            "huge_reason",
+            vec![("size", "5000")],
+            "award 1 is invalid: the reason has 5000 bytes, more than the limit of 500",
+        ),
         ("huge_flag", vec![("size", "5000")], "flag 1 is invalid: the detail has 5000 bytes"),
         ("unknown_agent", vec![], "agent `nobody-xyz` is not in the tenant's agents"),
         ("negative_points", vec![], "-1000000000000 is more than 1000000000 either way"),

@@ -59,7 +59,8 @@ async fn every_escape_through_plugin_sql_is_refused_with_its_reason() {
     assert!(writes.reply.status.is_client_error() || writes.reply.status.is_success(), "{}", writes.reply.body);
     let schemas = a.sql("SELECT * FROM information_schema.schemata").await;
     assert_eq!(schemas.reply.status, StatusCode::OK, "{}", schemas.reply.body);
-    let tables = a.sql("SELECT table_name FROM information_schema.tables WHERE table_name IN ('tenants', 'api_keys')").await;
+    let tables =
+        a.sql("SELECT table_name FROM information_schema.tables WHERE table_name IN ('tenants', 'api_keys')").await;
     assert_eq!(tables.reply.body["rows"][0]["value"], 0.0, "the system database's tables are not there");
     assert!(!std::path::Path::new("/tmp/cxhost-leak.csv").exists());
     a.assert_healthy().await;

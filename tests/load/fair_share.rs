@@ -37,10 +37,12 @@ async fn a_tenant_keeps_its_latency_while_another_runs_eight_runaway_calls() {
     let idle = latencies(s, &steady, path).await;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let (timeouts, refused, retry_after) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (timeouts, refused, retry_after) =
+        (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let mut runaways = Vec::new();
     for _ in 0..8 {
-        let (stop, timeouts, refused, retry_after) = (stop.clone(), timeouts.clone(), refused.clone(), retry_after.clone());
+        let (stop, timeouts, refused, retry_after) =
+            (stop.clone(), timeouts.clone(), refused.clone(), retry_after.clone());
         let (base, key) = (s.base.clone(), noisy.clone());
         runaways.push(tokio::spawn(async move {
             let client = reqwest::Client::new();

@@ -22,7 +22,14 @@ fn soak_duration() -> Duration {
 }
 
 /// One well-behaved tenant's client: a fixed rotation of requests, one at a time.
-async fn well_behaved(s: Server, tenant: String, key: String, until: Instant, latencies: Latencies, failures: Arc<std::sync::Mutex<Vec<String>>>) {
+async fn well_behaved(
+    s: Server,
+    tenant: String,
+    key: String,
+    until: Instant,
+    latencies: Latencies,
+    failures: Arc<std::sync::Mutex<Vec<String>>>,
+) {
     let t = &tenant;
     let (v1, v2) = {
         let v1 = s.upload(&key, t, guest("cxhost_test_tagged_v1")).await;
@@ -55,7 +62,7 @@ async fn well_behaved(s: Server, tenant: String, key: String, until: Instant, la
                 "swap",
                 s.client
                     .post(format!("{}/v1/tenants/{t}/plugins/tagged/activate", s.base))
-                    .json(&json!({"hash": if round % 2 == 0 { &v1 } else { &v2 }})),
+                    .json(&json!({"hash": if round.is_multiple_of(2) { &v1 } else { &v2 }})),
             ),
             ("metric", s.client.get(format!("{}/v1/tenants/{t}/metrics/tagged?{range}&group_by=agent", s.base))),
         ];
@@ -81,7 +88,14 @@ async fn well_behaved(s: Server, tenant: String, key: String, until: Instant, la
 
 /// One well-behaved tenant's loader: re-sends its feedback batch (unchanged rows) and new
 /// agents, one batch at a time.
-async fn loader(s: Server, tenant: String, key: String, until: Instant, latencies: Latencies, failures: Arc<std::sync::Mutex<Vec<String>>>) {
+async fn loader(
+    s: Server,
+    tenant: String,
+    key: String,
+    until: Instant,
+    latencies: Latencies,
+    failures: Arc<std::sync::Mutex<Vec<String>>>,
+) {
     let feedback = std::fs::read(sample().join("customer_feedback.csv")).unwrap();
     let mut n = 0;
     while Instant::now() < until {
@@ -104,23 +118,24 @@ async fn loader(s: Server, tenant: String, key: String, until: Instant, latencie
 
 /// The hostile tenant: the attacks of the hostile suite, over and over, four at a time.
 async fn attacker(s: Server, key: String, until: Instant, attacks: Arc<AtomicU64>) {
+    let sql = |text: &str| format!("mode=sql&sql={}", crate::util::urlencode(text));
     let modes = [
-        "mode=loop",
-        "mode=grow",
-        "mode=recurse",
-        "mode=trap",
-        "mode=dup_groups",
-        "mode=huge_group",
-        "mode=log_flood&n=100000&size=500",
-        "mode=sql&sql=SELECT%20repeat('x'%2C%201%20%3C%3C%2021)%20FROM%20range(1100)",
-        "mode=sql&sql=SELECT%20count(*)%20FROM%20(SELECT%20list(range)%20FROM%20range(400000000))",
-        "mode=sql&sql=SELECT%20count(*)%20FROM%20range(1000000)%20a%2C%20range(1000000)%20b",
-        "mode=sql&sql=SELECT%20path%20FROM%20duckdb_databases()",
-        "mode=wasi_file",
+        "mode=loop".to_string(),
+        "mode=grow".to_string(),
+        "mode=recurse".to_string(),
+        "mode=trap".to_string(),
+        "mode=dup_groups".to_string(),
+        "mode=huge_group".to_string(),
+        "mode=log_flood&n=100000&size=500".to_string(),
+        sql("SELECT repeat('x', 1 << 21) FROM range(1100)"),
+        sql("SELECT length(list(range)) FROM range(400000000)"),
+        sql("SELECT count(*) FROM range(1000000) a, range(1000000) b"),
+        sql("SELECT path FROM duckdb_databases()"),
+        "mode=wasi_file".to_string(),
     ];
     let mut i = 0usize;
     while Instant::now() < until {
-        let query = modes[i % modes.len()];
+        let query = &modes[i % modes.len()];
         i += 1;
         let path = format!("/v1/tenants/hostile/metrics/hostile_metric?from=2026-01-05&to=2026-02-02&{query}");
         let reply = s.get(&key, &path).await;
@@ -152,8 +167,22 @@ async fn minutes_of_mixed_work_beside_a_hostile_tenant_fail_nothing_and_memory_s
     let attacks = Arc::new(AtomicU64::new(0));
     let mut work = Vec::new();
     for (tenant, key) in &tenants {
-        work.push(tokio::spawn(well_behaved(s.clone(), tenant.clone(), key.clone(), until, latencies.clone(), failures.clone())));
-        work.push(tokio::spawn(loader(s.clone(), tenant.clone(), key.clone(), until, latencies.clone(), failures.clone())));
+        work.push(tokio::spawn(well_behaved(
+            s.clone(),
+            tenant.clone(),
+            key.clone(),
+            until,
+            latencies.clone(),
+            failures.clone(),
+        )));
+        work.push(tokio::spawn(loader(
+            s.clone(),
+            tenant.clone(),
+            key.clone(),
+            until,
+            latencies.clone(),
+            failures.clone(),
+        )));
     }
     for _ in 0..4 {
         work.push(tokio::spawn(attacker(s.clone(), hostile.clone(), until, attacks.clone())));

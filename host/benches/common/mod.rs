@@ -18,6 +18,9 @@ pub async fn start() -> BenchServer {
     let work = tempfile::tempdir().unwrap();
     let mut config = cxhost::Config::new(work.path().join("data"));
     config.operator_key = Some(KEY.to_string());
+    // A large tenant gets a large database: as much memory as plain DuckDB would take by default.
+    config.default_limits.db_memory_bytes = cxhost::config::physical_memory_bytes() * 4 / 5;
+    config.memory_budget_bytes = config.default_limits.db_memory_bytes;
     let (state, _) = tokio::task::spawn_blocking(move || Services::open(config)).await.unwrap().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -48,10 +48,10 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     field: Option<String>,
-    report: Option<serde_json::Value>,
+    report: Option<Box<serde_json::Value>>,
     /// For the log only: what made the server fail.
-    internal: Option<String>,
-    retry_after_secs: Option<u64>,
+    internal: Option<Box<str>>,
+    retry_after_secs: Option<u32>,
 }
 
 impl ApiError {
@@ -79,7 +79,7 @@ impl ApiError {
     }
 
     pub fn with_report(mut self, report: impl Serialize) -> Self {
-        self.report = serde_json::to_value(report).ok();
+        self.report = serde_json::to_value(report).ok().map(Box::new);
         self
     }
 
@@ -103,12 +103,12 @@ impl ApiError {
     /// `detail` is logged with the request id when the response is made.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         let mut error = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", INTERNAL_DETAIL);
-        error.internal = Some(detail.to_string());
+        error.internal = Some(detail.to_string().into());
         error
     }
 
     /// The server is at a capacity limit; the client may retry after `retry_after_secs`.
-    pub fn unavailable(code: &'static str, detail: impl Into<String>, retry_after_secs: u64) -> Self {
+    pub fn unavailable(code: &'static str, detail: impl Into<String>, retry_after_secs: u32) -> Self {
         let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, "Server at capacity", detail);
         error.retry_after_secs = Some(retry_after_secs);
         error
@@ -136,7 +136,7 @@ impl IntoResponse for ApiError {
             title: self.title,
             detail: self.detail,
             field: self.field,
-            report: self.report,
+            report: self.report.map(|r| *r),
             request_id: super::request_id::current(),
         };
         let mut response = (self.status, Json(body)).into_response();
@@ -150,9 +150,13 @@ impl IntoResponse for ApiError {
 
 impl From<crate::admission::Refused> for ApiError {
     fn from(refused: crate::admission::Refused) -> Self {
-        let mut error =
-            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_plugin_calls", "Too many plugin calls", refused.to_string());
-        error.retry_after_secs = Some(refused.retry_after_secs());
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_plugin_calls",
+            "Too many plugin calls",
+            refused.to_string(),
+        );
+        error.retry_after_secs = Some(u32::try_from(refused.retry_after_secs()).unwrap_or(u32::MAX));
         error
     }
 }
@@ -202,7 +206,11 @@ impl From<CallError> for ApiError {
             }
             CallError::Busy(why) => {
                 tracing::warn!(%why, "no plugin instance could be created");
-                return ApiError::unavailable("busy", "no plugin instance could be created right now; retry shortly", 1);
+                return ApiError::unavailable(
+                    "busy",
+                    "no plugin instance could be created right now; retry shortly",
+                    1,
+                );
             }
             CallError::HostPanic { .. } => return ApiError::internal(detail),
             CallError::WrongKind { .. } => (StatusCode::BAD_REQUEST, "wrong_kind", "Not that kind of plugin"),

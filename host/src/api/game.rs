@@ -71,12 +71,11 @@ pub async fn run(
     let admitted = state.admit(&run.tenant).await?;
     let (plan, limits, from, to) = (run.plan, run.limits, run.from, run.to);
     let worker = state.clone();
-    let (served_by, served_as, report) =
-        tokio::task::spawn_blocking(move || {
-            let _admitted = admitted;
-            execute(&worker, &tenant_id, &plan, &request, limits, (from, to))
-        })
-        .await??;
+    let (served_by, served_as, report) = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
+        execute(&worker, &tenant_id, &plan, &request, limits, (from, to))
+    })
+    .await??;
     Ok(Json(AwardRunResponse {
         plugin: PluginRef::of(&state.registry, &served_by),
         served_as,

@@ -205,7 +205,9 @@ pub fn app(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             let text = crate::store::readonly::panic_text(panic.as_ref());
-            axum::response::IntoResponse::into_response(ApiError::internal(format!("the request handler panicked: {text}")))
+            axum::response::IntoResponse::into_response(ApiError::internal(format!(
+                "the request handler panicked: {text}"
+            )))
         }))
         .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(state)

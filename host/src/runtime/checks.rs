@@ -84,7 +84,9 @@ pub fn check_info(info: &PluginInfo) -> Result<(), String> {
             ParamValue::Float(v) if !v.is_finite() => {
                 return Err(format!("parameter `{name}` has a non-finite default"));
             }
-            ParamValue::Text(text) => check_text(&format!("the default of parameter `{name}`"), text, MAX_TEXT_DEFAULT_BYTES)?,
+            ParamValue::Text(text) => {
+                check_text(&format!("the default of parameter `{name}`"), text, MAX_TEXT_DEFAULT_BYTES)?
+            }
             _ => {}
         }
         check_text(&format!("the description of parameter `{name}`"), &spec.description, MAX_PARAM_DESCRIPTION_BYTES)?;
@@ -121,11 +123,14 @@ pub fn check_metric_result(result: &MetricResult, max_bytes: u64) -> Result<(), 
         let group = shown(&row.group);
         match (row.value, row.numerator, row.denominator) {
             (_, _, Some(d)) if d < 0.0 => return Err(format!("group `{group}` has a negative denominator ({d})")),
-            (Some(v), _, Some(d)) if d == 0.0 => {
+            (Some(v), _, Some(0.0)) => {
                 return Err(format!("group `{group}` has the value {v} over a denominator of 0"));
             }
             (Some(v), Some(n), Some(d)) if (v - n / d).abs() > 1e-9 * v.abs().max(1.0) => {
-                return Err(format!("group `{group}` has the value {v}, but its numerator over denominator is {}", n / d));
+                return Err(format!(
+                    "group `{group}` has the value {v}, but its numerator over denominator is {}",
+                    n / d
+                ));
             }
             _ => {}
         }
@@ -185,10 +190,16 @@ mod tests {
     #[test]
     fn metric_results_must_be_unique_named_finite_and_consistent() {
         let check = |rows: Vec<MetricRow>| check_metric_result(&MetricResult { unit: "ratio".into(), rows }, 1 << 20);
-        assert_eq!(check(vec![row("a", Some(0.25), Some(1.0), Some(4.0)), row("b", None, Some(0.0), Some(0.0))]), Ok(()));
+        assert_eq!(
+            check(vec![row("a", Some(0.25), Some(1.0), Some(4.0)), row("b", None, Some(0.0), Some(0.0))]),
+            Ok(())
+        );
         assert_eq!(check(vec![row("a", Some(3.5), None, None)]), Ok(()));
         for (rows, error) in [
-            (vec![row("a", Some(1.0), None, None), row("a", Some(2.0), None, None)], "group `a` appears more than once"),
+            (
+                vec![row("a", Some(1.0), None, None), row("a", Some(2.0), None, None)],
+                "group `a` appears more than once",
+            ),
             (vec![row("", Some(1.0), None, None)], "a row has an empty group name"),
             (vec![row("t", Some(0.9), Some(0.0), Some(0.0))], "group `t` has the value 0.9 over a denominator of 0"),
             (vec![row("t", Some(0.9), Some(1.0), Some(4.0))], "group `t` has the value 0.9, but its numerator"),

@@ -28,12 +28,10 @@ const REFUSED_PREFIX: &str = "refused: ";
 /// The child's side: compile `input` into `output` with the server's engine configuration.
 /// Exits non-zero with [`REFUSED_PREFIX`] and the reason when the bytes are not a component.
 pub fn child_main(input: &Path, output: &Path) -> i32 {
-    let result = std::fs::read(input)
-        .map_err(LoadError::Cache)
-        .and_then(|bytes| {
-            let engine = Engine::new(&engine_config()).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
-            compile_to_file(&engine, &bytes, output)
-        });
+    let result = std::fs::read(input).map_err(LoadError::Cache).and_then(|bytes| {
+        let engine = Engine::new(&engine_config()).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        compile_to_file(&engine, &bytes, output)
+    });
     match result {
         Ok(()) => 0,
         Err(LoadError::NotAComponent(reason)) => {

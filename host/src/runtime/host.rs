@@ -114,7 +114,9 @@ impl CallState {
         drop(conn);
         let selected = match result {
             Ok(selected) => selected,
-            Err(readonly::ReadOnlyError::TooManyRows { .. }) => return QueryOutcome::Stop(HostStop::RowCap(self.limits.max_rows_read)),
+            Err(readonly::ReadOnlyError::TooManyRows { .. }) => {
+                return QueryOutcome::Stop(HostStop::RowCap(self.limits.max_rows_read));
+            }
             Err(readonly::ReadOnlyError::TooManyBytes { .. }) => {
                 return QueryOutcome::Stop(HostStop::ByteCap(self.limits.max_bytes_read));
             }
@@ -129,8 +131,9 @@ impl CallState {
         };
         self.rows_read += selected.batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
         self.bytes_read += selected.bytes;
-        let batch = catch_unwind(AssertUnwindSafe(|| to_batch(&selected)))
-            .unwrap_or_else(|panic| Err(format!("the query's result could not be converted ({})", readonly::panic_text(&panic))));
+        let batch = catch_unwind(AssertUnwindSafe(|| to_batch(&selected))).unwrap_or_else(|panic| {
+            Err(format!("the query's result could not be converted ({})", readonly::panic_text(&panic)))
+        });
         if Instant::now() >= self.deadline {
             return QueryOutcome::Stop(HostStop::QueryDeadline(self.limits.deadline_ms));
         }

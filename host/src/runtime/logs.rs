@@ -86,11 +86,21 @@ impl CallLog {
         self.written += 1;
         let line = one_line(message);
         match level {
-            LogLevel::Trace => tracing::trace!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
-            LogLevel::Debug => tracing::debug!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
-            LogLevel::Info => tracing::info!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
-            LogLevel::Warn => tracing::warn!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
-            LogLevel::Error => tracing::error!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}"),
+            LogLevel::Trace => {
+                tracing::trace!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}")
+            }
+            LogLevel::Debug => {
+                tracing::debug!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}")
+            }
+            LogLevel::Info => {
+                tracing::info!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}")
+            }
+            LogLevel::Warn => {
+                tracing::warn!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}")
+            }
+            LogLevel::Error => {
+                tracing::error!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}")
+            }
         }
     }
 

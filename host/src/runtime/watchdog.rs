@@ -46,10 +46,10 @@ impl QueryWatchdog {
     pub fn arm(&self, deadline: Instant, handle: Arc<InterruptHandle>) -> ArmedQuery<'_> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let fired = Arc::new(AtomicBool::new(false));
-        self.armed.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            id,
-            Armed { deadline, handle, fired: fired.clone() },
-        );
+        self.armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, Armed { deadline, handle, fired: fired.clone() });
         ArmedQuery { watchdog: self, id, fired }
     }
 

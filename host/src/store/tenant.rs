@@ -240,7 +240,8 @@ impl TenantStore {
             self.closed.fetch_add(1, Ordering::Relaxed);
         }
         let limits = self.limits_of(id);
-        let reserved = |open: &HashMap<String, OpenTenant>| open.values().map(|t| t.db.limits.memory_bytes).sum::<u64>();
+        let reserved =
+            |open: &HashMap<String, OpenTenant>| open.values().map(|t| t.db.limits.memory_bytes).sum::<u64>();
         while reserved(&open) + limits.memory_bytes > self.budget_bytes {
             let idle = open
                 .iter()
