@@ -192,7 +192,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tenants/{tenant}/pay/runs", post(pay::run))
         .route("/tenants/{tenant}/pay/statements", get(pay::statements))
         .route("/tenants/{tenant}/pay/statements.csv", get(pay::statements_csv));
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(openapi::document))
@@ -201,7 +201,14 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::ui::routes())
         .route_layer(axum::middleware::from_fn(crate::telemetry::track_requests))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit));
+    with_failure_handling(routes).with_state(state)
+}
+
+/// Every request gets a request id, is traced, and a panic in its handler becomes a `500`
+/// problem that names only the request id (the panic goes to the log).
+fn with_failure_handling<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
+    routes
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             let text = crate::store::readonly::panic_text(panic.as_ref());
@@ -210,7 +217,6 @@ pub fn app(state: AppState) -> Router {
             )))
         }))
         .layer(axum::middleware::from_fn(request_id::assign))
-        .with_state(state)
 }
 
 /// The authenticated caller, from `Authorization: Bearer <key>`.
@@ -252,5 +258,58 @@ impl Caller {
         } else {
             Err(ApiError::forbidden(format!("a {} key may not {action:?}", self.0.role.as_str())))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn answer(router: Router, request_id: Option<&str>) -> (StatusCode, String, serde_json::Value) {
+        let mut request = Request::get("/boom");
+        if let Some(id) = request_id {
+            request = request.header(request_id::HEADER, id);
+        }
+        let response = router.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let id = response.headers()[request_id::HEADER].to_str().unwrap().to_string();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, id, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_problem_with_the_request_id_and_no_detail() {
+        let panicking: Router = Router::new().route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("secret detail at /srv/cxhost/tenants/acme");
+                }
+                "unreachable"
+            }),
+        );
+        let (status, id, body) = answer(with_failure_handling(panicking), Some("client-chosen-id-1")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(id, "client-chosen-id-1");
+        assert_eq!(body["code"], "internal");
+        assert_eq!(body["request_id"], "client-chosen-id-1");
+        assert!(!body.to_string().contains("secret") && !body.to_string().contains("/srv"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_server_failure_shows_its_code_and_request_id_only() {
+        let failing: Router = Router::new().route(
+            "/boom",
+            get(|| async { ApiError::internal("duckdb: IO Error: /srv/cxhost/system.duckdb is locked") }),
+        );
+        let (status, id, body) = answer(with_failure_handling(failing), None).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(id.len(), 16, "a fresh id: {id}");
+        assert_eq!(body["request_id"], id.as_str());
+        assert!(!body.to_string().contains("duckdb") && !body.to_string().contains("/srv"), "{body}");
     }
 }

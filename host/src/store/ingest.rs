@@ -147,7 +147,9 @@ pub fn ingest_file(
     )?;
     let result = stage_validate_apply(&conn, table, path, opts);
     if result.is_err() {
+        // The batch may have failed inside its transaction: never hand this connection out again.
         let _ = conn.execute_batch("ROLLBACK");
+        conn.discard();
     }
     let _ = conn.execute_batch(
         "DROP TABLE IF EXISTS temp.__source; DROP TABLE IF EXISTS temp.__typed; DROP TABLE IF EXISTS temp.__errors;",

@@ -46,10 +46,12 @@ pub struct TenantDb {
     discarded: AtomicU64,
 }
 
-/// A pooled connection. On drop it goes back to the pool only if it is outside any
-/// transaction and was not marked with [`PooledConnection::discard`]; a connection left inside
-/// a transaction is rolled back first, and dropped if that fails, or if its thread is
-/// unwinding from a panic.
+/// A pooled connection. On drop it goes back to the pool unless it was marked with
+/// [`PooledConnection::discard`] or its thread is unwinding from a panic: whoever runs a
+/// statement that may leave state behind on failure (a transaction, an interrupt) discards
+/// the connection when it fails, so the next caller never inherits an aborted transaction.
+/// (DuckDB's C API cannot say whether a connection is inside a transaction, and asking with
+/// a `ROLLBACK` costs 85 µs.)
 pub struct PooledConnection<'a> {
     conn: Option<Connection>,
     db: &'a TenantDb,
@@ -74,11 +76,7 @@ impl PooledConnection<'_> {
 impl Drop for PooledConnection<'_> {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        let mut reusable = !self.discard.load(Ordering::Relaxed) && !std::thread::panicking();
-        if reusable && !conn.is_autocommit() {
-            reusable = conn.execute_batch("ROLLBACK").is_ok() && conn.is_autocommit();
-        }
-        if !reusable {
+        if self.discard.load(Ordering::Relaxed) || std::thread::panicking() {
             self.db.discarded.fetch_add(1, Ordering::Relaxed);
             crate::telemetry::connection_discarded(&self.db.id);
             return;
@@ -290,5 +288,82 @@ impl TenantStore {
             opened: self.opened.load(Ordering::Relaxed),
             closed: self.closed.load(Ordering::Relaxed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: DatabaseLimits = DatabaseLimits { memory_bytes: 100 << 20, temp_bytes: 100 << 20, threads: 1 };
+
+    fn memory_limit(db: &TenantDb) -> String {
+        db.connection().unwrap().query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_connection_left_in_a_failed_transaction_is_never_handed_out_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TenantDb::open("t", dir.path(), SMALL).unwrap();
+        let failed = super::super::runs::in_transaction(&db.connection().unwrap(), |conn| {
+            conn.execute_batch("INSERT INTO agents (agent_id) VALUES ('x')")?;
+            conn.execute_batch("SELECT * FROM no_such_table")
+        });
+        assert!(failed.is_err());
+        assert_eq!(db.discarded_connections(), 1, "the failed transaction's connection was dropped");
+        let next = db.connection().unwrap();
+        let n: i64 = next.query_row("SELECT count(*) FROM agents", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "a fresh connection works, and the failed insert was rolled back");
+        drop(next);
+        assert_eq!(db.discarded_connections(), 1, "a clean connection goes back to the pool");
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _conn = db.connection().unwrap();
+            panic!("a statement panicked");
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(db.discarded_connections(), 2, "a connection dropped while unwinding is not reused");
+    }
+
+    #[test]
+    fn a_database_gets_its_limits_and_locked_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TenantDb::open("t", dir.path(), SMALL).unwrap();
+        assert_eq!(memory_limit(&db), "100.0 MiB");
+        let conn = db.connection().unwrap();
+        let threads: i64 = conn.query_row("SELECT current_setting('threads')", [], |r| r.get(0)).unwrap();
+        assert_eq!(threads, 1);
+        assert!(conn.execute_batch("SET memory_limit = '10GB'").is_err(), "the configuration is locked");
+    }
+
+    #[test]
+    fn open_databases_stay_within_the_budget_closing_the_idle_ones_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TenantStore::new(dir.path().to_path_buf(), 250 << 20, SMALL);
+        let a = store.get("a").unwrap();
+        let b = store.get("b").unwrap();
+        drop(b);
+        let c = store.get("c").unwrap();
+        assert_eq!(store.figures().open, 2, "b, idle, was closed to make room for c");
+        let Err(refused) = store.get("d") else { panic!("d opened beyond the budget") };
+        assert!(matches!(refused, TenantDbError::AtCapacity { open: 2, .. }), "{refused}");
+        drop(c);
+        assert!(store.get("d").is_ok(), "c, idle now, makes room");
+        assert!(Arc::ptr_eq(&a, &store.get("a").unwrap()), "a, in use, stayed open");
+        drop(a);
+        assert_eq!(store.close_idle(Duration::ZERO), 2);
+        assert_eq!(store.figures().open, 0);
+        let figures = store.figures();
+        assert_eq!((figures.opened, figures.closed), (4, 4));
+    }
+
+    #[test]
+    fn new_limits_apply_when_the_database_is_next_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TenantStore::new(dir.path().to_path_buf(), 1 << 30, SMALL);
+        let held = store.get("a").unwrap();
+        store.set_limits("a", DatabaseLimits { memory_bytes: 200 << 20, ..SMALL });
+        assert_eq!(memory_limit(&store.get("a").unwrap()), "100.0 MiB", "in use: the old limits stay");
+        drop(held);
+        assert_eq!(memory_limit(&store.get("a").unwrap()), "200.0 MiB", "reopened with the new limits");
     }
 }
