@@ -58,8 +58,9 @@ mod defaults {
     pub fn db_temp_bytes() -> u64 {
         2 << 30
     }
+    /// Half the machine, like [`max_concurrent_calls`]: one tenant's SQL cannot take every core.
     pub fn db_threads() -> u32 {
-        super::cores()
+        (super::cores() / 2).max(1)
     }
     pub fn max_concurrent_calls() -> u32 {
         (super::cores() / 2).max(1)

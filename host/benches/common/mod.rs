@@ -20,6 +20,7 @@ pub async fn start() -> BenchServer {
     config.operator_key = Some(KEY.to_string());
     // A large tenant gets a large database: as much memory as plain DuckDB would take by default.
     config.default_limits.db_memory_bytes = cxhost::config::physical_memory_bytes() * 4 / 5;
+    config.default_limits.db_threads = cxhost::config::cores();
     config.memory_budget_bytes = config.default_limits.db_memory_bytes;
     let (state, _) = tokio::task::spawn_blocking(move || Services::open(config)).await.unwrap().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
