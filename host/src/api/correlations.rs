@@ -345,7 +345,7 @@ pub(crate) fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Resul
 /// p-value, 95% interval), with the paired points.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/correlations", tag = "analytics",
     params(("tenant" = String, Path), CorrelationQuery),
-    responses((status = 200, body = CorrelationResponse), (status = 400, body = super::error::Problem),
+    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = CorrelationResponse), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem, description = "no such metric")),
     security(("api_key" = [])))]
 pub async fn correlate_metrics(
@@ -435,7 +435,7 @@ fn split_metrics(text: &str) -> Vec<String> {
 /// Every employee metric against every customer metric: n, Pearson and Spearman per cell.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/correlations/matrix", tag = "analytics",
     params(("tenant" = String, Path), MatrixQuery),
-    responses((status = 200, body = MatrixResponse), (status = 400, body = super::error::Problem)),
+    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = MatrixResponse), (status = 400, body = super::error::Problem)),
     security(("api_key" = [])))]
 pub async fn matrix(
     State(state): State<AppState>,

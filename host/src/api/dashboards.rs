@@ -106,7 +106,7 @@ pub(crate) async fn render(
     params(("tenant" = String, Path), ("name" = String, Path, description = "dashboard name, e.g. cx_ex"),
         ("from" = String, Query, description = "start (inclusive): RFC 3339 timestamp or YYYY-MM-DD"),
         ("to" = String, Query, description = "end (exclusive), same forms")),
-    responses((status = 200, body = DashboardResponse), (status = 400, body = super::error::Problem),
+    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = DashboardResponse), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem, description = "no such dashboard"),
         (status = 422, body = super::error::Problem, description = "the plugin could not render this request"),
         (status = 502, body = super::error::Problem, description = "the plugin trapped, hit a limit or returned invalid panels"),

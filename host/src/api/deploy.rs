@@ -244,7 +244,7 @@ pub async fn shadow_report(
 /// the metric over `[from, to)` and the report lists how their outputs differ.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins/{name}/shadow/run", tag = "deployments",
     params(("tenant" = String, Path), ("name" = String, Path)), request_body = ShadowRunBody,
-    responses((status = 200, body = ShadowReport), (status = 400, body = super::error::Problem)), security(("api_key" = [])))]
+    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = ShadowReport), (status = 400, body = super::error::Problem)), security(("api_key" = [])))]
 pub async fn shadow_run(
     State(state): State<AppState>,
     caller: Caller,

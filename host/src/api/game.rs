@@ -52,7 +52,7 @@ fn kind_text(kind: AwardKind) -> &'static str {
 /// this plugin and appends the new ones) and its gaming flags to the operators' list.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/awards/runs", tag = "game",
     params(("tenant" = String, Path)), request_body = RunRequest,
-    responses((status = 200, body = AwardRunResponse), (status = 400, body = super::error::Problem),
+    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = AwardRunResponse), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem, description = "no such game mechanic"),
         (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid awards")),
     security(("api_key" = [])))]

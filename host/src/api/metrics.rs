@@ -86,7 +86,7 @@ const GROUP_BYS: &[(&str, GroupBy)] = &[
         ("from" = String, Query, description = "start (inclusive): RFC 3339 timestamp or YYYY-MM-DD (UTC midnight)"),
         ("to" = String, Query, description = "end (exclusive), same forms"),
         ("group_by" = Option<String>, Query, description = "agent, team, site, queue, channel, day, week, month or total (default)")),
-    responses((status = 200, body = MetricResponse), (status = 400, body = super::error::Problem),
+    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = MetricResponse), (status = 400, body = super::error::Problem),
         (status = 422, body = super::error::Problem, description = "the plugin could not compute this request"),
         (status = 502, body = super::error::Problem, description = "the plugin trapped, hit a limit or returned garbage"),
         (status = 504, body = super::error::Problem, description = "the plugin ran past its deadline")),

@@ -42,7 +42,7 @@ pub struct PayRunResponse {
 /// statement and is listed with its difference.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/pay/runs", tag = "pay",
     params(("tenant" = String, Path)), request_body = RunRequest,
-    responses((status = 200, body = PayRunResponse), (status = 400, body = super::error::Problem),
+    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = PayRunResponse), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem, description = "no such pay model"),
         (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid lines")),
     security(("api_key" = [])))]
