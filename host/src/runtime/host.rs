@@ -105,7 +105,7 @@ impl CallState {
             max_text_bytes: self.limits.max_text_bytes,
         };
         let armed = self.shared.watchdog.arm(self.deadline, conn.interrupt_handle());
-        let result = readonly::run_select(&conn, sql, params, budget);
+        let result = readonly::run_select(&conn, sql, params, budget, &tenant.checked);
         let interrupted = armed.fired();
         drop(armed);
         if interrupted || result.as_ref().is_err_and(|e| e.ran()) {

@@ -7,7 +7,9 @@
 //! which serializes SELECT statements only) and refused unless it is exactly one SELECT. The
 //! parse tree then shows every function and table the statement names.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
 
 use duckdb::arrow::datatypes::{DataType, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -88,6 +90,36 @@ pub struct ReadBudget {
     pub max_text_bytes: u64,
 }
 
+/// Statements that passed the checks, by their text, the types of their parameters and the
+/// text-size guard, with the statement they run as: a plugin sends the same SQL call after
+/// call, and neither the parse check nor the column probe need to be repeated.
+#[derive(Default)]
+pub struct CheckedStatements {
+    entries: Mutex<HashMap<(String, String, u64), Arc<str>>>,
+}
+
+/// Statements remembered per tenant database; past this the memory starts again.
+const MAX_CHECKED: usize = 512;
+
+impl CheckedStatements {
+    fn key(sql: &str, params: &[Value], max_text_bytes: u64) -> (String, String, u64) {
+        let kinds = params.iter().map(|p| format!("{:?}", p.data_type())).collect::<Vec<_>>().join(",");
+        (sql.to_string(), kinds, max_text_bytes)
+    }
+
+    fn get(&self, key: &(String, String, u64)) -> Option<Arc<str>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+    }
+
+    fn insert(&self, key: (String, String, u64), runnable: Arc<str>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_CHECKED {
+            entries.clear();
+        }
+        entries.insert(key, runnable);
+    }
+}
+
 /// A SELECT's result: its columns (known even when no row came back) and its batches.
 pub struct Selected {
     pub schema: SchemaRef,
@@ -161,11 +193,26 @@ pub fn run_select(
     sql: &str,
     params: Vec<Value>,
     budget: ReadBudget,
+    checked: &CheckedStatements,
 ) -> Result<Selected, ReadOnlyError> {
-    check_plugin_select(conn, sql)?;
+    let key = CheckedStatements::key(sql, &params, budget.max_text_bytes);
+    let known = checked.get(&key);
+    if known.is_none() {
+        check_plugin_select(conn, sql)?;
+    }
     conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = catch_unwind(AssertUnwindSafe(|| collect(conn, sql, params, budget)))
-        .unwrap_or_else(|panic| Err(ReadOnlyError::Panicked(panic_text(&panic))));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let runnable = match &known {
+            Some(runnable) => runnable.clone(),
+            None => {
+                let runnable: Arc<str> = guarded(conn, sql, &params, budget.max_text_bytes)?.into();
+                checked.insert(key, runnable.clone());
+                runnable
+            }
+        };
+        collect(conn, &runnable, params, budget)
+    }))
+    .unwrap_or_else(|panic| Err(ReadOnlyError::Panicked(panic_text(&panic))));
     let rolled_back = conn.execute_batch("ROLLBACK");
     let selected = result?;
     rolled_back?;
@@ -251,8 +298,7 @@ fn receivable(data_type: &DataType) -> bool {
 }
 
 fn collect(conn: &Connection, sql: &str, params: Vec<Value>, budget: ReadBudget) -> Result<Selected, ReadOnlyError> {
-    let sql = guarded(conn, sql, &params, budget.max_text_bytes)?;
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare(sql)?;
     let (mut rows, mut bytes) = (0u64, 0u64);
     let mut batches = Vec::new();
     let stream = stmt.stream_arrow(params_from_iter(params))?;
@@ -292,6 +338,15 @@ mod tests {
         conn
     }
 
+    fn run_select_once(
+        conn: &Connection,
+        sql: &str,
+        params: Vec<Value>,
+        budget: ReadBudget,
+    ) -> Result<Selected, ReadOnlyError> {
+        run_select(conn, sql, params, budget, &CheckedStatements::default())
+    }
+
     const BUDGET: ReadBudget = ReadBudget { max_rows: 1_000, max_bytes: 1 << 20, max_text_bytes: 1 << 16 };
 
     #[test]
@@ -319,12 +374,12 @@ mod tests {
     #[test]
     fn results_are_counted_while_they_stream() {
         let conn = conn();
-        let many = run_select(&conn, "SELECT * FROM range(5000)", vec![], BUDGET);
+        let many = run_select_once(&conn, "SELECT * FROM range(5000)", vec![], BUDGET);
         assert!(matches!(many, Err(ReadOnlyError::TooManyRows { limit: 1_000 })), "{:?}", many.err());
-        let wide = run_select(&conn, "SELECT repeat('x', 4096) FROM range(500)", vec![], BUDGET);
+        let wide = run_select_once(&conn, "SELECT repeat('x', 4096) FROM range(500)", vec![], BUDGET);
         assert!(matches!(wide, Err(ReadOnlyError::TooManyBytes { .. })), "{:?}", wide.err());
         assert!(conn.is_autocommit(), "the transaction was rolled back");
-        let fine = run_select(&conn, "SELECT agent_id FROM agents ORDER BY 1", vec![], BUDGET).unwrap();
+        let fine = run_select_once(&conn, "SELECT agent_id FROM agents ORDER BY 1", vec![], BUDGET).unwrap();
         assert_eq!(fine.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 2);
     }
 
@@ -333,7 +388,7 @@ mod tests {
         let conn = conn();
         let started = std::time::Instant::now();
         // 1,100 copies of a 2 MiB string: one chunk of 2.3 GiB once converted.
-        let huge = run_select(&conn, "SELECT repeat('x', 1 << 21) AS s FROM range(1100)", vec![], BUDGET);
+        let huge = run_select_once(&conn, "SELECT repeat('x', 1 << 21) AS s FROM range(1100)", vec![], BUDGET);
         match huge {
             Err(ReadOnlyError::Sql(e)) => {
                 assert!(e.to_string().contains("column `s`: a text value is longer than 65536 bytes"), "{e}")
@@ -342,7 +397,7 @@ mod tests {
         }
         assert!(started.elapsed().as_millis() < 500, "stopped before building the batch: {:?}", started.elapsed());
         assert!(conn.is_autocommit());
-        let fine = run_select(&conn, "SELECT count(*) FROM agents", vec![], BUDGET).unwrap();
+        let fine = run_select_once(&conn, "SELECT count(*) FROM agents", vec![], BUDGET).unwrap();
         assert_eq!(fine.batches[0].num_rows(), 1);
     }
 
@@ -350,19 +405,35 @@ mod tests {
     fn the_guard_keeps_names_order_parameters_and_types() {
         let conn = conn();
         let sql = "SELECT agent_id AS \"the \"\"id\"\"\", 7 AS n, agent_id FROM agents WHERE agent_id <> ? ORDER BY 1 DESC; -- last";
-        let selected = run_select(&conn, sql, vec![Value::Text("zz".into())], BUDGET).unwrap();
+        let selected = run_select_once(&conn, sql, vec![Value::Text("zz".into())], BUDGET).unwrap();
         let names: Vec<&str> = selected.schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, ["the \"id\"", "n", "agent_id"]);
         let first = selected.batches[0].column(0).as_any().downcast_ref::<duckdb::arrow::array::StringArray>().unwrap();
         assert_eq!((first.value(0), first.value(1)), ("a2", "a1"));
-        let nested = run_select(&conn, "SELECT [1, 2] AS l", vec![], BUDGET);
+        let nested = run_select_once(&conn, "SELECT [1, 2] AS l", vec![], BUDGET);
         assert!(matches!(nested, Err(ReadOnlyError::UnreceivableType { .. })), "{:?}", nested.err());
+    }
+
+    #[test]
+    fn a_statement_is_checked_once_per_text_and_parameter_types() {
+        let conn = conn();
+        let checked = CheckedStatements::default();
+        let sql = "SELECT agent_id FROM agents WHERE agent_id <> ?";
+        for _ in 0..3 {
+            let selected = run_select(&conn, sql, vec![Value::Text("a1".into())], BUDGET, &checked).unwrap();
+            assert_eq!(selected.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+        }
+        run_select(&conn, sql, vec![Value::Null], BUDGET, &checked).unwrap();
+        assert_eq!(checked.entries.lock().unwrap().len(), 2, "one entry per text and parameter types");
+        let refused = run_select(&conn, "SELECT * FROM duckdb_settings()", vec![], BUDGET, &checked);
+        assert!(matches!(refused, Err(ReadOnlyError::Refused(_))));
+        assert_eq!(checked.entries.lock().unwrap().len(), 2, "a refused statement is not remembered");
     }
 
     #[test]
     fn writes_in_a_cte_are_rolled_back() {
         let conn = conn();
-        let _ = run_select(&conn, "WITH d AS (DELETE FROM agents RETURNING *) SELECT count(*) FROM d", vec![], BUDGET);
+        let _ = run_select_once(&conn, "WITH d AS (DELETE FROM agents RETURNING *) SELECT count(*) FROM d", vec![], BUDGET);
         let left: i64 = conn.query_row("SELECT count(*) FROM agents", [], |r| r.get(0)).unwrap();
         assert_eq!(left, 2);
     }

@@ -42,6 +42,8 @@ pub struct TenantDb {
     base: Mutex<Connection>,
     pool: Mutex<Vec<Connection>>,
     pub ingest_lock: tokio::sync::Mutex<()>,
+    /// Plugin statements already checked, with what they run as.
+    pub checked: super::readonly::CheckedStatements,
     /// Connections dropped instead of pooled because they were left unclean.
     discarded: AtomicU64,
 }
@@ -128,6 +130,7 @@ impl TenantDb {
             base: Mutex::new(conn),
             pool: Mutex::new(Vec::new()),
             ingest_lock: tokio::sync::Mutex::new(()),
+            checked: Default::default(),
             discarded: AtomicU64::new(0),
         })
     }
