@@ -433,7 +433,8 @@ mod tests {
     #[test]
     fn writes_in_a_cte_are_rolled_back() {
         let conn = conn();
-        let _ = run_select_once(&conn, "WITH d AS (DELETE FROM agents RETURNING *) SELECT count(*) FROM d", vec![], BUDGET);
+        let _ =
+            run_select_once(&conn, "WITH d AS (DELETE FROM agents RETURNING *) SELECT count(*) FROM d", vec![], BUDGET);
         let left: i64 = conn.query_row("SELECT count(*) FROM agents", [], |r| r.get(0)).unwrap();
         assert_eq!(left, 2);
     }
