@@ -132,7 +132,9 @@ impl CallState {
         self.rows_read += selected.batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
         self.bytes_read += selected.bytes;
         let batch = catch_unwind(AssertUnwindSafe(|| to_batch(&selected))).unwrap_or_else(|panic| {
-            Err(format!("the query's result could not be converted ({})", readonly::panic_text(&panic)))
+            let detail = readonly::panic_text(&panic);
+            tracing::error!(tenant = %tenant.id, plugin = %self.plugin, %detail, "converting a plugin query's result panicked");
+            Err("the query's result could not be converted".to_string())
         });
         if Instant::now() >= self.deadline {
             return QueryOutcome::Stop(HostStop::QueryDeadline(self.limits.deadline_ms));
