@@ -281,7 +281,7 @@ fn a_restart_keeps_the_active_version_and_compiles_nothing() {
     let open = || {
         let mut config = cxhost::Config::new(dir.path());
         config.operator_key = Some(util::OPERATOR_KEY.to_string());
-        cxhost::api::Services::open(config).expect("server state opens").0
+        cxhost::Services::open(config).expect("server state opens").0
     };
     let (v1, v2) = {
         let state = open();

@@ -42,7 +42,7 @@ pub fn start_server_with(data_dir: &Path, configure: impl FnOnce(&mut cxhost::Co
             config.operator_key = Some(OPERATOR_KEY.to_string());
             config.compiled_dir = compiled_dir();
             configure(&mut config);
-            let (state, _) = tokio::task::spawn_blocking(move || cxhost::api::Services::open(config))
+            let (state, _) = tokio::task::spawn_blocking(move || cxhost::Services::open(config))
                 .await
                 .unwrap()
                 .expect("server state opens");

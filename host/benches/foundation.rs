@@ -11,9 +11,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cxhost::api::Services;
+use cxhost::Services;
 use cxhost::generate::{SampleSpec, generate};
 use cxhost::runtime::bindings::{GroupBy, MetricRequest};
+use cxhost::runtime::worlds::MetricWorld;
 
 mod common;
 
@@ -154,7 +155,7 @@ async fn call_latency(state: &Arc<Services>, client: &reqwest::Client, base: &st
         let mut times = Vec::new();
         for i in 0..2200 {
             let t = Instant::now();
-            runtime_state.registry.runtime().call_metric(&plugin, db.clone(), limits, &request).unwrap();
+            runtime_state.registry.runtime().call::<MetricWorld>(&plugin, db.clone(), None, limits, &request).unwrap();
             if i >= 200 {
                 times.push(t.elapsed());
             }

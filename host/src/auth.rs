@@ -51,6 +51,17 @@ pub enum Action {
 }
 
 impl Action {
+    /// What the action is, in words for an error message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ManageTenants => "manage tenants",
+            Action::ManageKeys => "manage keys",
+            Action::ManagePlugins => "manage plugins",
+            Action::Ingest => "ingest",
+            Action::Query => "query",
+        }
+    }
+
     pub fn allowed_for(self, role: Role) -> bool {
         match role {
             Role::Operator => true,
@@ -59,6 +70,17 @@ impl Action {
             Role::Ingest => self == Action::Ingest,
         }
     }
+}
+
+/// Why a principal may not act, or on what.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("a {role} key{of} may not {action} {on}")]
+    Forbidden { role: &'static str, of: String, action: &'static str, on: String },
+    #[error("no tenant `{0}`")]
+    UnknownTenant(String),
+    #[error("cannot read the tenants: {0}")]
+    System(#[from] SystemError),
 }
 
 /// Who is calling.
@@ -74,6 +96,19 @@ impl Principal {
     pub fn may(&self, action: Action, tenant: Option<&str>) -> bool {
         action.allowed_for(self.role)
             && (self.role == Role::Operator || (tenant.is_some() && self.tenant.as_deref() == tenant))
+    }
+
+    /// Checks this principal may do `action` on `tenant` (`None`: platform-wide).
+    pub fn require(&self, action: Action, tenant: Option<&str>) -> Result<(), AccessError> {
+        if self.may(action, tenant) {
+            return Ok(());
+        }
+        Err(AccessError::Forbidden {
+            role: self.role.as_str(),
+            of: self.tenant.as_deref().map(|t| format!(" of tenant `{t}`")).unwrap_or_default(),
+            action: action.describe(),
+            on: tenant.map_or_else(|| "on the platform".to_string(), |t| format!("on tenant `{t}`")),
+        })
     }
 
     /// Audit-log name: role and key name.

@@ -3,10 +3,13 @@
 
 use std::path::Path;
 
-use crate::api::{AppState, Services, StartError};
+use crate::app::{AppState, Services, StartError};
 use crate::auth::{Role, new_key};
 use crate::config::Config;
 use crate::generate::{SampleSpec, generate};
+use crate::runs::PeriodRun;
+use crate::runs::awards::PointsLedger;
+use crate::runs::pay::PayLedger;
 use crate::store::{Format, IngestOptions, OnConflict, ValidationMode, ingest, schema};
 
 pub const DEMO_TENANT: &str = "demo";
@@ -19,6 +22,8 @@ pub enum DemoError {
     Generate(#[from] crate::generate::GenerateError),
     #[error("loading sample table `{table}` failed: {source}")]
     Load { table: String, source: crate::store::IngestError },
+    #[error("settling the books failed: {0}")]
+    Books(#[from] crate::runs::RunError),
     #[error("{0}")]
     Other(String),
 }
@@ -74,39 +79,21 @@ const DEMO_PAY: &[(&str, &str)] = &[
 /// statements, the points ledger and leaderboards have something to show.
 fn settle_books(state: &AppState, spec: &SampleSpec) -> Result<String, DemoError> {
     use chrono::{Datelike, Months};
-    let other = |e: &dyn std::fmt::Display| DemoError::Other(e.to_string());
-    let limits = state.config.default_limits;
+    let tenant = state.tenant(DEMO_TENANT).map_err(|e| DemoError::Other(e.to_string()))?;
+    let pay_params: serde_json::Map<String, serde_json::Value> =
+        DEMO_PAY.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
     let last = spec.start + chrono::Days::new(u64::from(spec.days));
     let mut month = spec.start.with_day(1).expect("day 1 exists");
     let (mut statements, mut points, mut months) = (0, 0, 0);
     while month < last {
         let next = month + Months::new(1);
-        let range = (
-            month.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
-            next.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
-        );
-        let micros = (range.0.timestamp_micros(), range.1.timestamp_micros());
-        let plan = |name: &str| {
-            state
-                .deployments
-                .plan(&state.registry, DEMO_TENANT, name, "demo")
-                .ok_or_else(|| other(&format!("no {name}")))
-        };
-        let pay = plan("standard_pay")?;
-        let given = DEMO_PAY.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let (params, _) =
-            crate::api::metrics::params_from_query(&pay.serve.info, given, "").map_err(|e| other(&e.detail()))?;
-        let request = crate::runtime::bindings::PayRequest { period_start: micros.0, period_end: micros.1, params };
-        let (_, _, report) = crate::api::pay::execute(state, DEMO_TENANT, &pay, &request, limits, range)
-            .map_err(|e| other(&e.detail()))?;
-        statements += report.created;
-        let game = plan("standard_game")?;
-        let (params, _) = crate::api::metrics::params_from_query(&game.serve.info, Default::default(), "")
-            .map_err(|e| other(&e.detail()))?;
-        let request = crate::runtime::bindings::AwardRequest { period_start: micros.0, period_end: micros.1, params };
-        let (_, _, report) = crate::api::game::execute(state, DEMO_TENANT, &game, &request, limits, range)
-            .map_err(|e| other(&e.detail()))?;
-        points += report.points;
+        let period = (month.to_string(), next.to_string());
+        let period = (period.0.as_str(), period.1.as_str());
+        let pay = PeriodRun::prepare::<PayLedger>(state, &tenant, ("standard_pay", "demo"), period, &pay_params)?;
+        statements += pay.execute::<PayLedger>(state, DEMO_TENANT)?.report.created;
+        let awards =
+            PeriodRun::prepare::<PointsLedger>(state, &tenant, ("standard_game", "demo"), period, &Default::default())?;
+        points += awards.execute::<PointsLedger>(state, DEMO_TENANT)?.report.points;
         months += 1;
         month = next;
     }

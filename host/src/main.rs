@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = args.config();
             let listen = config.listen;
-            let (state, bootstrap) = tokio::task::spawn_blocking(move || cxhost::api::Services::open(config)).await??;
+            let (state, bootstrap) = tokio::task::spawn_blocking(move || cxhost::Services::open(config)).await??;
             if let Some(key) = bootstrap {
                 println!("first start: operator key {key}\n(store it now; it is kept only as a hash)");
             }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::guests::STANDARD_PLUGINS;
+use crate::runtime::bindings::PluginInfo;
 use crate::runtime::{LoadError, Plugin, Runtime, kind_name};
 use crate::store::{PluginVersionRow, SystemDb, SystemError};
 
@@ -186,7 +187,7 @@ impl Registry {
             size_bytes: plugin.size_bytes,
             uploaded_by: actor.to_string(),
             uploaded_at: String::new(),
-            info: crate::api::plugins::info_json(&plugin.info),
+            info: info_json(&plugin.info),
         };
         let created = system.record_version(&row)?;
         let row = system.plugin_version(tenant, &plugin.hash)?.unwrap_or(row);
@@ -206,4 +207,30 @@ impl Registry {
     pub fn runtime(&self) -> &Arc<Runtime> {
         &self.runtime
     }
+}
+
+/// A plugin's parameter declarations as JSON: name, type, default, description.
+pub fn params_json(info: &PluginInfo) -> Vec<serde_json::Value> {
+    info.params
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "name": p.name,
+                "type": crate::runtime::checks::type_name(p.type_),
+                "default": crate::params::value_json(&p.default),
+                "description": p.description,
+            })
+        })
+        .collect()
+}
+
+/// A plugin's `describe()` answer as JSON, as versions are stored and listed.
+pub fn info_json(info: &PluginInfo) -> serde_json::Value {
+    serde_json::json!({
+        "name": info.name,
+        "version": info.version,
+        "kind": kind_name(info.kind),
+        "description": info.description,
+        "params": params_json(info),
+    })
 }

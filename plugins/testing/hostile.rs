@@ -1,7 +1,8 @@
 //! Behaviour shared by the four hostile test plugins (metric, dashboard, pay model, game
 //! mechanic), included by each with `#[path = "../../hostile.rs"] mod hostile;`. It is a plain
 //! file, not a crate: every directory under `testing/` is a workspace member and needs a
-//! Cargo.toml.
+//! Cargo.toml. It uses the SDK core (`cxhost-sdk-core`), whose types and host imports every
+//! world SDK shares, so each hostile plugin depends on the core as well as on its world's SDK.
 //!
 //! The main entry point of each plugin reads its four parameters into [`Args`] and handles its
 //! world's own garbage-output modes; every other mode goes to [`run`], which loops, recurses,
@@ -13,6 +14,8 @@
 
 use std::hash::BuildHasher;
 use std::hint::black_box;
+
+use cxhost_sdk_core::{LogLevel, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, log, param_int, param_text};
 
 /// One mebibyte.
 pub const MIB: usize = 1 << 20;
@@ -48,14 +51,6 @@ impl Args<'_> {
     }
 }
 
-/// The host imports the shared modes use; each plugin passes its own SDK's.
-pub struct Host {
-    /// Writes one message to the server's log at info level.
-    pub log: fn(&str),
-    /// Runs one SELECT without parameters: its row count, or the host's error unchanged.
-    pub query: fn(&str) -> Result<u64, String>,
-}
-
 /// What a shared mode produced, for the plugin to turn into its world's result.
 pub enum Outcome {
     /// The world's small valid result.
@@ -66,31 +61,32 @@ pub enum Outcome {
 }
 
 /// Runs a mode shared by all four worlds; an unknown mode is an error.
-pub fn run(args: &Args, host: &Host) -> Result<Outcome, String> {
+pub fn run(args: &Args) -> Result<Outcome, String> {
     match args.mode {
         "ok" => Ok(Outcome::Ok),
         "loop" => spin(),
         "recurse" => Ok(Outcome::Figure(dive(0) as f64, "frames")),
         "grow" => grow(),
         "trap" => trap("hostile trap"),
-        "sql" => Ok(Outcome::Figure((host.query)(args.sql)? as f64, "rows")),
+        "sql" => Ok(Outcome::Figure(row_count(args.sql)? as f64, "rows")),
         "sql_loop" => loop {
-            let _ = black_box((host.query)(black_box(args.sql)));
+            let _ = black_box(row_count(black_box(args.sql)));
         },
         "log_flood" => {
             let message = filler(args.bytes(200), "flood ");
             if args.n == 0 {
                 loop {
-                    (host.log)(&message);
+                    log(LogLevel::Info, &message);
                 }
             }
             for _ in 0..args.n {
-                (host.log)(&message);
+                log(LogLevel::Info, &message);
             }
             Ok(Outcome::Ok)
         }
         "log_forge" => {
-            (host.log)(
+            log(
+                LogLevel::Info,
                 "innocent\n2026-11-29T12:00:00.000000Z  INFO cxhost: operator key cxk_forged\r\x1b[31mred\x1b[0m\u{0}end",
             );
             Ok(Outcome::Ok)
@@ -118,6 +114,11 @@ pub fn run(args: &Args, host: &Host) -> Result<Outcome, String> {
         }
         other => Err(format!("unknown mode `{other}`")),
     }
+}
+
+/// Runs one SELECT without parameters: its row count, or the host's error unchanged.
+fn row_count(sql: &str) -> Result<u64, String> {
+    cxhost_sdk_core::query(sql, &[]).map(|table| table.row_count() as u64)
 }
 
 /// `pattern` repeated and cut to exactly `len` bytes (`pattern` must be ASCII).
@@ -168,54 +169,6 @@ fn grow() -> ! {
     }
 }
 
-/// The type of a parameter in [`Info`].
-pub enum Type {
-    Text,
-    Integer,
-}
-
-/// A parameter's default in [`Info`].
-pub enum Value {
-    Text(String),
-    Integer(i64),
-}
-
-/// One parameter in [`Info`]; each plugin converts it to its SDK's `ParamSpec`.
-pub struct Spec {
-    pub name: String,
-    pub ty: Type,
-    pub default: Value,
-    pub description: String,
-}
-
-impl Spec {
-    fn text(name: &str, default: &str, description: &str) -> Spec {
-        Spec {
-            name: name.to_string(),
-            ty: Type::Text,
-            default: Value::Text(default.to_string()),
-            description: description.to_string(),
-        }
-    }
-
-    fn integer(name: &str, default: i64, description: &str) -> Spec {
-        Spec {
-            name: name.to_string(),
-            ty: Type::Integer,
-            default: Value::Integer(default),
-            description: description.to_string(),
-        }
-    }
-}
-
-/// A plugin's `describe()` answer without its kind; each plugin converts it to `PluginInfo`.
-pub struct Info {
-    pub name: String,
-    pub version: String,
-    pub description: String,
-    pub params: Vec<Spec>,
-}
-
 /// The mode written in [`DESCRIBE_MODE`]: the bytes after the prefix up to the first NUL.
 fn describe_mode() -> String {
     // SAFETY: a volatile read of an initialised static of plain bytes; volatile so that the
@@ -227,17 +180,18 @@ fn describe_mode() -> String {
 }
 
 /// The parameters every hostile plugin declares, in this order.
-fn params() -> Vec<Spec> {
+fn params() -> Vec<ParamSpec> {
     vec![
-        Spec::text("mode", "ok", "what to do: ok, loop, recurse, grow, trap, sql, ... (see hostile.rs)"),
-        Spec::text("sql", "SELECT 1 AS x", "SQL for the sql modes; the metric's name for a dashboard's nested mode"),
-        Spec::integer("n", 0, "how many times or items; 0 means forever or once, as the mode says"),
-        Spec::integer("size", 0, "bytes of generated text; 0 means the mode's default"),
+        param_text("mode", "ok", "what to do: ok, loop, recurse, grow, trap, sql, ... (see hostile.rs)"),
+        param_text("sql", "SELECT 1 AS x", "SQL for the sql modes; the metric's name for a dashboard's nested mode"),
+        param_int("n", 0, "how many times or items; 0 means forever or once, as the mode says"),
+        param_int("size", 0, "bytes of generated text; 0 means the mode's default"),
     ]
 }
 
 /// `describe()`'s answer as [`DESCRIBE_MODE`] says:
-/// - `normal` (and any unknown mode): `name`, version `0.0.1`, `description` and the four parameters
+/// - `normal` (and any unknown mode): `name`, version `0.0.1`, `kind`, `description` and the four
+///   parameters
 /// - `trap`, `loop`, `grow`: panic, loop forever, allocate forever
 /// - `huge`: an 8 MiB description and 20,000 text parameters `p0`..`p19999`
 /// - `param_from`, `param_group_by`, `param_subject`, `param_empty`: one more parameter named
@@ -247,10 +201,11 @@ fn params() -> Vec<Spec> {
 /// - `bad_name`: `bad_name` instead of `name`
 /// - `huge_version`: a version of 1 MiB
 /// - `control_chars`: a description with a newline, a carriage return, an ANSI escape and a NUL
-pub fn describe(name: &str, bad_name: &str, description: &str) -> Info {
-    let mut info = Info {
+pub fn describe(kind: PluginKind, name: &str, bad_name: &str, description: &str) -> PluginInfo {
+    let mut info = PluginInfo {
         name: name.to_string(),
         version: "0.0.1".to_string(),
+        kind,
         description: description.to_string(),
         params: params(),
     };
@@ -260,17 +215,17 @@ pub fn describe(name: &str, bad_name: &str, description: &str) -> Info {
         "grow" => grow(),
         "huge" => {
             info.description = filler(8 * MIB, "x");
-            info.params = (0..20_000).map(|i| Spec::text(&format!("p{i}"), "", "x")).collect();
+            info.params = (0..20_000).map(|i| param_text(&format!("p{i}"), "", "x")).collect();
         }
-        "param_from" => info.params.push(Spec::text("from", "", "shadows the host's own `from`")),
-        "param_group_by" => info.params.push(Spec::text("group_by", "", "shadows the host's own `group_by`")),
-        "param_subject" => info.params.push(Spec::text("subject", "", "shadows the host's own `subject`")),
-        "param_empty" => info.params.push(Spec::text("", "", "a parameter without a name")),
-        "param_dup" => info.params.push(Spec::text("mode", "ok", "`mode` again")),
-        "bad_default" => info.params.push(Spec {
+        "param_from" => info.params.push(param_text("from", "", "shadows the host's own `from`")),
+        "param_group_by" => info.params.push(param_text("group_by", "", "shadows the host's own `group_by`")),
+        "param_subject" => info.params.push(param_text("subject", "", "shadows the host's own `subject`")),
+        "param_empty" => info.params.push(param_text("", "", "a parameter without a name")),
+        "param_dup" => info.params.push(param_text("mode", "ok", "`mode` again")),
+        "bad_default" => info.params.push(ParamSpec {
             name: "k".to_string(),
-            ty: Type::Integer,
-            default: Value::Text("seven".to_string()),
+            type_: ParamType::Integer,
+            default: ParamValue::Text("seven".to_string()),
             description: "an integer whose default is text".to_string(),
         }),
         "bad_name" => info.name = bad_name.to_string(),

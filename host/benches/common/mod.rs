@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cxhost::api::Services;
+use cxhost::Services;
 
 pub const KEY: &str = "cxk_bench_operator_key_00000000000000000000000";
 

@@ -2,6 +2,9 @@
 //! dashboards show them in.
 
 pub mod correlation;
+pub mod cxex;
+pub mod dashboards;
+pub mod host;
 pub mod panels;
 pub mod series;
 pub mod topics;

@@ -8,44 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiQuery;
-use super::metrics::parse_range;
-use super::{ApiError, AppState, Caller, Services};
-use std::collections::HashMap;
-
-use crate::analytics::correlation::{Coefficient, Correlation, correlate};
-use crate::analytics::series::{Paired, Period, Point, Series, metric_series, pair, period_bounds};
+use super::{ApiError, AppState, Caller};
+use crate::analytics::correlation::Coefficient;
+use crate::analytics::cxex::{Computed, Level, Scope, cell, check_matrix_side, compute_series, split_metrics};
+use crate::analytics::series::{Period, Point};
 use crate::auth::Action;
-use crate::config::PluginLimits;
-use crate::deploy::CallPlan;
-use crate::runtime::bindings::GroupBy;
-use crate::runtime::bindings::{Param, ParamValue, PluginKind};
-use crate::store::system::Tenant;
-use chrono::NaiveDate;
-
-/// Longest lag accepted, in periods.
-pub const MAX_LAG: usize = 12;
-/// Most periods one request may span (five years of weeks).
-pub const MAX_PERIODS: usize = 261;
-/// Most metrics on one side of a matrix.
-pub const MAX_MATRIX_SIDE: usize = 12;
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Agent,
-    Team,
-    Site,
-}
-
-impl Level {
-    fn group_by(self) -> GroupBy {
-        match self {
-            Level::Agent => GroupBy::Agent,
-            Level::Team => GroupBy::Team,
-            Level::Site => GroupBy::Site,
-        }
-    }
-}
+use crate::params::parse_range;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CorrelationQuery {
@@ -84,223 +52,6 @@ pub struct CorrelationResponse {
     pub points: Vec<Point>,
 }
 
-/// A metric as the correlation routes name it: `name` or `name[param=value,…]`, e.g.
-/// `survey_item[item=wellbeing]`.
-struct MetricSpec {
-    text: String,
-    name: String,
-    given: Vec<(String, String)>,
-}
-
-fn parse_spec(field: &str, text: &str) -> Result<MetricSpec, ApiError> {
-    let bad = |why: &str| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("`{field}` = `{text}`: {why}; write name or name[param=value,…]"),
-        )
-        .with_field(field)
-    };
-    let (name, given) = match text.split_once('[') {
-        None => (text, Vec::new()),
-        Some((name, rest)) => {
-            let inner = rest.strip_suffix(']').ok_or_else(|| bad("missing `]`"))?;
-            let pairs = inner
-                .split(',')
-                .map(|pair| pair.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| bad("a parameter lacks `=`"))?;
-            (name, pairs)
-        }
-    };
-    if name.is_empty() {
-        return Err(bad("no metric name"));
-    }
-    Ok(MetricSpec { text: text.to_string(), name: name.to_string(), given })
-}
-
-/// A metric resolved for this tenant: the plan that computes it and its parameters.
-struct Resolved {
-    spec: MetricSpec,
-    plan: CallPlan,
-    params: Vec<Param>,
-}
-
-/// The plugin parameter through which employee metrics withhold small groups.
-const MIN_RESPONSES: &str = "min_responses";
-
-fn resolve(
-    state: &Services,
-    (tenant, floor): (&str, u32),
-    subject: &str,
-    field: &str,
-    spec: MetricSpec,
-) -> Result<Resolved, ApiError> {
-    let plan = state.deployments.plan(&state.registry, tenant, &spec.name, subject).ok_or_else(|| {
-        ApiError::not_found("metric_not_found", format!("tenant `{tenant}` has no metric `{}`", spec.name))
-            .with_field(field)
-    })?;
-    let info = &plan.serve.info;
-    if plan.serve.kind() != PluginKind::Metric {
-        return Err(super::metrics::not_a_metric(tenant, &plan.serve).with_field(field));
-    }
-    if let Some((unknown, _)) = spec.given.iter().find(|(k, _)| !info.params.iter().any(|p| &p.name == k)) {
-        return Err(ApiError::bad_request(
-            "unknown_parameter",
-            format!("metric `{}` has no parameter `{unknown}`", spec.name),
-        )
-        .with_field(field));
-    }
-    let mut params = Vec::new();
-    for declared in &info.params {
-        let mut value = match spec.given.iter().find(|(k, _)| k == &declared.name) {
-            Some((_, text)) => super::metrics::parse_param(&declared.name, declared.type_, text)?,
-            None => declared.default.clone(),
-        };
-        // The tenant's privacy floor binds every metric that withholds small groups.
-        if declared.name == MIN_RESPONSES
-            && let ParamValue::Integer(n) = value
-            && n < i64::from(floor)
-        {
-            if spec.given.iter().any(|(k, _)| k == MIN_RESPONSES) {
-                return Err(ApiError::bad_request(
-                    "below_privacy_floor",
-                    format!("{MIN_RESPONSES} = {n} is below this tenant's minimum group size of {floor}"),
-                )
-                .with_field(MIN_RESPONSES));
-            }
-            value = ParamValue::Integer(i64::from(floor));
-        }
-        params.push(Param { name: declared.name.clone(), value });
-    }
-    Ok(Resolved { spec, plan, params })
-}
-
-/// A metric named as the correlation routes name it (`name` or `name[param=value,…]`), with
-/// `extra` parameters given as text besides, resolved to the plan that computes it and every
-/// parameter it runs with (the tenant's privacy floor applied).
-pub(crate) fn resolve_named(
-    state: &Services,
-    tenant: &Tenant,
-    subject: &str,
-    text: &str,
-    extra: Vec<(String, String)>,
-) -> Result<(CallPlan, Vec<Param>), ApiError> {
-    let mut spec = parse_spec("name", text)?;
-    spec.given.extend(extra);
-    let resolved = resolve(state, (&tenant.id, tenant.min_group_size), subject, "name", spec)?;
-    Ok((resolved.plan, resolved.params))
-}
-
-/// What both correlation routes share: the period bounds, every metric's series and the
-/// tenant's privacy floor.
-pub(crate) struct Computed {
-    bounds: Vec<chrono::NaiveDate>,
-    series: HashMap<String, Series>,
-    /// Metrics built on employee survey answers (they declare `min_responses`): only their
-    /// figures are held to the privacy floor; a shift or evaluation count is not a respondent.
-    surveyed: std::collections::HashSet<String>,
-    pub(crate) min_group: u32,
-}
-
-/// Level, period and range of a correlation, checked together with its lag.
-pub(crate) struct Scope {
-    pub level: Level,
-    pub period: Period,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-}
-
-impl Scope {
-    pub(crate) fn new(
-        level: Level,
-        period: Period,
-        from: NaiveDate,
-        to: NaiveDate,
-        lag: usize,
-    ) -> Result<Scope, ApiError> {
-        if lag > MAX_LAG {
-            return Err(ApiError::bad_request(
-                "invalid_parameter",
-                format!("lag must be 0 to {MAX_LAG} periods, got {lag}"),
-            )
-            .with_field("lag"));
-        }
-        if (to - from).num_days() > 7 * MAX_PERIODS as i64 {
-            return Err(ApiError::bad_request(
-                "invalid_range",
-                format!("a correlation may span at most {MAX_PERIODS} periods; narrow `from`–`to`"),
-            )
-            .with_field("to"));
-        }
-        Ok(Scope { level, period, from, to })
-    }
-}
-
-/// Resolves every metric named in `metrics` (each once) and computes its series over the
-/// scope, one period at a time. Blocking: it runs plugins.
-pub(crate) fn compute_series(
-    state: &Services,
-    tenant: &Tenant,
-    subject: &str,
-    scope: &Scope,
-    metrics: Vec<(&'static str, String)>,
-    limits: PluginLimits,
-) -> Result<Computed, ApiError> {
-    let mut resolved: Vec<Resolved> = Vec::new();
-    for (field, text) in metrics {
-        if resolved.iter().any(|r| r.spec.text == text) {
-            continue;
-        }
-        let spec = parse_spec(field, &text)?;
-        resolved.push(resolve(state, (&tenant.id, tenant.min_group_size), subject, field, spec)?);
-    }
-    let bounds = period_bounds(scope.period, scope.from, scope.to);
-    let db = state.tenants.get(&tenant.id)?;
-    let surveyed = resolved
-        .iter()
-        .filter(|m| m.params.iter().any(|p| p.name == MIN_RESPONSES))
-        .map(|m| m.spec.text.clone())
-        .collect();
-    let computed = in_parallel(&resolved, |metric| {
-        let context = state.call_context(&tenant.id, &metric.spec.name, db.clone(), limits);
-        metric_series(&context, &metric.plan, &metric.params, scope.level.group_by(), &bounds)
-    });
-    let mut series = HashMap::new();
-    for (metric, computed) in resolved.iter().zip(computed) {
-        series.insert(metric.spec.text.clone(), computed?);
-    }
-    Ok(Computed { bounds, series, surveyed, min_group: tenant.min_group_size })
-}
-
-/// Metrics whose series are computed at once. DuckDB runs each query on every core, but the
-/// plugin's side of a call (building and passing the rows) runs on one; two metrics in flight
-/// keep both cores of a small server busy.
-const SERIES_WORKERS: usize = 2;
-
-/// `work` on every item on up to [`SERIES_WORKERS`] threads (each inside the caller's Tokio
-/// runtime, which plugin calls need for their query deadlines); results in item order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let runtime = tokio::runtime::Handle::try_current().ok();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::Mutex::new(Vec::with_capacity(items.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..SERIES_WORKERS.min(items.len()) {
-            scope.spawn(|| {
-                let _inside = runtime.as_ref().map(|r| r.enter());
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(index) else { break };
-                    let result = work(item);
-                    done.lock().unwrap_or_else(|e| e.into_inner()).push((index, result));
-                }
-            });
-        }
-    });
-    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    done.sort_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, result)| result).collect()
-}
-
 /// Checks the caller and the common query parameters, then computes the series off the
 /// async runtime.
 async fn compute(
@@ -316,11 +67,12 @@ async fn compute(
     let limits = state.limits_of(&tenant);
     let admitted = state.admit(&tenant).await?;
     let (worker, subject) = (state.clone(), caller.0.actor());
-    tokio::task::spawn_blocking(move || {
+    let computed = tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
         compute_series(&worker, &tenant, &subject, &scope, metrics, limits)
     })
-    .await?
+    .await??;
+    Ok(computed)
 }
 
 /// The query parameters both correlation routes take besides the metrics.
@@ -330,15 +82,6 @@ struct Common {
     from: String,
     to: String,
     lag: usize,
-}
-
-pub(crate) fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Result<(Paired, Correlation), ApiError> {
-    let floor = if computed.surveyed.contains(ex) { computed.min_group } else { 0 };
-    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, floor);
-    let x: Vec<f64> = paired.points.iter().map(|p| p.ex).collect();
-    let y: Vec<f64> = paired.points.iter().map(|p| p.cx).collect();
-    let stats = correlate(&x, &y).map_err(|e| ApiError::internal(format!("correlation: {e}")))?;
-    Ok((paired, stats))
 }
 
 /// Correlate an employee metric with a customer metric (Pearson and Spearman, n, two-sided
@@ -413,25 +156,6 @@ pub struct MatrixResponse {
     pub cells: Vec<MatrixCell>,
 }
 
-/// Splits a comma-separated metric list, keeping commas inside `[…]`.
-fn split_metrics(text: &str) -> Vec<String> {
-    let (mut out, mut current, mut depth) = (Vec::new(), String::new(), 0);
-    for c in text.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(std::mem::take(&mut current).trim().to_string());
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    out.push(current.trim().to_string());
-    out.into_iter().filter(|m| !m.is_empty()).collect()
-}
-
 /// Every employee metric against every customer metric: n, Pearson and Spearman per cell.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/correlations/matrix", tag = "analytics",
     params(("tenant" = String, Path), MatrixQuery),
@@ -444,15 +168,8 @@ pub async fn matrix(
     ApiQuery(query): ApiQuery<MatrixQuery>,
 ) -> Result<Json<MatrixResponse>, ApiError> {
     let (cx, ex) = (split_metrics(&query.cx), split_metrics(&query.ex));
-    for (field, list) in [("cx", &cx), ("ex", &ex)] {
-        if list.is_empty() || list.len() > MAX_MATRIX_SIDE {
-            return Err(ApiError::bad_request(
-                "invalid_parameter",
-                format!("`{field}` must name 1 to {MAX_MATRIX_SIDE} metrics, got {}", list.len()),
-            )
-            .with_field(field));
-        }
-    }
+    check_matrix_side("cx", &cx)?;
+    check_matrix_side("ex", &ex)?;
     let common = Common {
         level: query.level,
         period: query.period,

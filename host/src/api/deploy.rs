@@ -9,15 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::parse_range;
 use super::{ApiError, AppState, Caller, Services};
 use crate::auth::Action;
-use crate::deploy::shadow::{ShadowReport, totals_per_agent};
+use crate::deploy::shadow::ShadowReport;
 use crate::deploy::{DeployError, Deployment, VersionStats};
-use crate::runtime::bindings::{
-    AwardKind, AwardRequest, GroupBy, MetricRequest, MetricResult, Param, PayRequest, PluginKind,
-};
-use crate::runtime::{Plugin, kind_name};
+use crate::params::{parse_group_by, parse_range};
+use crate::runs::shadow::ShadowRun;
 use crate::store::{AuditEntry, DeploymentRow, FailurePolicy, PluginVersionRow};
 
 /// A plugin's deployment and all its stored versions.
@@ -254,84 +251,23 @@ pub async fn shadow_run(
     let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
     let (from, to) = parse_range(&body.from, &body.to)?;
     let group_by_text = body.group_by.unwrap_or_else(|| "agent".to_string());
-    let group_by = super::metrics::parse_group_by(&group_by_text)?;
+    let group_by = parse_group_by(&group_by_text)?;
     let limits = state.limits_of(&tenant);
     let admitted = state.admit(&tenant).await?;
-    let db = state.tenants.get(&tenant_id)?;
-    let report = tokio::task::spawn_blocking(move || -> Result<ShadowReport, ApiError> {
+    let report = tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
-        let hash = state.registry.find_version(&state.system, &tenant_id, &name, &body.hash)?;
-        let candidate = state.registry.version(&tenant_id, &hash)?;
-        let active = state.deployments.serving(&state.registry, &tenant_id, &name).ok_or_else(|| {
-            ApiError::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`"))
-        })?;
-        if candidate.kind() != active.kind() {
-            return Err(ApiError::bad_request(
-                "wrong_kind",
-                format!(
-                    "version {} is a {} plugin, the serving one a {}",
-                    body.hash,
-                    kind_name(candidate.kind()),
-                    kind_name(active.kind())
-                ),
-            ));
-        }
-        let given: std::collections::HashMap<String, String> = body
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), if let serde_json::Value::String(s) = v { s.clone() } else { v.to_string() }))
-            .collect();
-        let outcome = |plugin: &Plugin| -> Result<MetricResult, ApiError> {
-            let (params, _) = super::metrics::params_from_query(&plugin.info, given.clone(), "(its own only)")?;
-            comparable(&state, plugin, (db.clone(), limits), params, (from, to), group_by)
+        let shadow = ShadowRun {
+            tenant: &tenant_id,
+            name: &name,
+            candidate: &body.hash,
+            params: crate::params::texts_of(&body.params),
+            period: (from, to),
+            group_by: (group_by, &group_by_text),
         };
-        let served = outcome(&active)?;
-        let mut report =
-            ShadowReport::new((&candidate.hash, &candidate.info.version), (&active.hash, &active.info.version));
-        let compared_by = if active.kind() == PluginKind::Metric { group_by_text.as_str() } else { "agent" };
-        match outcome(&candidate) {
-            Ok(result) => report.add(compared_by, &served, &result),
-            Err(e) => report.add_candidate_error(e.detail().to_string()),
-        }
-        Ok(report)
+        shadow.run(&state, limits)
     })
     .await??;
     Ok(Json(report))
-}
-
-/// A plugin's output over a period in the shape shadow reports compare: a metric's rows; a pay model's statement total per agent (cents); a
-/// game mechanic's points per agent.
-fn comparable(
-    state: &Services,
-    plugin: &Plugin,
-    (db, limits): (Arc<crate::store::TenantDb>, crate::config::PluginLimits),
-    params: Vec<Param>,
-    (from, to): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
-    group_by: GroupBy,
-) -> Result<MetricResult, ApiError> {
-    let runtime = state.registry.runtime();
-    let (period_start, period_end) = (from.timestamp_micros(), to.timestamp_micros());
-    Ok(match plugin.kind() {
-        PluginKind::Metric => {
-            runtime.call_metric(plugin, db, limits, &MetricRequest { period_start, period_end, group_by, params })?
-        }
-        PluginKind::PayModel => {
-            let lines = runtime.call_pay(plugin, db, limits, &PayRequest { period_start, period_end, params })?;
-            totals_per_agent("cents", lines.into_iter().map(|l| (l.agent_id, l.amount_cents)))
-        }
-        PluginKind::GameMechanic => {
-            let result = runtime.call_award(plugin, db, limits, &AwardRequest { period_start, period_end, params })?;
-            let points =
-                result.awards.into_iter().filter(|a| a.kind == AwardKind::Points).map(|a| (a.agent_id, a.amount));
-            totals_per_agent("points", points)
-        }
-        other => {
-            return Err(ApiError::bad_request(
-                "wrong_kind",
-                format!("shadow runs compare metrics, pay models and game mechanics, not {} plugins", kind_name(other)),
-            ));
-        }
-    })
 }
 
 /// What happens when the serving version fails: return the error, or answer with the

@@ -18,7 +18,12 @@ pub struct ApiQuery<T>(pub T);
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        ApiError::new(rejection.status(), "invalid_body", "Invalid request body", rejection.body_text())
+        ApiError::new(
+            crate::problem::Class::of_status(rejection.status().as_u16()),
+            "invalid_body",
+            "Invalid request body",
+            rejection.body_text(),
+        )
     }
 }
 

@@ -7,20 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::{PluginRef, parse_range};
-use super::runs::{RunRequest, prepare};
-use super::{ApiError, AppState, Caller, Services};
+use super::metrics::{PluginRef, rfc3339};
+use super::runs::RunRequest;
+use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
-use crate::config::PluginLimits;
-use crate::deploy::CallPlan;
 use crate::deploy::ServedAs;
-use crate::deploy::shadow::totals_per_agent;
-use crate::runtime::CallError;
-use crate::runtime::Plugin;
-use crate::runtime::bindings::{AwardKind, AwardRequest, PluginKind};
-use crate::store::game::{self, AwardEntry, AwardReport, FlagEntry, GameError, LedgerEntry, RunOf, Standing};
-use chrono::{DateTime, Utc};
-use std::sync::Arc;
+use crate::params::parse_range;
+use crate::runs::awards::PointsLedger;
+use crate::store::game::{self, AwardReport, FlagEntry, LedgerEntry, Standing};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AwardRunResponse {
@@ -30,21 +24,6 @@ pub struct AwardRunResponse {
     pub to: String,
     #[serde(flatten)]
     pub report: AwardReport,
-}
-
-impl From<GameError> for ApiError {
-    fn from(e: GameError) -> Self {
-        ApiError::internal(e)
-    }
-}
-
-fn kind_text(kind: AwardKind) -> &'static str {
-    match kind {
-        AwardKind::Points => "points",
-        AwardKind::Badge => "badge",
-        AwardKind::Level => "level",
-        AwardKind::ChallengeProgress => "challenge_progress",
-    }
 }
 
 /// Run a game mechanic for a period: its awards go to the append-only points ledger (an
@@ -62,94 +41,14 @@ pub async fn run(
     Path(tenant_id): Path<String>,
     ApiJson(body): ApiJson<RunRequest>,
 ) -> Result<Json<AwardRunResponse>, ApiError> {
-    let run = prepare(&state, &caller, &tenant_id, &body, PluginKind::GameMechanic)?;
-    let request = AwardRequest {
-        period_start: run.from.timestamp_micros(),
-        period_end: run.to.timestamp_micros(),
-        params: run.params,
-    };
-    let admitted = state.admit(&run.tenant).await?;
-    let (plan, limits, from, to) = (run.plan, run.limits, run.from, run.to);
-    let worker = state.clone();
-    let (served_by, served_as, report) = tokio::task::spawn_blocking(move || {
-        let _admitted = admitted;
-        execute(&worker, &tenant_id, &plan, &request, limits, (from, to))
-    })
-    .await??;
+    let (run, executed) = super::runs::run::<PointsLedger>(&state, &caller, &tenant_id, &body).await?;
     Ok(Json(AwardRunResponse {
-        plugin: PluginRef::of(&state.registry, &served_by),
-        served_as,
-        from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        report,
+        plugin: PluginRef::of(&state.registry, &executed.served_by),
+        served_as: executed.served_as,
+        from: rfc3339(run.from),
+        to: rfc3339(run.to),
+        report: executed.report,
     }))
-}
-
-/// Runs a game mechanic by its plan and records its awards and flags. Blocking.
-pub fn execute(
-    state: &Services,
-    tenant_id: &str,
-    plan: &CallPlan,
-    request: &AwardRequest,
-    limits: PluginLimits,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<(Arc<Plugin>, ServedAs, AwardReport), ApiError> {
-    let db = state.tenants.get(tenant_id)?;
-    let context = state.call_context(tenant_id, &plan.serve.info.name, db.clone(), limits);
-    let answer = context.answer_with(plan, |plugin| {
-        let result = state.registry.runtime().call_award(plugin, db.clone(), limits, request)?;
-        let awards: Vec<AwardEntry> = result
-            .awards
-            .into_iter()
-            .map(|a| AwardEntry {
-                agent_id: a.agent_id,
-                kind: kind_text(a.kind).to_string(),
-                amount: a.amount,
-                code: a.code,
-                reason: a.reason,
-            })
-            .collect();
-        let flags: Vec<FlagEntry> = result
-            .flags
-            .into_iter()
-            .map(|f| FlagEntry { agent_id: f.agent_id, pattern: f.pattern, detail: f.detail })
-            .collect();
-        let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
-        game::check_awards(&awards, &flags, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
-            plugin: plugin.info.name.clone(),
-            version: plugin.info.version.clone(),
-            detail: e.to_string(),
-        })?;
-        Ok((awards, flags))
-    })?;
-    let served = &answer.served_by;
-    let run = RunOf {
-        plugin: &served.info.name,
-        hash: &served.hash,
-        version: &served.info.version,
-        period_start: from,
-        period_end: to,
-    };
-    let (awards, flags) = &answer.result;
-    let report = game::record_awards(&db, &run, awards, flags)?;
-    if let Some(candidate) = plan.shadow.as_ref().filter(|_| answer.served_as != ServedAs::Fallback) {
-        // The shadow candidate awards the same period; its points are compared, never kept.
-        let points = |awards: Vec<(String, i64)>| totals_per_agent("points", awards);
-        let served =
-            points(awards.iter().filter(|a| a.kind == "points").map(|a| (a.agent_id.clone(), a.amount)).collect());
-        let result =
-            context.candidate(candidate, |c| state.registry.runtime().call_award(c, db.clone(), limits, request));
-        let compared = result.map(|r| {
-            points(
-                r.awards.into_iter().filter(|a| a.kind == AwardKind::Points).map(|a| (a.agent_id, a.amount)).collect(),
-            )
-        });
-        state.deployments.shadows.update(tenant_id, &candidate.info.name, &candidate.hash, |shadow| match compared {
-            Ok(totals) => shadow.add("agent", &served, &totals),
-            Err(e) => shadow.add_candidate_error(e.to_string()),
-        });
-    }
-    Ok((answer.served_by.clone(), answer.served_as, report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -53,7 +53,7 @@ pub async fn ingest(
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = query.format.or_else(|| Format::from_content_type(content_type)).ok_or_else(|| {
         ApiError::new(
-            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            crate::problem::Class::UnsupportedMediaType,
             "unsupported_format",
             "Unsupported format",
             format!("cannot tell the batch format from Content-Type `{content_type}`; send text/csv, application/x-ndjson, application/json or application/vnd.apache.parquet, or add ?format="),
@@ -97,7 +97,7 @@ async fn stream_to_file(body: Body, path: &std::path::Path) -> Result<(), ApiErr
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
             ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                crate::problem::Class::TooLarge,
                 "body_unreadable",
                 "Request body could not be read",
                 format!("reading the request body failed: {e}"),

@@ -12,18 +12,14 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::{PluginRef, parse_time};
-use super::runs::{RunRequest, prepare};
-use super::{ApiError, AppState, Caller, Services};
+use super::metrics::{PluginRef, rfc3339};
+use super::runs::RunRequest;
+use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
-use crate::config::PluginLimits;
-use crate::deploy::CallPlan;
 use crate::deploy::ServedAs;
-use crate::deploy::shadow::totals_per_agent;
-use crate::runtime::CallError;
-use crate::runtime::bindings::{PayRequest, PluginKind};
-use crate::store::pay::{self, Filter, Line, PayError, RunOf, RunReport, Statement};
-use chrono::{DateTime, Utc};
+use crate::params::parse_time;
+use crate::runs::pay::PayLedger;
+use crate::store::pay::{self, Filter, RunReport, Statement};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayRunResponse {
@@ -52,98 +48,15 @@ pub async fn run(
     Path(tenant_id): Path<String>,
     ApiJson(body): ApiJson<RunRequest>,
 ) -> Result<Json<PayRunResponse>, ApiError> {
-    let run = prepare(&state, &caller, &tenant_id, &body, PluginKind::PayModel)?;
-    let request = PayRequest {
-        period_start: run.from.timestamp_micros(),
-        period_end: run.to.timestamp_micros(),
-        params: run.params,
-    };
-    let admitted = state.admit(&run.tenant).await?;
-    let (plan, limits, from, to) = (run.plan, run.limits, run.from, run.to);
-    let worker = state.clone();
-    let answer = tokio::task::spawn_blocking(move || {
-        let _admitted = admitted;
-        execute(&worker, &tenant_id, &plan, &request, limits, (from, to))
-    })
-    .await??;
-    let (served_by, served_as, report) = answer;
+    let (run, executed) = super::runs::run::<PayLedger>(&state, &caller, &tenant_id, &body).await?;
     Ok(Json(PayRunResponse {
-        plugin: PluginRef::of(&state.registry, &served_by),
-        served_as,
-        from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        plugin: PluginRef::of(&state.registry, &executed.served_by),
+        served_as: executed.served_as,
+        from: rfc3339(run.from),
+        to: rfc3339(run.to),
         params: run.echoed,
-        report,
+        report: executed.report,
     }))
-}
-
-/// What a pay run did: the version that served it, in which role, and the ledger's report.
-pub type Executed = (std::sync::Arc<crate::runtime::Plugin>, ServedAs, RunReport);
-
-/// Runs a pay model by its plan and records the statements. Blocking: it runs the plugin.
-pub fn execute(
-    state: &Services,
-    tenant_id: &str,
-    plan: &CallPlan,
-    request: &PayRequest,
-    limits: PluginLimits,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Executed, ApiError> {
-    let db = state.tenants.get(tenant_id)?;
-    let context = state.call_context(tenant_id, &plan.serve.info.name, db.clone(), limits);
-    let answer = context.answer_with(plan, |plugin| {
-        let lines = state.registry.runtime().call_pay(plugin, db.clone(), limits, request)?;
-        let lines: Vec<(String, Line)> = lines
-            .into_iter()
-            .map(|l| {
-                let line = Line {
-                    component: l.component,
-                    quantity: l.quantity,
-                    rate_cents: l.rate_cents,
-                    amount_cents: l.amount_cents,
-                    note: l.note,
-                };
-                (l.agent_id, line)
-            })
-            .collect();
-        let agents = crate::store::overview::agent_ids(&db).map_err(|e| CallError::Busy(e.to_string()))?;
-        pay::check_lines(&lines, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
-            plugin: plugin.info.name.clone(),
-            version: plugin.info.version.clone(),
-            detail: e.to_string(),
-        })
-    })?;
-    let served = &answer.served_by;
-    let run = RunOf {
-        plugin: &served.info.name,
-        hash: &served.hash,
-        version: &served.info.version,
-        period_start: from,
-        period_end: to,
-    };
-    let report = pay::record_run(&db, &run, &answer.result)?;
-    if let Some(candidate) = plan.shadow.as_ref().filter(|_| answer.served_as != ServedAs::Fallback) {
-        // The shadow candidate computes the same period; its totals are compared, never kept.
-        let served = totals_per_agent(
-            "cents",
-            answer.result.iter().map(|(a, lines)| (a.clone(), lines.iter().map(|l| l.amount_cents).sum())),
-        );
-        let result =
-            context.candidate(candidate, |c| state.registry.runtime().call_pay(c, db.clone(), limits, request));
-        let compared =
-            result.map(|lines| totals_per_agent("cents", lines.into_iter().map(|l| (l.agent_id, l.amount_cents))));
-        state.deployments.shadows.update(tenant_id, &candidate.info.name, &candidate.hash, |shadow| match compared {
-            Ok(totals) => shadow.add("agent", &served, &totals),
-            Err(e) => shadow.add_candidate_error(e.to_string()),
-        });
-    }
-    Ok((answer.served_by.clone(), answer.served_as, report))
-}
-
-impl From<PayError> for ApiError {
-    fn from(e: PayError) -> Self {
-        ApiError::internal(e)
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,14 +6,13 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiQuery;
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
-use crate::registry::PluginSource;
-use crate::runtime::bindings::{ParamValue, PluginInfo};
+use crate::registry::{PluginSource, params_json};
 use crate::runtime::kind_name;
 use crate::store::PluginVersionRow;
 
@@ -29,40 +28,6 @@ pub struct PluginEntry {
     /// SHA-256 of the component.
     pub hash: String,
     pub source: PluginSource,
-}
-
-pub fn param_value_json(value: &ParamValue) -> Value {
-    match value {
-        ParamValue::Integer(v) => json!(v),
-        ParamValue::Float(v) => json!(v),
-        ParamValue::Text(v) => json!(v),
-        ParamValue::Boolean(v) => json!(v),
-    }
-}
-
-fn params_json(info: &PluginInfo) -> Vec<Value> {
-    info.params
-        .iter()
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "type": crate::runtime::checks::type_name(p.type_),
-                "default": param_value_json(&p.default),
-                "description": p.description,
-            })
-        })
-        .collect()
-}
-
-/// A plugin's `describe()` answer as JSON.
-pub fn info_json(info: &PluginInfo) -> Value {
-    json!({
-        "name": info.name,
-        "version": info.version,
-        "kind": kind_name(info.kind),
-        "description": info.description,
-        "params": params_json(info),
-    })
 }
 
 /// List the metrics this tenant can query, with their definitions and parameters.
@@ -131,7 +96,7 @@ pub async fn upload(
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+                crate::problem::Class::TooLarge,
                 "plugin_too_large",
                 "Plugin too large",
                 format!("a plugin component may have at most {} bytes", state.config.max_plugin_bytes),

@@ -90,7 +90,7 @@ pub async fn set_limits(
     let updated = tokio::task::spawn_blocking(move || -> Result<Tenant, ApiError> {
         state.system.set_limits(&tenant, &limits, &actor)?;
         state.tenants.set_limits(&tenant, limits.database());
-        state.tenant(&tenant)
+        Ok(state.tenant(&tenant)?)
     })
     .await??;
     Ok(Json(updated))
@@ -122,7 +122,7 @@ pub async fn set_privacy(
     let actor = caller.0.actor();
     let updated = tokio::task::spawn_blocking(move || -> Result<Tenant, ApiError> {
         state.system.set_min_group_size(&tenant, privacy.min_group_size, &actor)?;
-        state.tenant(&tenant)
+        Ok(state.tenant(&tenant)?)
     })
     .await??;
     Ok(Json(updated))

@@ -6,25 +6,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use super::metrics::parse_range;
 use super::{ApiError, AppState, Caller};
-use crate::analytics::topics::{GroupTopics, Taxonomy, TopicError, TopicLevel, side_by_side, validate};
+use crate::analytics::topics::{GroupTopics, Taxonomy, TopicLevel, side_by_side, validate};
 use crate::auth::Action;
+use crate::params::parse_range;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaxonomyBody {
     /// Topic name → keywords, e.g. `{"billing": ["invoice", "charge"], "tools": ["crm", "laptop"]}`.
     pub topics: Taxonomy,
-}
-
-impl From<TopicError> for ApiError {
-    fn from(e: TopicError) -> Self {
-        match e {
-            TopicError::Db(e) => ApiError::internal(e),
-            other => ApiError::bad_request("invalid_taxonomy", other.to_string()).with_field("topics"),
-        }
-    }
 }
 
 /// Replace the tenant's comment-topic taxonomy (tenant admin or operator).

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::{CallPlan, Deployments, Outcome, ServedAs};
 use crate::config::PluginLimits;
 use crate::runtime::bindings::{MetricRequest, MetricResult};
+use crate::runtime::worlds::MetricWorld;
 use crate::runtime::{CallError, Plugin, Runtime};
 use crate::store::TenantDb;
 
@@ -65,7 +66,9 @@ impl CallContext<'_> {
 
     /// Runs a metric call by the plan.
     pub fn answer(&self, plan: &CallPlan, request: &MetricRequest) -> Result<Answer, CallError> {
-        self.answer_with(plan, |plugin| self.runtime.call_metric(plugin, self.db.clone(), self.limits, request))
+        self.answer_with(plan, |plugin| {
+            self.runtime.call::<MetricWorld>(plugin, self.db.clone(), None, self.limits, request)
+        })
     }
 
     /// Runs the plan with `call`: the serving version, then the fallback if it failed and one
@@ -118,8 +121,9 @@ impl CallContext<'_> {
     /// Runs the shadow candidate on the request the serving version answered and adds the
     /// comparison to the shadow report.
     pub fn shadow(&self, candidate: &Plugin, group_by: &str, request: &MetricRequest, served: &MetricResult) {
-        let result =
-            self.candidate(candidate, |plugin| self.runtime.call_metric(plugin, self.db.clone(), self.limits, request));
+        let result = self.candidate(candidate, |plugin| {
+            self.runtime.call::<MetricWorld>(plugin, self.db.clone(), None, self.limits, request)
+        });
         self.deployments.shadows.update(self.tenant, self.name, &candidate.hash, |report| match &result {
             Ok(candidate_result) => report.add(group_by, served, candidate_result),
             Err(e) => report.add_candidate_error(e.to_string()),

@@ -18,7 +18,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::registry::{PluginSource, Registry, RegistryError};
-use crate::runtime::Plugin;
+use crate::runtime::bindings::PluginKind;
+use crate::runtime::{Plugin, kind_name};
 use crate::store::{Change, DeploymentRow, FailurePolicy, SystemDb};
 
 pub use self::shadow::{ShadowBoard, ShadowReport};
@@ -36,6 +37,20 @@ pub enum DeployError {
     BadPercent(f64),
     #[error("version {hash} is already the active version of `{name}`")]
     AlreadyActive { name: String, hash: String },
+}
+
+/// Why a call has no plan: no such plugin, or one of another kind.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("tenant `{tenant}` has no {} `{name}`; GET /v1/tenants/{tenant}/plugins lists them", kind_words(*.kind))]
+    NoSuchPlugin { tenant: String, name: String, kind: PluginKind },
+    #[error("`{name}` of tenant `{tenant}` is a {} plugin, not a {}", kind_name(*.found), kind_words(*.expected))]
+    WrongKind { tenant: String, name: String, expected: PluginKind, found: PluginKind },
+}
+
+/// A plugin kind in words: `pay model`, `game mechanic`.
+pub fn kind_words(kind: PluginKind) -> String {
+    kind_name(kind).replace('_', " ")
 }
 
 /// One (tenant, plugin)'s versions, resolved to loaded plugins.
@@ -144,6 +159,29 @@ impl Deployments {
             },
         };
         Some(plan)
+    }
+
+    /// The plan of a call of `name`, which must be a plugin of `kind`.
+    pub fn plan_of_kind(
+        &self,
+        registry: &Registry,
+        (tenant, name, subject): (&str, &str, &str),
+        kind: PluginKind,
+    ) -> Result<CallPlan, PlanError> {
+        let plan = self.plan(registry, tenant, name, subject).ok_or_else(|| PlanError::NoSuchPlugin {
+            tenant: tenant.to_string(),
+            name: name.to_string(),
+            kind,
+        })?;
+        if plan.serve.kind() != kind {
+            return Err(PlanError::WrongKind {
+                tenant: tenant.to_string(),
+                name: name.to_string(),
+                expected: kind,
+                found: plan.serve.kind(),
+            });
+        }
+        Ok(plan)
     }
 
     /// The version that serves `name` outside any canary: the tenant's active one, else the standard one.

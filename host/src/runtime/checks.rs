@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use super::bindings::{MetricResult, ParamType, ParamValue, PluginInfo};
+use crate::config::PluginLimits;
 pub use crate::text::{check_label, check_text, shown, shown_long};
 
 /// Parameter names the routes use themselves; a plugin may not declare them.
@@ -90,6 +91,15 @@ pub fn check_info(info: &PluginInfo) -> Result<(), String> {
             _ => {}
         }
         check_text(&format!("the description of parameter `{name}`"), &spec.description, MAX_PARAM_DESCRIPTION_BYTES)?;
+    }
+    Ok(())
+}
+
+/// Checks that outputs of the given sizes add up to at most the result limit.
+pub fn check_size(sizes: impl Iterator<Item = usize>, what: &str, limits: &PluginLimits) -> Result<(), String> {
+    let size: u64 = sizes.map(|s| s as u64).sum();
+    if size > limits.max_result_bytes {
+        return Err(format!("{size} bytes of {what}, more than the limit of {} bytes", limits.max_result_bytes));
     }
     Ok(())
 }

@@ -12,27 +12,23 @@ pub mod host;
 pub mod limiter;
 pub mod logs;
 pub mod watchdog;
+pub mod worlds;
 
+use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
-use self::bindings::dashboard::{Dashboard, DashboardPre};
-use self::bindings::game_mechanic::{GameMechanic, GameMechanicPre};
-use self::bindings::metric::{Metric, MetricPre};
-use self::bindings::pay_model::{PayModel, PayModelPre};
-use self::bindings::{
-    AwardRequest, AwardResult, DashboardRequest, MetricRequest, MetricResult, Panel, PayLine, PayRequest, PluginInfo,
-    PluginKind,
-};
+use self::bindings::{PluginInfo, PluginKind};
 use self::cache::CompiledCache;
 use self::host::{AnalyticsHost, CallShared, CallState, HostStop};
 use self::limiter::{CallLimiter, MemoryCapExceeded};
 use self::logs::CallLog;
+use self::worlds::{RECOGNIZERS, World};
 use crate::config::{Compiler, MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
 use crate::store::TenantDb;
 
@@ -49,7 +45,7 @@ pub enum LoadError {
     #[error("the plugin engine cannot be set up: {0}")]
     Engine(String),
     #[error("the component does not fit the `{world}` world: {detail}")]
-    WrongWorld { world: &'static str, detail: String },
+    WrongWorld { world: String, detail: String },
     #[error("describe() failed: {0}")]
     Describe(String),
     #[error("describe() says kind {found:?}, but the component implements the {expected:?} world")]
@@ -93,33 +89,6 @@ pub struct Runtime {
     shared: Arc<CallShared>,
 }
 
-/// A compiled, pre-instantiated plugin of a world the host runs.
-enum Pre {
-    Metric(MetricPre<CallState>),
-    Dashboard(DashboardPre<CallState>),
-    PayModel(PayModelPre<CallState>),
-    GameMechanic(GameMechanicPre<CallState>),
-}
-
-/// An instance of one of those worlds, for one call.
-enum Instance {
-    Metric(Metric),
-    Dashboard(Dashboard),
-    PayModel(PayModel),
-    GameMechanic(GameMechanic),
-}
-
-impl Instance {
-    fn describe(&self, store: &mut Store<CallState>) -> wasmtime::Result<PluginInfo> {
-        match self {
-            Instance::Metric(metric) => metric.call_describe(store),
-            Instance::Dashboard(dashboard) => dashboard.call_describe(store),
-            Instance::PayModel(pay) => pay.call_describe(store),
-            Instance::GameMechanic(game) => game.call_describe(store),
-        }
-    }
-}
-
 /// What a call's store starts with.
 struct CallSetup<'a> {
     tenant: Option<Arc<TenantDb>>,
@@ -129,12 +98,13 @@ struct CallSetup<'a> {
     version: &'a str,
 }
 
-/// A compiled, pre-instantiated plugin (metric, dashboard or pay model) with its `describe()` answer.
+/// A compiled, pre-instantiated plugin of one world with its `describe()` answer.
 pub struct Plugin {
     pub hash: String,
     pub info: PluginInfo,
     pub size_bytes: u64,
-    pre: Pre,
+    /// The world's pre-instantiated bindings ([`World::Pre`] of the world of `info.kind`).
+    pre: Box<dyn Any + Send + Sync>,
 }
 
 impl Plugin {
@@ -153,15 +123,6 @@ pub fn kind_name(kind: PluginKind) -> &'static str {
         PluginKind::Rule => "rule",
         PluginKind::Enricher => "enricher",
         PluginKind::Router => "router",
-    }
-}
-
-fn wrong_kind(plugin: &Plugin, expected: PluginKind) -> CallError {
-    CallError::WrongKind {
-        plugin: plugin.info.name.clone(),
-        version: plugin.info.version.clone(),
-        expected,
-        found: plugin.info.kind,
     }
 }
 
@@ -188,11 +149,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         // Every world imports `host`; later definitions are the same implementation.
         linker.allow_shadowing(true);
-        Metric::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state)
-            .and_then(|()| Dashboard::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
-            .and_then(|()| PayModel::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
-            .and_then(|()| GameMechanic::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CallState| state))
-            .map_err(|e| LoadError::Engine(format!("linker setup: {e:#}")))?;
+        worlds::link_all(&mut linker).map_err(|e| LoadError::Engine(format!("linker setup: {e:#}")))?;
         linker.allow_shadowing(false);
         let cache = CompiledCache::new(&engine, cache_dir, compiler)?;
         let shared = Arc::new(CallShared::default());
@@ -233,15 +190,17 @@ impl Runtime {
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
         let hash = Self::content_hash(bytes);
         let component = self.cache.get_or_compile(&self.engine, &hash, bytes)?;
-        let (pre, world) = self.pre_instantiate(&component)?;
-        let plugin = Plugin { hash, info: placeholder_info(), size_bytes: bytes.len() as u64, pre };
+        let recognized = self.recognize(&component)?;
         let limits = PluginLimits { deadline_ms: 2_000, ..PluginLimits::default() };
         let setup = CallSetup { tenant: None, analytics: None, limits, name: "(loading)", version: "" };
+        let describe = recognized.describe;
         let info = self
-            .run(&plugin, setup, world, |instance, store| Some(instance.describe(store).map(Ok)))
+            .run_call(setup, (String::new(), String::new()), |store| {
+                Ok(describe(recognized.pre.as_ref(), store).map(Ok))
+            })
             .map_err(|e| LoadError::Describe(e.to_string()))?;
-        if info.kind != world {
-            return Err(LoadError::WrongKind { expected: world, found: info.kind });
+        if info.kind != recognized.kind {
+            return Err(LoadError::WrongKind { expected: recognized.kind, found: info.kind });
         }
         let name_ok = !info.name.is_empty()
             && info.name.len() <= 64
@@ -250,38 +209,27 @@ impl Runtime {
             return Err(LoadError::BadName(checks::shown(&info.name)));
         }
         checks::check_info(&info).map_err(LoadError::BadInfo)?;
-        Ok(Plugin { info, ..plugin })
+        Ok(Plugin { hash, info, size_bytes: bytes.len() as u64, pre: recognized.pre })
     }
 
     /// Pre-instantiates the component as the first world whose exports it has.
-    fn pre_instantiate(&self, component: &Component) -> Result<(Pre, PluginKind), LoadError> {
-        let wrong =
-            |detail: String| LoadError::WrongWorld { world: "metric, dashboard, pay-model or game-mechanic", detail };
+    fn recognize(&self, component: &Component) -> Result<worlds::Recognized, LoadError> {
+        let names: Vec<&str> = RECOGNIZERS.iter().map(|(name, _)| *name).collect();
+        let wrong = |detail: String| LoadError::WrongWorld { world: names.join(", "), detail };
         let mut linker = self.linker.clone();
         linker.define_unknown_imports_as_traps(component).map_err(|e| wrong(format!("{e:#}")))?;
         let instance_pre = linker.instantiate_pre(component).map_err(|e| wrong(format!("{e:#}")))?;
-        let metric_error = match MetricPre::new(instance_pre.clone()) {
-            Ok(pre) => return Ok((Pre::Metric(pre), PluginKind::Metric)),
-            Err(e) => e,
-        };
-        let dashboard_error = match DashboardPre::new(instance_pre.clone()) {
-            Ok(pre) => return Ok((Pre::Dashboard(pre), PluginKind::Dashboard)),
-            Err(e) => e,
-        };
-        let pay_error = match PayModelPre::new(instance_pre.clone()) {
-            Ok(pre) => return Ok((Pre::PayModel(pre), PluginKind::PayModel)),
-            Err(e) => e,
-        };
-        match GameMechanicPre::new(instance_pre) {
-            Ok(pre) => Ok((Pre::GameMechanic(pre), PluginKind::GameMechanic)),
-            Err(game_error) => Err(wrong(format!(
-                "as a metric: {metric_error:#}; as a dashboard: {dashboard_error:#}; as a pay model: {pay_error:#}; \
-                 as a game mechanic: {game_error:#}"
-            ))),
+        let mut reasons = Vec::new();
+        for (name, recognize) in RECOGNIZERS {
+            match recognize(&instance_pre) {
+                Ok(recognized) => return Ok(recognized),
+                Err(e) => reasons.push(format!("as a {name}: {e:#}")),
+            }
         }
+        Err(wrong(reasons.join("; ")))
     }
 
-    fn instantiate(&self, plugin: &Plugin, setup: CallSetup) -> Result<(Store<CallState>, Instance), CallError> {
+    fn new_store(&self, setup: CallSetup) -> Store<CallState> {
         let limits = setup.limits;
         let state = CallState {
             tenant: setup.tenant,
@@ -301,31 +249,38 @@ impl Runtime {
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(limits.deadline_ms.div_ceil(EPOCH_TICK.as_millis() as u64).max(1));
         store.epoch_deadline_trap();
-        let busy = |e: wasmtime::Error| CallError::Busy(format!("{e:#}"));
-        let instance = match &plugin.pre {
-            Pre::Metric(pre) => Instance::Metric(pre.instantiate(&mut store).map_err(busy)?),
-            Pre::Dashboard(pre) => Instance::Dashboard(pre.instantiate(&mut store).map_err(busy)?),
-            Pre::PayModel(pre) => Instance::PayModel(pre.instantiate(&mut store).map_err(busy)?),
-            Pre::GameMechanic(pre) => Instance::GameMechanic(pre.instantiate(&mut store).map_err(busy)?),
-        };
-        Ok((store, instance))
+        store
     }
 
-    /// The one call path of every world: a fresh store and instance under `setup`'s limits,
-    /// `entry` on it (`None` when the instance is not of the `expected` kind), and whatever
-    /// went wrong classified into a [`CallError`] naming plugin and version. Blocking: call
-    /// it from a blocking thread.
-    fn run<T>(
+    /// Runs `entry` in a fresh store under `setup`'s limits and classifies whatever went wrong
+    /// into a [`CallError`] naming the plugin and version. Blocking.
+    fn run_call<T>(
         &self,
-        plugin: &Plugin,
         setup: CallSetup,
-        expected: PluginKind,
-        entry: impl FnOnce(&Instance, &mut Store<CallState>) -> Option<wasmtime::Result<Result<T, String>>>,
+        (name, version): (String, String),
+        entry: impl FnOnce(&mut Store<CallState>) -> Result<wasmtime::Result<Result<T, String>>, CallError>,
     ) -> Result<T, CallError> {
-        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
         let limits = setup.limits;
         let tenant = setup.tenant.as_ref().map_or_else(|| "-".to_string(), |t| t.id.clone());
-        let result = self.run_classified(plugin, setup, expected, entry, (name, version, limits));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut store = self.new_store(setup);
+            let result = entry(&mut store);
+            store.data().finish_log();
+            result
+        }));
+        let result = match outcome {
+            Err(panic) => {
+                let detail = crate::store::readonly::panic_text(panic.as_ref());
+                tracing::error!(plugin = %name, %version, %detail, "the host panicked during a plugin call");
+                Err(CallError::HostPanic { plugin: name, version })
+            }
+            Ok(Err(error)) => Err(error),
+            Ok(Ok(Ok(Ok(value)))) => Ok(value),
+            Ok(Ok(Ok(Err(message)))) => {
+                Err(CallError::Plugin { plugin: name, version, message: checks::shown_long(&message) })
+            }
+            Ok(Ok(Err(trap))) => Err(classify_trap(trap, name, version, limits)),
+        };
         if let Err(error) = &result
             && let Some(limit) = limit_of(error)
         {
@@ -334,123 +289,36 @@ impl Runtime {
         result
     }
 
-    fn run_classified<T>(
-        &self,
-        plugin: &Plugin,
-        setup: CallSetup,
-        expected: PluginKind,
-        entry: impl FnOnce(&Instance, &mut Store<CallState>) -> Option<wasmtime::Result<Result<T, String>>>,
-        (name, version, limits): (String, String, PluginLimits),
-    ) -> Result<T, CallError> {
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let (mut store, instance) = self.instantiate(plugin, setup)?;
-            let result = entry(&instance, &mut store);
-            store.data().finish_log();
-            Ok::<_, CallError>(result)
-        }));
-        match outcome {
-            Err(panic) => {
-                let detail = store_panic_text(&panic);
-                tracing::error!(plugin = %name, %version, %detail, "the host panicked during a plugin call");
-                Err(CallError::HostPanic { plugin: name, version })
-            }
-            Ok(Err(error)) => Err(error),
-            Ok(Ok(None)) => Err(wrong_kind(plugin, expected)),
-            Ok(Ok(Some(Ok(Ok(value))))) => Ok(value),
-            Ok(Ok(Some(Ok(Err(message))))) => {
-                let message = checks::shown_long(&message);
-                Err(CallError::Plugin { plugin: name, version, message })
-            }
-            Ok(Ok(Some(Err(trap)))) => Err(classify_trap(trap, name, version, limits)),
-        }
-    }
-
-    /// Runs `render` of a dashboard plugin under `limits`, with `analytics` serving its
-    /// metric and correlation calls. Blocking.
-    pub fn call_dashboard(
+    /// Calls the entry point of world `W` of `plugin` under `limits` (with `analytics` for
+    /// worlds that import it) and checks the output. The one call path of every world.
+    /// Blocking: call it from a blocking thread.
+    pub fn call<W: World>(
         &self,
         plugin: &Plugin,
         tenant: Arc<TenantDb>,
-        analytics: Arc<dyn AnalyticsHost>,
+        analytics: Option<Arc<dyn AnalyticsHost>>,
         limits: PluginLimits,
-        request: &DashboardRequest,
-    ) -> Result<Vec<Panel>, CallError> {
-        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
-        let setup = CallSetup { tenant: Some(tenant), analytics: Some(analytics), limits, name, version };
-        let panels = self.run(plugin, setup, PluginKind::Dashboard, |instance, store| match instance {
-            Instance::Dashboard(dashboard) => Some(dashboard.call_render(store, request)),
-            _ => None,
+        request: &W::Request,
+    ) -> Result<W::Output, CallError> {
+        let (name, version) = (plugin.info.name.clone(), plugin.info.version.clone());
+        let pre = plugin.pre.downcast_ref::<W::Pre>().ok_or_else(|| CallError::WrongKind {
+            plugin: name.clone(),
+            version: version.clone(),
+            expected: W::KIND,
+            found: plugin.info.kind,
         })?;
-        let size: u64 = panels.iter().map(|p| (p.title.len() + p.data_json.len()) as u64).sum();
-        check_size(plugin, size, "panels", limits)?;
-        Ok(panels)
-    }
-
-    /// Runs `compute-pay` of a pay-model plugin under `limits`. Blocking; the lines are
-    /// checked by the caller (the pay ledger).
-    pub fn call_pay(
-        &self,
-        plugin: &Plugin,
-        tenant: Arc<TenantDb>,
-        limits: PluginLimits,
-        request: &PayRequest,
-    ) -> Result<Vec<PayLine>, CallError> {
-        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
-        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name, version };
-        let lines = self.run(plugin, setup, PluginKind::PayModel, |instance, store| match instance {
-            Instance::PayModel(pay) => Some(pay.call_compute_pay(store, request)),
-            _ => None,
+        let analytics = if W::ANALYTICS { analytics } else { None };
+        let tenant_id = tenant.id.clone();
+        let setup = CallSetup { tenant: Some(tenant), analytics, limits, name: &name, version: &version };
+        let output = self.run_call(setup, (name.clone(), version.clone()), |store| {
+            let bindings = W::instantiate(pre, store).map_err(|e| CallError::Busy(format!("{e:#}")))?;
+            Ok(W::call(&bindings, store, request))
         })?;
-        let size: u64 = lines.iter().map(|l| (l.agent_id.len() + l.component.len() + l.note.len() + 24) as u64).sum();
-        check_size(plugin, size, "pay lines", limits)?;
-        Ok(lines)
-    }
-
-    /// Runs `award` of a game-mechanic plugin under `limits`. Blocking; the awards are
-    /// checked by the caller (the points ledger).
-    pub fn call_award(
-        &self,
-        plugin: &Plugin,
-        tenant: Arc<TenantDb>,
-        limits: PluginLimits,
-        request: &AwardRequest,
-    ) -> Result<AwardResult, CallError> {
-        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
-        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name, version };
-        let result = self.run(plugin, setup, PluginKind::GameMechanic, |instance, store| match instance {
-            Instance::GameMechanic(game) => Some(game.call_award(store, request)),
-            _ => None,
+        W::check(&output, &limits).map_err(|detail| {
+            crate::telemetry::limit_hit(&tenant_id, "result", 1);
+            CallError::InvalidResult { plugin: name, version, detail }
         })?;
-        let size: u64 = result
-            .awards
-            .iter()
-            .map(|a| (a.agent_id.len() + a.code.len() + a.reason.len() + 16) as u64)
-            .sum::<u64>()
-            + result.flags.iter().map(|f| (f.agent_id.len() + f.pattern.len() + f.detail.len()) as u64).sum::<u64>();
-        check_size(plugin, size, "awards and flags", limits)?;
-        Ok(result)
-    }
-
-    /// Runs `compute` of a metric plugin under `limits` and checks its result. Blocking.
-    pub fn call_metric(
-        &self,
-        plugin: &Plugin,
-        tenant: Arc<TenantDb>,
-        limits: PluginLimits,
-        request: &MetricRequest,
-    ) -> Result<MetricResult, CallError> {
-        let (name, version) = (plugin.info.name.as_str(), plugin.info.version.as_str());
-        let setup = CallSetup { tenant: Some(tenant), analytics: None, limits, name, version };
-        let result = self.run(plugin, setup, PluginKind::Metric, |instance, store| match instance {
-            Instance::Metric(metric) => Some(metric.call_compute(store, request)),
-            _ => None,
-        })?;
-        checks::check_metric_result(&result, limits.max_result_bytes).map_err(|detail| CallError::InvalidResult {
-            plugin: name.to_string(),
-            version: version.to_string(),
-            detail,
-        })?;
-        Ok(result)
+        Ok(output)
     }
 }
 
@@ -461,24 +329,8 @@ fn limit_of(error: &CallError) -> Option<&'static str> {
         CallError::MemoryCap { .. } => Some("memory_cap"),
         CallError::Limit { detail, .. } if detail.contains("bytes") => Some("bytes_read"),
         CallError::Limit { .. } => Some("rows_read"),
-        CallError::InvalidResult { .. } => Some("result"),
         _ => None,
     }
-}
-
-fn check_size(plugin: &Plugin, size: u64, what: &str, limits: PluginLimits) -> Result<(), CallError> {
-    if size <= limits.max_result_bytes {
-        return Ok(());
-    }
-    Err(CallError::InvalidResult {
-        plugin: plugin.info.name.clone(),
-        version: plugin.info.version.clone(),
-        detail: format!("{size} bytes of {what}, more than the limit of {} bytes", limits.max_result_bytes),
-    })
-}
-
-fn store_panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    crate::store::readonly::panic_text(panic.as_ref())
 }
 
 fn classify_trap(error: wasmtime::Error, plugin: String, version: String, limits: PluginLimits) -> CallError {
@@ -497,14 +349,4 @@ fn classify_trap(error: wasmtime::Error, plugin: String, version: String, limits
         return CallError::Timeout { plugin, version, deadline_ms: limits.deadline_ms };
     }
     CallError::Trap { plugin, version, detail: checks::shown_long(&format!("{error:#}")) }
-}
-
-fn placeholder_info() -> PluginInfo {
-    PluginInfo {
-        name: String::new(),
-        version: String::new(),
-        kind: PluginKind::Metric,
-        description: String::new(),
-        params: Vec::new(),
-    }
 }

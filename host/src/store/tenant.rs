@@ -20,9 +20,9 @@ const POOL_SIZE: usize = 16;
 #[derive(Debug, thiserror::Error)]
 pub enum TenantDbError {
     #[error("cannot open the database of tenant `{tenant}` at {path}: {source}")]
-    Open { tenant: String, path: PathBuf, source: duckdb::Error },
+    Open { tenant: String, path: PathBuf, source: Box<duckdb::Error> },
     #[error("cannot prepare the database of tenant `{tenant}`: {source}")]
-    Setup { tenant: String, source: duckdb::Error },
+    Setup { tenant: String, source: Box<duckdb::Error> },
     #[error("cannot create directory {path}: {source}")]
     Dir { path: PathBuf, source: std::io::Error },
     /// Every open tenant is in use and opening this one would pass the memory budget.
@@ -102,7 +102,8 @@ impl TenantDb {
             std::fs::create_dir_all(path).map_err(|source| TenantDbError::Dir { path: path.clone(), source })?;
         }
         let path = dir.join("data.duckdb");
-        let open_err = |source| TenantDbError::Open { tenant: id.to_string(), path: path.clone(), source };
+        let open_err =
+            |source| TenantDbError::Open { tenant: id.to_string(), path: path.clone(), source: Box::new(source) };
         let config = DuckConfig::default()
             .enable_autoload_extension(false)
             .and_then(|c| c.with("autoinstall_known_extensions", "false"))
@@ -112,7 +113,7 @@ impl TenantDb {
             .and_then(|c| c.with("max_temp_directory_size", format!("{}B", limits.temp_bytes)))
             .map_err(open_err)?;
         let conn = Connection::open_with_flags(&path, config).map_err(open_err)?;
-        let setup_err = |source| TenantDbError::Setup { tenant: id.to_string(), source };
+        let setup_err = |source| TenantDbError::Setup { tenant: id.to_string(), source: Box::new(source) };
         let staging_sql = staging.to_string_lossy().replace('\'', "''");
         conn.execute_batch(&schema::create_all_sql()).map_err(setup_err)?;
         conn.execute_batch(super::pay::CREATE_SQL).map_err(setup_err)?;

@@ -12,9 +12,9 @@ use super::charts::{self, Drill};
 use super::pages::{blocking, default_range, require};
 use super::{UiError, Viewer, page};
 use crate::analytics::panels::{Bar, BarSeries, CheckedPanel, PanelData};
-use crate::api::ApiError;
-use crate::api::AppState;
-use crate::api::metrics::parse_range;
+use crate::app::AppState;
+use crate::params::parse_range;
+use crate::problem::Failure;
 use crate::store::overview;
 use crate::store::{game, pay};
 
@@ -23,8 +23,8 @@ async fn range(state: &AppState, tenant: &str, query: &HashMap<String, String>) 
     if let (Some(from), Some(to)) = (query.get("from"), query.get("to")) {
         return Ok((from.clone(), to.clone()));
     }
-    let db = state.tenants.get(tenant).map_err(ApiError::from)?;
-    Ok(default_range(blocking(move || overview::contact_days(&db).map_err(ApiError::internal)).await?))
+    let db = state.tenants.get(tenant).map_err(Failure::from)?;
+    Ok(default_range(blocking(move || overview::contact_days(&db).map_err(Failure::internal)).await?))
 }
 
 /// Points per agent or team, best first, ties sharing a rank.
@@ -39,7 +39,7 @@ pub async fn leaderboard(
     let window = parse_range(&from, &to)?;
     let by_team = query.get("by").is_some_and(|b| b == "team");
     let team = query.get("team").filter(|t| !t.is_empty()).cloned();
-    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
     let team_filter = team.clone();
     let places = blocking(move || Ok(game::leaderboard(&db, window, by_team, team_filter.as_deref())?)).await?;
     let leaders: Vec<_> = places.iter().take(20).collect();
@@ -103,11 +103,11 @@ pub async fn agent(
     require(&state, &viewer, &tenant_id)?;
     let (from, to) = range(&state, &tenant_id, &query).await?;
     let window = parse_range(&from, &to)?;
-    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
     let who = agent.clone();
     let (statements, ledger, places) = blocking(move || {
-        if !overview::agent_ids(&db).map_err(ApiError::internal)?.contains(&who) {
-            return Err(ApiError::not_found("agent_not_found", format!("no agent `{who}`")));
+        if !overview::agent_ids(&db).map_err(Failure::internal)?.contains(&who) {
+            return Err(Failure::not_found("agent_not_found", format!("no agent `{who}`")));
         }
         let filter =
             pay::Filter { from: Some(window.0), to: Some(window.1), agent: Some(who.clone()), ..Default::default() };
@@ -170,10 +170,10 @@ pub async fn flags(
     Path(tenant_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, UiError> {
-    crate::api::Caller(viewer.0.clone()).require(&state, crate::auth::Action::ManagePlugins, &tenant_id)?;
+    state.authorize(&viewer.0, crate::auth::Action::ManagePlugins, &tenant_id)?;
     let (from, to) = range(&state, &tenant_id, &query).await?;
     let window = parse_range(&from, &to)?;
-    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
     let raised = blocking(move || Ok(game::flags(&db, window)?)).await?;
     let body = html! {
         p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }

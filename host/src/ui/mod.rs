@@ -17,8 +17,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{DOCTYPE, Markup, html};
 
-use crate::api::{ApiError, AppState};
+use crate::app::AppState;
 use crate::auth::Principal;
+use crate::problem::Failure;
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "cxhost_key";
@@ -88,9 +89,12 @@ pub struct UiError {
     message: String,
 }
 
-impl From<ApiError> for UiError {
-    fn from(e: ApiError) -> Self {
-        UiError { status: e.status(), message: e.detail().to_string() }
+impl<E: Into<Failure>> From<E> for UiError {
+    fn from(e: E) -> Self {
+        let e: Failure = e.into();
+        e.log_internal(&crate::request_id::current().unwrap_or_default());
+        let status = StatusCode::from_u16(e.class().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        UiError { status, message: e.detail().to_string() }
     }
 }
 

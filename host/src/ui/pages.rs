@@ -16,9 +16,11 @@ use serde::Deserialize;
 
 use super::charts::{self, Drill, number};
 use super::{UiError, Viewer, page, session_cookie};
-use crate::api::analytics_host::TenantAnalytics;
-use crate::api::{ApiError, AppState, Caller, dashboards};
+use crate::analytics::dashboards;
+use crate::analytics::host::TenantAnalytics;
+use crate::app::AppState;
 use crate::auth::Action;
+use crate::problem::Failure;
 use crate::runtime::bindings::{GroupBy, MetricRequest, PluginKind};
 use crate::runtime::host::AnalyticsHost;
 use crate::runtime::kind_name;
@@ -89,7 +91,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     if let Some(tenant) = &viewer.0.tenant {
         return Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/ui/tenants/{tenant}"))]).into_response());
     }
-    let tenants = state.system.tenants().map_err(ApiError::from)?;
+    let tenants = state.system.tenants().map_err(Failure::from)?;
     let body = html! {
         @if tenants.is_empty() { p { "No tenants yet. Create one with POST /v1/tenants." } }
         ul { @for t in &tenants { li { a href=(format!("/ui/tenants/{}", t.id)) { (t.name) } " (" (t.id) ")" } } }
@@ -98,7 +100,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
 }
 
 pub(crate) fn require(state: &AppState, viewer: &Viewer, tenant: &str) -> Result<Tenant, UiError> {
-    Ok(Caller(viewer.0.clone()).require(state, Action::Query, tenant)?)
+    Ok(state.authorize(&viewer.0, Action::Query, tenant)?)
 }
 
 /// The range pages show by default: whole months around the tenant's contacts.
@@ -116,9 +118,9 @@ pub(crate) fn default_range(days: Option<(NaiveDate, NaiveDate)>) -> (String, St
 }
 
 pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
 ) -> Result<T, UiError> {
-    Ok(tokio::task::spawn_blocking(work).await.map_err(ApiError::from)??)
+    Ok(tokio::task::spawn_blocking(work).await.map_err(Failure::from)??)
 }
 
 /// A tenant's overview: its data, its dashboards and metrics, its teams.
@@ -128,11 +130,11 @@ pub async fn overview(
     Path(tenant_id): Path<String>,
 ) -> Result<Response, UiError> {
     let tenant = require(&state, &viewer, &tenant_id)?;
-    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
     let (counts, days, teams) = blocking(move || {
-        let counts = overview::table_counts(&db).map_err(ApiError::internal)?;
-        let days = overview::contact_days(&db).map_err(ApiError::internal)?;
-        let teams = overview::teams(&db).map_err(ApiError::internal)?;
+        let counts = overview::table_counts(&db).map_err(Failure::internal)?;
+        let days = overview::contact_days(&db).map_err(Failure::internal)?;
+        let teams = overview::teams(&db).map_err(Failure::internal)?;
         Ok((counts, days, teams))
     })
     .await?;
@@ -204,8 +206,8 @@ pub async fn dashboard(
 ) -> Result<Response, UiError> {
     let tenant = require(&state, &viewer, &tenant_id)?;
     if !query.contains_key("from") || !query.contains_key("to") {
-        let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
-        let days = blocking(move || overview::contact_days(&db).map_err(ApiError::internal)).await?;
+        let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
+        let days = blocking(move || overview::contact_days(&db).map_err(Failure::internal)).await?;
         let (from, to) = default_range(days);
         query.entry("from".into()).or_insert(from);
         query.entry("to".into()).or_insert(to);
@@ -217,7 +219,7 @@ pub async fn dashboard(
     let drill = Drill { base: &drill_base, query: &drill_query };
     let body = html! {
         p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
-        p.note { (rendered.description) }
+        p.note { (rendered.plugin.info.description) }
         form.filters method="get" {
             label { "From" input type="date" name="from" value=(from); }
             label { "To" input type="date" name="to" value=(to); }
@@ -227,7 +229,8 @@ pub async fn dashboard(
             button type="submit" { "Update" }
         }
         p.note {
-            (rendered.plugin.name) " " (rendered.plugin.version) " (" (format!("{:?}", rendered.served_as).to_lowercase())
+            (rendered.plugin.info.name) " " (rendered.plugin.info.version) " ("
+            (format!("{:?}", rendered.served_as).to_lowercase())
             ", " code { (&rendered.plugin.hash[..12]) } ") rendered in " (number(rendered.elapsed_ms)) " ms"
         }
         div.panels { @for (i, panel) in rendered.panels.iter().enumerate() { (charts::panel(i, panel, &drill)) } }
@@ -253,15 +256,15 @@ pub async fn team(
     Query(range): Query<RangeQuery>,
 ) -> Result<Response, UiError> {
     let tenant = require(&state, &viewer, &tenant_id)?;
-    let db = state.tenants.get(&tenant_id).map_err(ApiError::from)?;
+    let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
     let (from, to) = match (range.from, range.to) {
         (Some(from), Some(to)) => (from, to),
         _ => {
             let db = db.clone();
-            default_range(blocking(move || overview::contact_days(&db).map_err(ApiError::internal)).await?)
+            default_range(blocking(move || overview::contact_days(&db).map_err(Failure::internal)).await?)
         }
     };
-    let (start, end) = crate::api::metrics::parse_range(&from, &to)?;
+    let (start, end) = crate::params::parse_range(&from, &to)?;
     let limits = state.limits_of(&tenant);
     let admitted = state.admit(&tenant).await?;
     let analytics =
@@ -269,9 +272,9 @@ pub async fn team(
     let team_for_work = team.clone();
     let (agents, per_agent, team_enps) = blocking(move || {
         let _admitted = admitted;
-        let agents = overview::team_agents(&analytics.db, &team_for_work).map_err(ApiError::internal)?;
+        let agents = overview::team_agents(&analytics.db, &team_for_work).map_err(Failure::internal)?;
         if agents.is_empty() {
-            return Err(ApiError::not_found("team_not_found", format!("tenant has no team `{team_for_work}`")));
+            return Err(Failure::not_found("team_not_found", format!("tenant has no team `{team_for_work}`")));
         }
         let request = |group_by| MetricRequest {
             period_start: start.timestamp_micros(),
@@ -280,7 +283,7 @@ pub async fn team(
             params: Vec::new(),
         };
         let deadline = || Instant::now() + Duration::from_millis(limits.deadline_ms);
-        let failed = |name: &str, e: String| ApiError::bad_request("metric_failed", format!("{name}: {e}"));
+        let failed = |name: &str, e: String| Failure::bad_request("metric_failed", format!("{name}: {e}"));
         let mut per_agent = Vec::new();
         for name in AGENT_METRICS {
             let result = analytics.metric(name, request(GroupBy::Agent), deadline()).map_err(|e| failed(name, e))?;
@@ -334,11 +337,11 @@ pub async fn plugin(
     Path((tenant_id, name)): Path<(String, String)>,
 ) -> Result<Response, UiError> {
     require(&state, &viewer, &tenant_id)?;
-    let versions = state.system.plugin_versions(&tenant_id, &name).map_err(ApiError::from)?;
+    let versions = state.system.plugin_versions(&tenant_id, &name).map_err(Failure::from)?;
     let standard = state.registry.standard(&name);
     if versions.is_empty() && standard.is_none() {
         return Err(
-            ApiError::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`")).into()
+            Failure::not_found("plugin_not_found", format!("tenant `{tenant_id}` has no plugin `{name}`")).into()
         );
     }
     let deployment = state.deployments.get(&tenant_id, &name).map(|d| d.row.clone());

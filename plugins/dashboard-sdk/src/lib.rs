@@ -1,6 +1,6 @@
 //! The cxhost dashboard SDK: WIT bindings of the dashboard world (a crate of its own, since a
-//! component carries the worlds of every binding linked into it), parameter helpers shared
-//! with the metric SDK, and builders for each panel kind's JSON.
+//! component carries the worlds of every binding linked into it) on top of the shared core
+//! (`cxhost-sdk-core`), the host's analytics and builders for each panel kind's JSON.
 //!
 //! ```ignore
 //! use cxhost_dashboard_sdk::prelude::*;
@@ -15,10 +15,15 @@
 //! export_dashboard!(Mine);
 //! ```
 
+/// Bindings of the dashboard world; `types` and `host` are the core's.
 pub mod dashboard {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "dashboard",
+        with: {
+            "cxhost:plugin/types@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::types,
+            "cxhost:plugin/host@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::host,
+        },
         pub_export_macro: true,
         export_macro_name: "export_dashboard_world",
         default_bindings_module: "cxhost_dashboard_sdk::dashboard",
@@ -26,25 +31,24 @@ pub mod dashboard {
 }
 
 pub mod panel;
-#[path = "../../sdk/src/params.rs"]
-mod params;
 
+pub use cxhost_sdk_core::{
+    Batch, Column, ColumnValues, LogLevel, Param, ParamSpec, ParamType, ParamValue, ParamsExt, PluginInfo, PluginKind,
+    SqlValue, Table, TimeRange, certifications, log, param_bool, param_float, param_int, param_text, query, time_range,
+};
 pub use dashboard::cxhost::plugin::analytics::{
     Coefficient, Correlation, CorrelationRequest, Level, MatrixCell, MatrixRequest, Period, Point, correlate,
     correlate_matrix,
 };
 pub use dashboard::cxhost::plugin::dashboard_types::{DashboardRequest, Panel, PanelKind};
-pub use dashboard::cxhost::plugin::host::{LogLevel, log};
 pub use dashboard::cxhost::plugin::metric_types::{GroupBy, MetricResult, MetricRow};
-pub use dashboard::cxhost::plugin::types::{Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind};
-pub use params::{ParamsExt, param_bool, param_float, param_int, param_text};
 
 /// Everything a dashboard plugin usually needs.
 pub mod prelude {
     pub use crate::{
         Coefficient, Correlation, CorrelationRequest, DashboardRequest, GroupBy, Level, MatrixRequest, MetricResult,
-        Panel, ParamsExt, Period, PluginInfo, correlate, correlate_matrix, dashboard, export_dashboard, info, metric,
-        panel, param_int, param_text,
+        Panel, ParamsExt, Period, PluginInfo, SqlValue, Table, correlate, correlate_matrix, dashboard,
+        export_dashboard, info, metric, panel, param_int, param_text, query, time_range,
     };
 }
 
@@ -58,12 +62,12 @@ macro_rules! export_dashboard {
 
 /// Builds a dashboard's `describe()` answer.
 pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>) -> PluginInfo {
-    PluginInfo {
-        name: name.to_string(),
-        version: version.to_string(),
-        kind: PluginKind::Dashboard,
-        description: description.to_string(),
-        params,
+    cxhost_sdk_core::info(name, version, PluginKind::Dashboard, description, params)
+}
+
+impl TimeRange for DashboardRequest {
+    fn period(&self) -> (i64, i64) {
+        (self.period_start, self.period_end)
     }
 }
 

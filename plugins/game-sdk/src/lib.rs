@@ -1,32 +1,27 @@
 //! The cxhost game-mechanic SDK: WIT bindings of the game-mechanic world (a crate of its own,
-//! since a component carries the worlds of every binding linked into it) with the metric SDK's
-//! parameter and column helpers.
+//! since a component carries the worlds of every binding linked into it) on top of the shared
+//! core (`cxhost-sdk-core`), which holds the SQL, column and parameter helpers.
 
+/// Bindings of the game-mechanic world; `types` and `host` are the core's.
 pub mod game_mechanic {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "game-mechanic",
+        with: {
+            "cxhost:plugin/types@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::types,
+            "cxhost:plugin/host@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::host,
+        },
         pub_export_macro: true,
         export_macro_name: "export_game_mechanic_world",
         default_bindings_module: "cxhost_game_sdk::game_mechanic",
     });
 }
 
-#[path = "../../sdk/src/columns.rs"]
-mod columns;
-#[path = "../../sdk/src/facts.rs"]
-mod facts;
-#[path = "../../sdk/src/params.rs"]
-mod params;
-
-pub use columns::Table;
-pub use facts::certifications;
-pub use game_mechanic::cxhost::plugin::game_types::{Award, AwardKind, AwardRequest, AwardResult, Flag};
-pub use game_mechanic::cxhost::plugin::host::{LogLevel, log};
-pub use game_mechanic::cxhost::plugin::types::{
-    Batch, Column, ColumnValues, Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, SqlValue,
+pub use cxhost_sdk_core::{
+    Batch, Column, ColumnValues, LogLevel, Param, ParamSpec, ParamType, ParamValue, ParamsExt, PluginInfo, PluginKind,
+    SqlValue, Table, TimeRange, certifications, log, param_bool, param_float, param_int, param_text, query, time_range,
 };
-pub use params::{ParamsExt, param_bool, param_float, param_int, param_text};
+pub use game_mechanic::cxhost::plugin::game_types::{Award, AwardKind, AwardRequest, AwardResult, Flag};
 
 /// Exports `$t` (which implements [`game_mechanic::Guest`]) as this component's game-mechanic world.
 #[macro_export]
@@ -38,16 +33,11 @@ macro_rules! export_game_mechanic {
 
 /// Builds a game mechanic's `describe()` answer.
 pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>) -> PluginInfo {
-    PluginInfo {
-        name: name.to_string(),
-        version: version.to_string(),
-        kind: PluginKind::GameMechanic,
-        description: description.to_string(),
-        params,
-    }
+    cxhost_sdk_core::info(name, version, PluginKind::GameMechanic, description, params)
 }
 
-/// Runs one read-only SELECT over the tenant's tables.
-pub fn query(sql: &str, params: &[SqlValue]) -> Result<Table, String> {
-    game_mechanic::cxhost::plugin::host::query(sql, params).map(Table::new)
+impl TimeRange for AwardRequest {
+    fn period(&self) -> (i64, i64) {
+        (self.period_start, self.period_end)
+    }
 }

@@ -1,32 +1,27 @@
 //! The cxhost pay-model SDK: WIT bindings of the pay-model world (a crate of its own, since a
-//! component carries the worlds of every binding linked into it) with the metric SDK's
-//! parameter and column helpers, and integer-cent arithmetic that rounds half away from zero.
+//! component carries the worlds of every binding linked into it) on top of the shared core
+//! (`cxhost-sdk-core`), and integer-cent arithmetic that rounds half away from zero.
 
+/// Bindings of the pay-model world; `types` and `host` are the core's.
 pub mod pay_model {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "pay-model",
+        with: {
+            "cxhost:plugin/types@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::types,
+            "cxhost:plugin/host@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::host,
+        },
         pub_export_macro: true,
         export_macro_name: "export_pay_model_world",
         default_bindings_module: "cxhost_pay_sdk::pay_model",
     });
 }
 
-#[path = "../../sdk/src/columns.rs"]
-mod columns;
-#[path = "../../sdk/src/facts.rs"]
-mod facts;
-#[path = "../../sdk/src/params.rs"]
-mod params;
-
-pub use columns::Table;
-pub use facts::certifications;
-pub use params::{ParamsExt, param_bool, param_float, param_int, param_text};
-pub use pay_model::cxhost::plugin::host::{LogLevel, log};
-pub use pay_model::cxhost::plugin::pay_types::{PayLine, PayRequest};
-pub use pay_model::cxhost::plugin::types::{
-    Batch, Column, ColumnValues, Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, SqlValue,
+pub use cxhost_sdk_core::{
+    Batch, Column, ColumnValues, LogLevel, Param, ParamSpec, ParamType, ParamValue, ParamsExt, PluginInfo, PluginKind,
+    SqlValue, Table, TimeRange, certifications, log, param_bool, param_float, param_int, param_text, query, time_range,
 };
+pub use pay_model::cxhost::plugin::pay_types::{PayLine, PayRequest};
 
 /// Exports `$t` (which implements [`pay_model::Guest`]) as this component's pay-model world.
 #[macro_export]
@@ -38,18 +33,13 @@ macro_rules! export_pay_model {
 
 /// Builds a pay model's `describe()` answer.
 pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>) -> PluginInfo {
-    PluginInfo {
-        name: name.to_string(),
-        version: version.to_string(),
-        kind: PluginKind::PayModel,
-        description: description.to_string(),
-        params,
-    }
+    cxhost_sdk_core::info(name, version, PluginKind::PayModel, description, params)
 }
 
-/// Runs one read-only SELECT over the tenant's tables.
-pub fn query(sql: &str, params: &[SqlValue]) -> Result<Table, String> {
-    pay_model::cxhost::plugin::host::query(sql, params).map(Table::new)
+impl TimeRange for PayRequest {
+    fn period(&self) -> (i64, i64) {
+        (self.period_start, self.period_end)
+    }
 }
 
 /// `numerator / denominator` rounded to the nearest integer, halves away from zero; exact for

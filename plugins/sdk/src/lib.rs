@@ -1,5 +1,6 @@
-//! The cxhost plugin SDK: WIT bindings for each plugin world plus helpers for what
-//! nearly every plugin does — read parameters, run tenant SQL, group rows, build ratios.
+//! The cxhost metric SDK: WIT bindings of the metric world on top of the shared core
+//! (`cxhost-sdk-core`), plus what nearly every metric does — group rows by agent, team or
+//! period and build ratios; parameters, SQL and columns come from the core.
 //!
 //! A metric plugin implements [`metric::Guest`] and calls [`export_metric!`]:
 //!
@@ -17,30 +18,29 @@
 //! export_metric!(Aht);
 //! ```
 
+/// Bindings of the metric world; `types` and `host` are the core's.
 pub mod metric {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "metric",
+        with: {
+            "cxhost:plugin/types@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::types,
+            "cxhost:plugin/host@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::host,
+        },
         pub_export_macro: true,
         export_macro_name: "export_metric_world",
         default_bindings_module: "cxhost_plugin_sdk::metric",
     });
 }
 
-mod columns;
-mod facts;
 mod grouping;
-mod params;
 
-pub use columns::Table;
-pub use facts::certifications;
-pub use grouping::{Grouping, Source, first_logins, grouping};
-pub use metric::cxhost::plugin::host::{LogLevel, log};
-pub use metric::cxhost::plugin::metric_types::{GroupBy, MetricRequest, MetricResult, MetricRow};
-pub use metric::cxhost::plugin::types::{
-    Batch, Column, ColumnValues, Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, SqlValue,
+pub use cxhost_sdk_core::{
+    Batch, Column, ColumnValues, LogLevel, Param, ParamSpec, ParamType, ParamValue, ParamsExt, PluginInfo, PluginKind,
+    SqlValue, Table, TimeRange, certifications, log, param_bool, param_float, param_int, param_text, query, time_range,
 };
-pub use params::{ParamsExt, param_bool, param_float, param_int, param_text};
+pub use grouping::{Grouping, Source, first_logins, grouping};
+pub use metric::cxhost::plugin::metric_types::{GroupBy, MetricRequest, MetricResult, MetricRow};
 
 /// Everything a metric plugin usually needs.
 pub mod prelude {
@@ -62,23 +62,13 @@ macro_rules! export_metric {
 
 /// Builds a metric's `describe()` answer.
 pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>) -> PluginInfo {
-    PluginInfo {
-        name: name.to_string(),
-        version: version.to_string(),
-        kind: PluginKind::Metric,
-        description: description.to_string(),
-        params,
+    cxhost_sdk_core::info(name, version, PluginKind::Metric, description, params)
+}
+
+impl TimeRange for MetricRequest {
+    fn period(&self) -> (i64, i64) {
+        (self.period_start, self.period_end)
     }
-}
-
-/// Runs one read-only SELECT over the tenant's tables.
-pub fn query(sql: &str, params: &[SqlValue]) -> Result<Table, String> {
-    metric::cxhost::plugin::host::query(sql, params).map(Table::new)
-}
-
-/// The request's time range as the two `?` parameters `[from, to)`.
-pub fn time_range(req: &MetricRequest) -> [SqlValue; 2] {
-    [SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)]
 }
 
 /// Runs `sql`, which must return the columns `grp`, `num` and `den`, and turns each row into

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use cxhost_game_sdk::{
     Award, AwardKind, AwardRequest, AwardResult, Flag, ParamsExt, PluginInfo, SqlValue, certifications,
-    export_game_mechanic, game_mechanic, info, param_float, param_int, query,
+    export_game_mechanic, game_mechanic, info, param_float, param_int, query, time_range,
 };
 
 struct StandardGame;
@@ -235,7 +235,7 @@ fn longest_streaks(req: &AwardRequest) -> Result<BTreeMap<String, i64>, String> 
     let t = query(
         "SELECT agent_id, csat FROM customer_feedback WHERE csat IS NOT NULL AND agent_id IS NOT NULL \
          AND responded_at >= ? AND responded_at < ? ORDER BY agent_id, responded_at, feedback_id",
-        &[SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)],
+        &time_range(req),
     )?;
     let mut best: BTreeMap<String, i64> = BTreeMap::new();
     let (mut current_agent, mut run) = (String::new(), 0);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use cxhost_pay_sdk::{
     ParamsExt, PayLine, PayRequest, PluginInfo, SqlValue, certifications, div_round, export_pay_model, info,
-    param_float, param_int, param_text, pay_model, query,
+    param_float, param_int, param_text, pay_model, query, time_range,
 };
 use std::collections::BTreeMap;
 
@@ -216,10 +216,6 @@ fn offset_rows(req: &PayRequest) -> Result<String, String> {
     Ok(rows.join(", "))
 }
 
-fn range(req: &PayRequest) -> [SqlValue; 2] {
-    [SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)]
-}
-
 /// CTE `surge(h, factor_milli)`: each UTC hour's multiplier in thousandths (see describe()).
 fn surge_cte(s: &Settings) -> String {
     if s.surge_per_agent_hour == 0 {
@@ -260,8 +256,11 @@ fn work(req: &PayRequest, settings: &Settings) -> Result<BTreeMap<String, Work>,
         surge = surge_cte(settings),
         peak = in_windows(&settings.windows, "(hour(local_start) * 60 + minute(local_start))")
     );
-    let params: Vec<SqlValue> =
-        if settings.surge_per_agent_hour == 0 { range(req).to_vec() } else { [range(req), range(req)].concat() };
+    let params: Vec<SqlValue> = if settings.surge_per_agent_hour == 0 {
+        time_range(req).to_vec()
+    } else {
+        [time_range(req), time_range(req)].concat()
+    };
     let t = query(&sql, &params)?;
     let (agents, contacts, secs, peak, revenue) =
         (t.text("agent_id")?, t.int("contacts")?, t.int("secs")?, t.int("peak_secs")?, t.int("revenue")?);
@@ -292,7 +291,7 @@ fn quality(req: &PayRequest) -> Result<BTreeMap<String, Quality>, String> {
     let csat = query(
         "SELECT agent_id, CAST(count(*) FILTER (WHERE csat >= 4) AS DOUBLE) / count(*) AS v FROM customer_feedback \
          WHERE csat IS NOT NULL AND agent_id IS NOT NULL AND responded_at >= ? AND responded_at < ? GROUP BY 1",
-        &range(req),
+        &time_range(req),
     )?;
     for (agent, v) in csat.text("agent_id")?.into_iter().zip(csat.float("v")?) {
         if let Some(agent) = agent {
@@ -301,7 +300,7 @@ fn quality(req: &PayRequest) -> Result<BTreeMap<String, Quality>, String> {
     }
     let qa = query(
         "SELECT agent_id, avg(score) AS v FROM qa_evaluations WHERE evaluated_at >= ? AND evaluated_at < ? GROUP BY 1",
-        &range(req),
+        &time_range(req),
     )?;
     for (agent, v) in qa.text("agent_id")?.into_iter().zip(qa.float("v")?) {
         if let Some(agent) = agent {
@@ -313,7 +312,7 @@ fn quality(req: &PayRequest) -> Result<BTreeMap<String, Quality>, String> {
 
 /// Seconds logged in (any state), each interval clipped to the period.
 fn worked_seconds(req: &PayRequest) -> Result<BTreeMap<String, i64>, String> {
-    let [start, end] = range(req);
+    let [start, end] = time_range(req);
     let t = query(
         "SELECT agent_id, CAST(sum(epoch(least(ended_at, ?) - greatest(started_at, ?))) AS BIGINT) AS secs \
          FROM agent_states WHERE started_at < ? AND ended_at > ? GROUP BY 1",

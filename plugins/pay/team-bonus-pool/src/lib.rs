@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use cxhost_pay_sdk::{
     ParamsExt, PayLine, PayRequest, PluginInfo, SqlValue, export_pay_model, info, param_int, pay_model, query,
+    time_range,
 };
 
 struct TeamBonusPool;
@@ -97,7 +98,7 @@ fn working_agents(req: &PayRequest) -> Result<Vec<(String, String)>, String> {
     let t = query(
         "SELECT DISTINCT i.agent_id, a.team FROM interactions i JOIN agents a ON a.agent_id = i.agent_id \
          WHERE i.outcome = 'handled' AND i.offered_at >= ? AND i.offered_at < ? ORDER BY 1",
-        &[SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)],
+        &time_range(req),
     )?;
     Ok(t.text("agent_id")?.into_iter().zip(t.text("team")?).filter_map(|(a, team)| Some((a?, team?))).collect())
 }

@@ -2,7 +2,7 @@
 //! `per_contact_cents`, for shadow runs of pay models.
 
 use cxhost_pay_sdk::{
-    ParamsExt, PayLine, PayRequest, PluginInfo, SqlValue, export_pay_model, info, param_int, pay_model, query,
+    ParamsExt, PayLine, PayRequest, PluginInfo, export_pay_model, info, param_int, pay_model, query, time_range,
 };
 
 struct FlatPay;
@@ -22,7 +22,7 @@ impl pay_model::Guest for FlatPay {
         let t = query(
             "SELECT agent_id, count(*) AS contacts FROM interactions WHERE outcome = 'handled' AND agent_id IS NOT NULL \
              AND offered_at >= ? AND offered_at < ? GROUP BY 1 ORDER BY 1",
-            &[SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)],
+            &time_range(&req),
         )?;
         Ok(t.text("agent_id")?
             .into_iter()

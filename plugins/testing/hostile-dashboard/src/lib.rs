@@ -6,27 +6,21 @@
 #[path = "../../hostile.rs"]
 mod hostile;
 
-use cxhost_dashboard_sdk::dashboard::cxhost::plugin::{analytics, host};
+use cxhost_dashboard_sdk::dashboard::cxhost::plugin::analytics;
 use cxhost_dashboard_sdk::prelude::*;
-use cxhost_dashboard_sdk::{LogLevel, PanelKind, Param, ParamSpec, ParamType, ParamValue, PluginKind};
+use cxhost_dashboard_sdk::{PanelKind, Param, ParamValue, PluginKind};
 use hostile::{MIB, Outcome, filler};
 
 struct HostileDashboard;
 
 impl dashboard::Guest for HostileDashboard {
     fn describe() -> PluginInfo {
-        let info = hostile::describe(
+        hostile::describe(
+            PluginKind::Dashboard,
             "hostile_dashboard",
             "Hostile Dashboard!",
             "Attacks the sandbox as its `mode` parameter says; used by the hostile-plugin tests.",
-        );
-        PluginInfo {
-            name: info.name,
-            version: info.version,
-            kind: PluginKind::Dashboard,
-            description: info.description,
-            params: info.params.into_iter().map(spec).collect(),
-        }
+        )
     }
 
     fn render(req: DashboardRequest) -> Result<Vec<Panel>, String> {
@@ -49,7 +43,7 @@ impl dashboard::Guest for HostileDashboard {
             }
             "huge_title" => vec![panel::kpi(&filler(args.bytes(MIB), "t"), Some(1.0), "count", "")],
             "nested" => nested(&req, &args)?,
-            _ => match hostile::run(&args, &HOST)? {
+            _ => match hostile::run(&args)? {
                 Outcome::Ok => vec![panel::kpi("ok", Some(1.0), "count", "")],
                 Outcome::Figure(value, unit) => vec![panel::kpi(args.mode, Some(value), unit, "")],
             },
@@ -69,31 +63,6 @@ fn nested(req: &DashboardRequest, args: &hostile::Args) -> Result<Vec<Panel>, St
     let value = last.as_ref().and_then(|r| r.rows.first()).and_then(|row| row.value);
     let unit = last.as_ref().map_or("", |r| r.unit.as_str());
     Ok(vec![panel::kpi("nested", value, unit, &format!("{calls} nested calls to `{}`", args.sql))])
-}
-
-const HOST: hostile::Host = hostile::Host { log: log_info, query: row_count };
-
-fn log_info(message: &str) {
-    host::log(LogLevel::Info, message);
-}
-
-fn row_count(sql: &str) -> Result<u64, String> {
-    host::query(sql, &[]).map(|batch| u64::from(batch.row_count))
-}
-
-fn spec(p: hostile::Spec) -> ParamSpec {
-    ParamSpec {
-        name: p.name,
-        type_: match p.ty {
-            hostile::Type::Text => ParamType::Text,
-            hostile::Type::Integer => ParamType::Integer,
-        },
-        default: match p.default {
-            hostile::Value::Text(text) => ParamValue::Text(text),
-            hostile::Value::Integer(i) => ParamValue::Integer(i),
-        },
-        description: p.description,
-    }
 }
 
 export_dashboard!(HostileDashboard);

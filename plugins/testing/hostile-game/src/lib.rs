@@ -7,8 +7,8 @@
 mod hostile;
 
 use cxhost_game_sdk::{
-    Award, AwardKind, AwardRequest, AwardResult, Flag, LogLevel, ParamSpec, ParamType, ParamValue, ParamsExt,
-    PluginInfo, PluginKind, export_game_mechanic, game_mechanic, log, query,
+    Award, AwardKind, AwardRequest, AwardResult, Flag, ParamsExt, PluginInfo, PluginKind, export_game_mechanic,
+    game_mechanic,
 };
 use hostile::{MIB, Outcome, filler};
 
@@ -16,18 +16,12 @@ struct HostileGame;
 
 impl game_mechanic::Guest for HostileGame {
     fn describe() -> PluginInfo {
-        let info = hostile::describe(
+        hostile::describe(
+            PluginKind::GameMechanic,
             "hostile_game",
             "Hostile Game!",
             "Attacks the sandbox as its `mode` parameter says; used by the hostile-plugin tests.",
-        );
-        PluginInfo {
-            name: info.name,
-            version: info.version,
-            kind: PluginKind::GameMechanic,
-            description: info.description,
-            params: info.params.into_iter().map(spec).collect(),
-        }
+        )
     }
 
     fn award(req: AwardRequest) -> Result<AwardResult, String> {
@@ -51,22 +45,12 @@ impl game_mechanic::Guest for HostileGame {
             },
             "unknown_agent" => awards(vec![points("nobody-xyz", 1, "hostile")]),
             "negative_points" => awards(vec![points("a1", -1_000_000_000_000, "hostile")]),
-            _ => match hostile::run(&args, &HOST)? {
+            _ => match hostile::run(&args)? {
                 Outcome::Ok => awards(vec![points("a1", 1, "hostile")]),
                 Outcome::Figure(value, unit) => awards(vec![points("a1", value as i64, unit)]),
             },
         })
     }
-}
-
-const HOST: hostile::Host = hostile::Host { log: log_info, query: row_count };
-
-fn log_info(message: &str) {
-    log(LogLevel::Info, message);
-}
-
-fn row_count(sql: &str) -> Result<u64, String> {
-    query(sql, &[]).map(|table| table.row_count() as u64)
 }
 
 fn points(agent: &str, amount: i64, reason: &str) -> Award {
@@ -76,21 +60,6 @@ fn points(agent: &str, amount: i64, reason: &str) -> Award {
         amount,
         code: String::new(),
         reason: reason.to_string(),
-    }
-}
-
-fn spec(p: hostile::Spec) -> ParamSpec {
-    ParamSpec {
-        name: p.name,
-        type_: match p.ty {
-            hostile::Type::Text => ParamType::Text,
-            hostile::Type::Integer => ParamType::Integer,
-        },
-        default: match p.default {
-            hostile::Value::Text(text) => ParamValue::Text(text),
-            hostile::Value::Integer(i) => ParamValue::Integer(i),
-        },
-        description: p.description,
     }
 }
 

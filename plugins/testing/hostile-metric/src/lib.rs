@@ -7,25 +7,18 @@
 mod hostile;
 
 use cxhost_plugin_sdk::prelude::*;
-use cxhost_plugin_sdk::{LogLevel, log};
 use hostile::{MIB, Outcome, filler};
 
 struct HostileMetric;
 
 impl metric::Guest for HostileMetric {
     fn describe() -> PluginInfo {
-        let info = hostile::describe(
+        hostile::describe(
+            PluginKind::Metric,
             "hostile_metric",
             "Hostile Metric!",
             "Attacks the sandbox as its `mode` parameter says; used by the hostile-plugin tests.",
-        );
-        PluginInfo {
-            name: info.name,
-            version: info.version,
-            kind: PluginKind::Metric,
-            description: info.description,
-            params: info.params.into_iter().map(spec).collect(),
-        }
+        )
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
@@ -46,7 +39,7 @@ impl metric::Guest for HostileMetric {
             "nan" => result("count", vec![row("total", Some(f64::NAN), None, None)]),
             "many_rows" => result("count", (0..args.n).map(|i| row(format!("g{i}"), Some(1.0), None, None)).collect()),
             "huge_unit" => result(&filler(args.bytes(MIB), "u"), vec![row("total", Some(1.0), None, None)]),
-            _ => match hostile::run(&args, &HOST)? {
+            _ => match hostile::run(&args)? {
                 Outcome::Ok => result("count", vec![row("total", Some(1.0), Some(1.0), Some(1.0))]),
                 Outcome::Figure(value, unit) => result(unit, vec![row("total", Some(value), None, None)]),
             },
@@ -54,33 +47,8 @@ impl metric::Guest for HostileMetric {
     }
 }
 
-const HOST: hostile::Host = hostile::Host { log: log_info, query: row_count };
-
-fn log_info(message: &str) {
-    log(LogLevel::Info, message);
-}
-
-fn row_count(sql: &str) -> Result<u64, String> {
-    query(sql, &[]).map(|table| table.row_count() as u64)
-}
-
 fn row(group: impl Into<String>, value: Option<f64>, numerator: Option<f64>, denominator: Option<f64>) -> MetricRow {
     MetricRow { group: group.into(), value, numerator, denominator }
-}
-
-fn spec(p: hostile::Spec) -> ParamSpec {
-    ParamSpec {
-        name: p.name,
-        type_: match p.ty {
-            hostile::Type::Text => ParamType::Text,
-            hostile::Type::Integer => ParamType::Integer,
-        },
-        default: match p.default {
-            hostile::Value::Text(text) => ParamValue::Text(text),
-            hostile::Value::Integer(i) => ParamValue::Integer(i),
-        },
-        description: p.description,
-    }
 }
 
 export_metric!(HostileMetric);

@@ -6,28 +6,19 @@
 #[path = "../../hostile.rs"]
 mod hostile;
 
-use cxhost_pay_sdk::{
-    LogLevel, ParamSpec, ParamType, ParamValue, ParamsExt, PayLine, PayRequest, PluginInfo, PluginKind,
-    export_pay_model, log, pay_model, query,
-};
+use cxhost_pay_sdk::{ParamsExt, PayLine, PayRequest, PluginInfo, PluginKind, export_pay_model, pay_model};
 use hostile::{MIB, Outcome, filler};
 
 struct HostilePay;
 
 impl pay_model::Guest for HostilePay {
     fn describe() -> PluginInfo {
-        let info = hostile::describe(
+        hostile::describe(
+            PluginKind::PayModel,
             "hostile_pay",
             "Hostile Pay!",
             "Attacks the sandbox as its `mode` parameter says; used by the hostile-plugin tests.",
-        );
-        PluginInfo {
-            name: info.name,
-            version: info.version,
-            kind: PluginKind::PayModel,
-            description: info.description,
-            params: info.params.into_iter().map(spec).collect(),
-        }
+        )
     }
 
     fn compute_pay(req: PayRequest) -> Result<Vec<PayLine>, String> {
@@ -46,22 +37,12 @@ impl pay_model::Guest for HostilePay {
             }
             "nan_quantity" => vec![line("a1", "base", f64::NAN, 100, 100, "")],
             "empty_component" => vec![line("a1", "", 1.0, 100, 100, "")],
-            _ => match hostile::run(&args, &HOST)? {
+            _ => match hostile::run(&args)? {
                 Outcome::Ok => vec![line("a1", "base", 1.0, 100, 100, "")],
                 Outcome::Figure(value, unit) => vec![line("a1", "base", value, 100, (value * 100.0) as i64, unit)],
             },
         })
     }
-}
-
-const HOST: hostile::Host = hostile::Host { log: log_info, query: row_count };
-
-fn log_info(message: &str) {
-    log(LogLevel::Info, message);
-}
-
-fn row_count(sql: &str) -> Result<u64, String> {
-    query(sql, &[]).map(|table| table.row_count() as u64)
 }
 
 fn line(agent: &str, component: &str, quantity: f64, rate_cents: i64, amount_cents: i64, note: &str) -> PayLine {
@@ -72,21 +53,6 @@ fn line(agent: &str, component: &str, quantity: f64, rate_cents: i64, amount_cen
         rate_cents,
         amount_cents,
         note: note.to_string(),
-    }
-}
-
-fn spec(p: hostile::Spec) -> ParamSpec {
-    ParamSpec {
-        name: p.name,
-        type_: match p.ty {
-            hostile::Type::Text => ParamType::Text,
-            hostile::Type::Integer => ParamType::Integer,
-        },
-        default: match p.default {
-            hostile::Value::Text(text) => ParamValue::Text(text),
-            hostile::Value::Integer(i) => ParamValue::Integer(i),
-        },
-        description: p.description,
     }
 }
 

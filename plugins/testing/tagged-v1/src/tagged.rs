@@ -19,7 +19,7 @@ impl metric::Guest for Tagged {
         let table = query(
             "SELECT agent_id, count(*) AS n FROM interactions
              WHERE agent_id IS NOT NULL AND offered_at >= ? AND offered_at < ? GROUP BY 1 ORDER BY 1",
-            &[SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)],
+            &time_range(&req),
         )?;
         let agents = table.text("agent_id")?;
         let counts = table.int("n")?;

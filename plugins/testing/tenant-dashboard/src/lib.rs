@@ -32,13 +32,10 @@ impl dashboard::Guest for TenantDashboard {
 }
 
 fn count_offered(req: &DashboardRequest) -> Result<i64, String> {
-    use cxhost_dashboard_sdk::dashboard::cxhost::plugin::host::query;
-    use cxhost_dashboard_sdk::dashboard::cxhost::plugin::types::{ColumnValues, SqlValue};
-    let batch = query(
-        "SELECT count(*) AS n FROM interactions WHERE offered_at >= ? AND offered_at < ?",
-        &[SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)],
-    )?;
-    match batch.columns.first().map(|c| &c.values) {
+    use cxhost_dashboard_sdk::ColumnValues;
+    let table =
+        query("SELECT count(*) AS n FROM interactions WHERE offered_at >= ? AND offered_at < ?", &time_range(req))?;
+    match table.batch().columns.first().map(|c| &c.values) {
         Some(ColumnValues::Integer(values)) => Ok(values.first().copied().unwrap_or(0)),
         _ => Err("count(*) did not come back as an integer".to_string()),
     }

@@ -1,17 +1,17 @@
 //! The analytics a dashboard plugin calls (`cxhost:plugin/analytics`), served for one tenant
-//! through the same code paths as the metric and correlation routes: the same serving
-//! versions, parameter checks, privacy floor and limits. Nested plugin calls get at most the
-//! time the dashboard has left.
+//! through the same services as the metric and correlation routes: the same serving versions,
+//! parameter checks, privacy floor and limits. Nested plugin calls get at most the time the
+//! dashboard has left.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate};
 
-use super::correlations::{Level, MAX_MATRIX_SIDE, Scope, cell, compute_series, resolve_named};
-use super::{ApiError, Services};
-use crate::analytics::correlation::Coefficient;
-use crate::analytics::series::Period;
+use super::correlation::Coefficient;
+use super::cxex::{AnalyticsError, Level, Scope, cell, check_matrix_side, compute_series, resolve_named};
+use super::series::Period;
+use crate::app::Services;
 use crate::config::PluginLimits;
 use crate::runtime::bindings::{
     CorrelationRequest, MatrixRequest, MetricRequest, MetricResult, ParamValue, WitCoefficient, WitCorrelation,
@@ -45,19 +45,16 @@ impl TenantAnalytics {
         (level, period): (WitLevel, WitPeriod),
         (start, end): (i64, i64),
         lag: u32,
-    ) -> Result<Scope, ApiError> {
-        let date = |field: &str, micros: i64| -> Result<NaiveDate, ApiError> {
-            DateTime::from_timestamp_micros(micros).map(|t| t.date_naive()).ok_or_else(|| {
-                ApiError::bad_request("invalid_parameter", format!("{field} {micros} is out of range"))
-                    .with_field(field)
-            })
+    ) -> Result<Scope, AnalyticsError> {
+        let date = |field: &'static str, micros: i64| -> Result<NaiveDate, AnalyticsError> {
+            DateTime::from_timestamp_micros(micros).map(|t| t.date_naive()).ok_or(AnalyticsError::OutOfRange(field))
         };
         let (from, to) = (date("period-start", start)?, date("period-end", end)?);
         if from >= to {
-            return Err(ApiError::bad_request(
-                "invalid_range",
-                "period-start must be at least a day before period-end",
-            ));
+            return Err(AnalyticsError::Param(crate::params::ParamError::EmptyRange {
+                from: from.to_string(),
+                to: to.to_string(),
+            }));
         }
         let level = match level {
             WitLevel::Agent => Level::Agent,
@@ -89,7 +86,7 @@ impl AnalyticsHost for TenantAnalytics {
     fn metric(&self, name: &str, request: MetricRequest, deadline: Instant) -> Result<MetricResult, String> {
         let extra = request.params.iter().map(|p| (p.name.clone(), text_of(&p.value))).collect();
         let (plan, params) =
-            resolve_named(&self.state, &self.tenant, &self.subject, name, extra).map_err(|e| e.detail().to_string())?;
+            resolve_named(&self.state, &self.tenant, &self.subject, name, extra).map_err(|e| e.to_string())?;
         let limits = self.limits_until(deadline)?;
         let context = self.state.call_context(&self.tenant.id, &plan.serve.info.name, self.db.clone(), limits);
         let request = MetricRequest { params, ..request };
@@ -104,9 +101,9 @@ impl AnalyticsHost for TenantAnalytics {
             let metrics = vec![("ex", request.ex.clone()), ("cx", request.cx.clone())];
             let computed = compute_series(&self.state, &self.tenant, &self.subject, &scope, metrics, limits)?;
             let (paired, stats) = cell(&computed, &request.cx, &request.ex, request.lag as usize)?;
-            Ok::<_, ApiError>((computed.min_group, paired, stats))
+            Ok::<_, AnalyticsError>((computed.min_group, paired, stats))
         })();
-        let (min_group, paired, stats) = computed.map_err(|e| e.detail().to_string())?;
+        let (min_group, paired, stats) = computed.map_err(|e| e.to_string())?;
         Ok(WitCorrelation {
             n: stats.n as u32,
             pearson: coefficient(stats.pearson),
@@ -122,11 +119,7 @@ impl AnalyticsHost for TenantAnalytics {
     }
 
     fn correlate_matrix(&self, request: MatrixRequest, deadline: Instant) -> Result<Vec<WitMatrixCell>, String> {
-        for (side, list) in [("cx", &request.cx), ("ex", &request.ex)] {
-            if list.is_empty() || list.len() > MAX_MATRIX_SIDE {
-                return Err(format!("`{side}` must name 1 to {MAX_MATRIX_SIDE} metrics, got {}", list.len()));
-            }
-        }
+        check_matrix_side("cx", &request.cx).and(check_matrix_side("ex", &request.ex)).map_err(|e| e.to_string())?;
         let limits = self.limits_until(deadline)?;
         let cells = (|| {
             let scope =
@@ -152,8 +145,8 @@ impl AnalyticsHost for TenantAnalytics {
                     });
                 }
             }
-            Ok::<_, ApiError>(cells)
+            Ok::<_, AnalyticsError>(cells)
         })();
-        cells.map_err(|e| e.detail().to_string())
+        cells.map_err(|e| e.to_string())
     }
 }

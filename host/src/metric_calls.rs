@@ -1,0 +1,100 @@
+//! Metric calls: resolve the version of a tenant's metric that serves a caller, read the
+//! range, grouping and parameters against its `describe()`, run it by the plan (fallback,
+//! per-version figures) and, afterwards, compare its shadow candidate on the same request.
+//! The metric route, the pages and the plugins' own `analytics` import call metrics here.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::app::Services;
+use crate::config::PluginLimits;
+use crate::deploy::call::Answer;
+use crate::deploy::{CallPlan, PlanError, ServedAs};
+use crate::params::{self, ParamError};
+use crate::runtime::CallError;
+use crate::runtime::bindings::{MetricRequest, MetricResult, PluginKind};
+use crate::store::TenantDb;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MetricError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Params(#[from] ParamError),
+}
+
+/// A metric call, resolved and read, ready to run.
+pub struct MetricCall {
+    pub tenant: String,
+    pub name: String,
+    pub plan: CallPlan,
+    pub request: MetricRequest,
+    /// The grouping as asked (`total` when not given).
+    pub group_by: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Every parameter the plugin runs with, given or default, as JSON.
+    pub params: BTreeMap<String, Value>,
+}
+
+impl MetricCall {
+    /// Resolves `name` for `tenant` and reads `query`: `from`, `to`, `group_by`, `subject` (who
+    /// the canary share is decided for; `caller` when absent) and the plugin's parameters.
+    pub fn prepare(
+        state: &Services,
+        tenant: &str,
+        name: &str,
+        caller: &str,
+        mut query: HashMap<String, String>,
+    ) -> Result<MetricCall, MetricError> {
+        let subject = query.remove("subject").unwrap_or_else(|| caller.to_string());
+        let plan = state.deployments.plan_of_kind(&state.registry, (tenant, name, &subject), PluginKind::Metric)?;
+        let (from, to) = params::take_range(&mut query)?;
+        let group_by = query.remove("group_by").unwrap_or_else(|| "total".to_string());
+        let grouping = params::parse_group_by(&group_by)?;
+        let (plugin_params, echoed) = params::plugin_params(&plan.serve.info, query, "from, to, group_by")?;
+        let request = MetricRequest {
+            period_start: from.timestamp_micros(),
+            period_end: to.timestamp_micros(),
+            group_by: grouping,
+            params: plugin_params,
+        };
+        Ok(MetricCall {
+            tenant: tenant.to_string(),
+            name: name.to_string(),
+            plan,
+            request,
+            group_by,
+            from,
+            to,
+            params: echoed,
+        })
+    }
+
+    /// Runs the call by its plan under `limits`. Blocking: it runs the plugin.
+    pub fn answer(&self, state: &Services, db: Arc<TenantDb>, limits: PluginLimits) -> Result<Answer, CallError> {
+        state.call_context(&self.tenant, &self.name, db, limits).answer(&self.plan, &self.request)
+    }
+
+    /// Whether a shadow candidate should run beside `answer`: there is one, and the answer did
+    /// not come from the fallback.
+    pub fn wants_shadow(&self, answer: &Answer) -> bool {
+        self.plan.shadow.is_some() && answer.served_as != ServedAs::Fallback
+    }
+
+    /// Runs the shadow candidate on the same request and adds the comparison with `served` to
+    /// its report; its result is never served. Blocking.
+    pub fn shadow(&self, state: &Services, db: Arc<TenantDb>, limits: PluginLimits, served: &MetricResult) {
+        if let Some(candidate) = &self.plan.shadow {
+            state.call_context(&self.tenant, &self.name, db, limits).shadow(
+                candidate,
+                &self.group_by,
+                &self.request,
+                served,
+            );
+        }
+    }
+}
