@@ -1,7 +1,7 @@
 //! The `cxhost` command: serve, demo, manage plugins, run pay and awards on a running server,
 //! generate sample data, print the schema reference.
 
-mod books_cli;
+mod ledgers_cli;
 mod plugin_cli;
 
 use std::net::SocketAddr;
@@ -56,14 +56,14 @@ enum Command {
         #[command(flatten)]
         connection: plugin_cli::Connection,
         #[command(subcommand)]
-        command: books_cli::PayCommand,
+        command: ledgers_cli::PayCommand,
     },
     /// Game mechanics on a running server: award runs, leaderboards, standings, flags.
     Awards {
         #[command(flatten)]
         connection: plugin_cli::Connection,
         #[command(subcommand)]
-        command: books_cli::AwardsCommand,
+        command: ledgers_cli::AwardsCommand,
     },
     /// Print the tenant schema reference (data/SCHEMA.md) generated from the code.
     Schema,
@@ -184,8 +184,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Plugin(args) => plugin_cli::run(args).await,
-        Command::Pay { connection, command } => books_cli::pay(connection, command).await,
-        Command::Awards { connection, command } => books_cli::awards(connection, command).await,
+        Command::Pay { connection, command } => ledgers_cli::pay(connection, command).await,
+        Command::Awards { connection, command } => ledgers_cli::awards(connection, command).await,
         Command::Schema => {
             print!("{}", cxhost::store::schema::reference_markdown());
             Ok(())

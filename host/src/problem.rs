@@ -295,8 +295,8 @@ impl From<crate::store::pay::PayError> for Failure {
     }
 }
 
-impl From<crate::store::game::GameError> for Failure {
-    fn from(e: crate::store::game::GameError) -> Self {
+impl From<crate::store::awards::AwardsError> for Failure {
+    fn from(e: crate::store::awards::AwardsError) -> Self {
         Failure::internal(e)
     }
 }

@@ -1,12 +1,12 @@
 //! The HTTP API under `/v1`: one module per resource, the authenticated caller, and the one
 //! error type every route answers with.
 
+pub mod awards;
 pub mod correlations;
 pub mod dashboards;
 pub mod deploy;
 pub mod error;
 pub mod extract;
-pub mod game;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
@@ -58,11 +58,11 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/tenants/{tenant}/topics/side-by-side", get(topics::side_by_side_topics))
         .route("/tenants/{tenant}/metrics/{name}", get(metrics::query))
         .route("/tenants/{tenant}/dashboards/{name}", get(dashboards::show))
-        .route("/tenants/{tenant}/awards/runs", post(game::run))
-        .route("/tenants/{tenant}/awards/ledger", get(game::ledger))
-        .route("/tenants/{tenant}/awards/flags", get(game::flags))
-        .route("/tenants/{tenant}/leaderboards", get(game::leaderboard))
-        .route("/tenants/{tenant}/leaderboards/agents/{agent}", get(game::standing))
+        .route("/tenants/{tenant}/awards/runs", post(awards::run))
+        .route("/tenants/{tenant}/awards/ledger", get(awards::ledger))
+        .route("/tenants/{tenant}/awards/flags", get(awards::flags))
+        .route("/tenants/{tenant}/leaderboards", get(awards::leaderboard))
+        .route("/tenants/{tenant}/leaderboards/agents/{agent}", get(awards::standing))
         .route("/tenants/{tenant}/pay/runs", post(pay::run))
         .route("/tenants/{tenant}/pay/statements", get(pay::statements))
         .route("/tenants/{tenant}/pay/statements.csv", get(pay::statements_csv))

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         super::deploy::shadow_run, super::deploy::set_policy, super::deploy::stats, super::deploy::audit,
         super::correlations::correlate_metrics, super::correlations::matrix, super::dashboards::show,
         super::pay::run, super::pay::statements, super::pay::statements_csv,
-        super::game::run, super::game::ledger, super::game::flags, super::game::leaderboard, super::game::standing,
+        super::awards::run, super::awards::ledger, super::awards::flags, super::awards::leaderboard, super::awards::standing,
         super::topics::set_taxonomy, super::topics::taxonomy, super::topics::side_by_side_topics,
     ),
     components(schemas(super::error::Problem)),

@@ -12,7 +12,7 @@ use crate::runtime::bindings::{AwardKind, AwardRequest, Param, PluginKind};
 use crate::runtime::worlds::GameMechanicWorld;
 use crate::runtime::{CallError, Plugin, Runtime};
 use crate::store::TenantDb;
-use crate::store::game::{self, AwardEntry, AwardReport, FlagEntry};
+use crate::store::awards::{self as points, AwardEntry, AwardReport, FlagEntry};
 use crate::store::runs::RunOf;
 
 pub struct PointsLedger;
@@ -63,7 +63,7 @@ impl Ledger for PointsLedger {
             .into_iter()
             .map(|f| FlagEntry { agent_id: f.agent_id, pattern: f.pattern, detail: f.detail })
             .collect();
-        game::check_awards(&awards, &flags, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
+        points::check_awards(&awards, &flags, |a| agents.contains(a)).map_err(|e| CallError::InvalidResult {
             plugin: plugin.info.name.clone(),
             version: plugin.info.version.clone(),
             detail: e.to_string(),
@@ -76,6 +76,6 @@ impl Ledger for PointsLedger {
     }
 
     fn record(db: &TenantDb, run: &RunOf, (awards, flags): &Self::Output) -> Result<AwardReport, RunError> {
-        Ok(game::record_awards(db, run, awards, flags)?)
+        Ok(points::record_awards(db, run, awards, flags)?)
     }
 }

@@ -24,7 +24,7 @@ use crate::runtime::{CallError, Plugin, Runtime};
 use crate::store::runs::RunOf;
 use crate::store::system::Tenant;
 use crate::store::tenant::TenantDbError;
-use crate::store::{TenantDb, game::GameError, pay::PayError};
+use crate::store::{TenantDb, awards::AwardsError, pay::PayError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -41,7 +41,7 @@ pub enum RunError {
     #[error(transparent)]
     PayLedger(#[from] PayError),
     #[error(transparent)]
-    PointsLedger(#[from] GameError),
+    PointsLedger(#[from] AwardsError),
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
     #[error("version {candidate} is a {candidate_kind} plugin, the serving one a {serving_kind}")]

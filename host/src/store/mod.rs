@@ -1,7 +1,7 @@
 //! Storage: the system database, one DuckDB file per tenant, ingest and read-only plugin SQL.
 
+pub mod awards;
 pub mod deployments;
-pub mod game;
 pub mod ingest;
 pub mod overview;
 pub mod pay;

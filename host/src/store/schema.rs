@@ -414,7 +414,7 @@ pub fn reference_markdown() -> String {
          correction is an entry that `reverses` another) and `game_flags` holds suspected gaming.\n\n```sql",
     );
     out.push_str(super::pay::CREATE_SQL);
-    out.push_str(super::game::CREATE_SQL);
+    out.push_str(super::awards::CREATE_SQL);
     out.push_str("\n```\n");
     out
 }

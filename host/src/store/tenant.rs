@@ -117,7 +117,7 @@ impl TenantDb {
         let staging_sql = staging.to_string_lossy().replace('\'', "''");
         conn.execute_batch(&schema::create_all_sql()).map_err(setup_err)?;
         conn.execute_batch(super::pay::CREATE_SQL).map_err(setup_err)?;
-        conn.execute_batch(super::game::CREATE_SQL).map_err(setup_err)?;
+        conn.execute_batch(super::awards::CREATE_SQL).map_err(setup_err)?;
         conn.execute_batch(&format!(
             "SET allowed_directories = ['{staging_sql}/'];
              SET enable_external_access = false;

@@ -3,8 +3,8 @@
 //! the page layout, and errors as pages rather than JSON problems. Pages are server-rendered,
 //! need no script and load nothing from outside the server.
 
-pub mod books;
 pub mod charts;
+pub mod ledgers;
 pub mod pages;
 pub mod sessions;
 
@@ -37,9 +37,9 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/tenants/{tenant}/dashboards/{name}", get(pages::dashboard))
         .route("/ui/tenants/{tenant}/teams/{team}", get(pages::team))
         .route("/ui/tenants/{tenant}/plugins/{name}", get(pages::plugin))
-        .route("/ui/tenants/{tenant}/leaderboard", get(books::leaderboard))
-        .route("/ui/tenants/{tenant}/flags", get(books::flags))
-        .route("/ui/tenants/{tenant}/agents/{agent}", get(books::agent))
+        .route("/ui/tenants/{tenant}/leaderboard", get(ledgers::leaderboard))
+        .route("/ui/tenants/{tenant}/flags", get(ledgers::flags))
+        .route("/ui/tenants/{tenant}/agents/{agent}", get(ledgers::agent))
 }
 
 /// A full page with the common head, header and security headers.

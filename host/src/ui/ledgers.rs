@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::params::parse_range;
 use crate::problem::Failure;
 use crate::store::overview;
-use crate::store::{game, pay};
+use crate::store::{awards, pay};
 
 /// `from`/`to` of the query, or whole months around the tenant's contacts.
 async fn range(state: &AppState, tenant: &str, query: &HashMap<String, String>) -> Result<(String, String), UiError> {
@@ -41,7 +41,7 @@ pub async fn leaderboard(
     let team = query.get("team").filter(|t| !t.is_empty()).cloned();
     let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
     let team_filter = team.clone();
-    let places = blocking(move || Ok(game::leaderboard(&db, window, by_team, team_filter.as_deref())?)).await?;
+    let places = blocking(move || Ok(awards::leaderboard(&db, window, by_team, team_filter.as_deref())?)).await?;
     let leaders: Vec<_> = places.iter().take(20).collect();
     let chart = CheckedPanel {
         title: format!("Top {} by points", leaders.len()),
@@ -112,8 +112,8 @@ pub async fn agent(
         let filter =
             pay::Filter { from: Some(window.0), to: Some(window.1), agent: Some(who.clone()), ..Default::default() };
         let statements = pay::statements(&db, &filter)?;
-        let ledger = game::ledger(&db, window, Some(&who))?;
-        let places = game::leaderboard(&db, window, false, None)?;
+        let ledger = awards::ledger(&db, window, Some(&who))?;
+        let places = awards::leaderboard(&db, window, false, None)?;
         Ok((statements, ledger, places))
     })
     .await?;
@@ -174,7 +174,7 @@ pub async fn flags(
     let (from, to) = range(&state, &tenant_id, &query).await?;
     let window = parse_range(&from, &to)?;
     let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
-    let raised = blocking(move || Ok(game::flags(&db, window)?)).await?;
+    let raised = blocking(move || Ok(awards::flags(&db, window)?)).await?;
     let body = html! {
         p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
         p { "From " (from) " to " (to) ". Flags never change points; they are for people to look into." }

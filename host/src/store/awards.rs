@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS game_flags (
 );";
 
 #[derive(Debug, thiserror::Error)]
-pub enum GameError {
+pub enum AwardsError {
     #[error("award {index} is invalid: {why}")]
     BadAward { index: usize, why: String },
     #[error("flag {index} is invalid: {why}")]
@@ -98,9 +98,9 @@ pub fn check_awards(
     awards: &[AwardEntry],
     flags: &[FlagEntry],
     known_agent: impl Fn(&str) -> bool,
-) -> Result<(), GameError> {
+) -> Result<(), AwardsError> {
     for (i, flag) in flags.iter().enumerate() {
-        let bad = |why: String| GameError::BadFlag { index: i + 1, why };
+        let bad = |why: String| AwardsError::BadFlag { index: i + 1, why };
         if !known_agent(&flag.agent_id) {
             return Err(bad(format!("agent `{}` is not in the tenant's agents", shown(&flag.agent_id))));
         }
@@ -108,7 +108,7 @@ pub fn check_awards(
         check_text("the detail", &flag.detail, 500).map_err(bad)?;
     }
     for (i, award) in awards.iter().enumerate() {
-        let bad = |why: String| GameError::BadAward { index: i + 1, why };
+        let bad = |why: String| AwardsError::BadAward { index: i + 1, why };
         if !known_agent(&award.agent_id) {
             return Err(bad(format!("agent `{}` is not in the tenant's agents", shown(&award.agent_id))));
         }
@@ -151,7 +151,7 @@ pub fn record_awards(
     run: &RunOf,
     awards: &[AwardEntry],
     flags: &[FlagEntry],
-) -> Result<AwardReport, GameError> {
+) -> Result<AwardReport, AwardsError> {
     let conn = db.connection()?;
     in_transaction(&conn, |conn| record_in(conn, run, awards, flags))
 }
@@ -165,7 +165,7 @@ fn record_in(
     run: &RunOf,
     awards: &[AwardEntry],
     flags: &[FlagEntry],
-) -> Result<AwardReport, GameError> {
+) -> Result<AwardReport, AwardsError> {
     let id = run_id(run, awards);
     let (start, end) = (micros(run.period_start), micros(run.period_end));
     let live_runs: Vec<String> = conn
@@ -263,7 +263,7 @@ pub fn ledger(
     db: &TenantDb,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     agent: Option<&str>,
-) -> Result<Vec<LedgerEntry>, GameError> {
+) -> Result<Vec<LedgerEntry>, AwardsError> {
     let conn = db.connection()?;
     let mut stmt = conn.prepare(
         "SELECT entry_id, agent_id, kind, amount, code, reason, plugin, plugin_version, plugin_hash, \
@@ -291,7 +291,7 @@ pub fn ledger(
 }
 
 /// Flags raised for periods inside `[from, to)`.
-pub fn flags(db: &TenantDb, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> Result<Vec<FlagEntry>, GameError> {
+pub fn flags(db: &TenantDb, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> Result<Vec<FlagEntry>, AwardsError> {
     let conn = db.connection()?;
     let mut stmt = conn.prepare(
         "SELECT DISTINCT agent_id, pattern, detail FROM game_flags WHERE period_start >= ? AND period_end <= ? \
@@ -322,7 +322,7 @@ pub fn leaderboard(
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     by_team: bool,
     team: Option<&str>,
-) -> Result<Vec<Standing>, GameError> {
+) -> Result<Vec<Standing>, AwardsError> {
     let conn = db.connection()?;
     let (name, group, agents) = if by_team {
         ("a.team", "a.team", "count(DISTINCT a.agent_id)")

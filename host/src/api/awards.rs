@@ -1,4 +1,4 @@
-//! Game mechanics: award runs of a tenant's game-mechanic plugin into the points ledger, the
+//! Awards: award runs of a tenant's game-mechanic plugin into the points ledger, the
 //! ledger itself, gaming flags for operators, leaderboards and an agent's standing.
 
 use axum::Json;
@@ -14,7 +14,7 @@ use crate::auth::Action;
 use crate::deploy::ServedAs;
 use crate::params::parse_range;
 use crate::runs::awards::PointsLedger;
-use crate::store::game::{self, AwardReport, FlagEntry, LedgerEntry, Standing};
+use crate::store::awards::{self, AwardReport, FlagEntry, LedgerEntry, Standing};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AwardRunResponse {
@@ -29,7 +29,7 @@ pub struct AwardRunResponse {
 /// Run a game mechanic for a period: its awards go to the append-only points ledger (an
 /// identical re-run adds nothing; a different result reverses the period's earlier entries of
 /// this plugin and appends the new ones) and its gaming flags to the operators' list.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/awards/runs", tag = "game",
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/awards/runs", tag = "awards",
     params(("tenant" = String, Path)), request_body = RunRequest,
     responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = AwardRunResponse), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem, description = "no such game mechanic"),
@@ -61,7 +61,7 @@ pub struct LedgerQuery {
 }
 
 /// Ledger entries (awards and reversals) with the plugin version behind each.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/ledger", tag = "game",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/ledger", tag = "awards",
     params(("tenant" = String, Path), LedgerQuery),
     responses((status = 200, body = Vec<LedgerEntry>), (status = 400, body = super::error::Problem)),
     security(("api_key" = [])))]
@@ -74,7 +74,7 @@ pub async fn ledger(
     caller.require(&state, Action::Query, &tenant_id)?;
     let range = parse_range(&query.from, &query.to)?;
     let db = state.tenants.get(&tenant_id)?;
-    let entries = tokio::task::spawn_blocking(move || game::ledger(&db, range, query.agent.as_deref())).await??;
+    let entries = tokio::task::spawn_blocking(move || awards::ledger(&db, range, query.agent.as_deref())).await??;
     Ok(Json(entries))
 }
 
@@ -85,7 +85,7 @@ pub struct RangeQuery {
 }
 
 /// Suspected gaming patterns found by award runs, for operators and tenant admins.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/flags", tag = "game",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/flags", tag = "awards",
     params(("tenant" = String, Path), RangeQuery),
     responses((status = 200, body = Vec<FlagEntry>), (status = 403, body = super::error::Problem)),
     security(("api_key" = [])))]
@@ -98,7 +98,7 @@ pub async fn flags(
     caller.require(&state, Action::ManagePlugins, &tenant_id)?;
     let range = parse_range(&query.from, &query.to)?;
     let db = state.tenants.get(&tenant_id)?;
-    Ok(Json(tokio::task::spawn_blocking(move || game::flags(&db, range)).await??))
+    Ok(Json(tokio::task::spawn_blocking(move || awards::flags(&db, range)).await??))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -125,12 +125,12 @@ async fn board(state: &AppState, tenant_id: &str, query: &BoardQuery) -> Result<
     };
     let db = state.tenants.get(tenant_id)?;
     let team = query.team.clone();
-    Ok(tokio::task::spawn_blocking(move || game::leaderboard(&db, range, by_team, team.as_deref())).await??)
+    Ok(tokio::task::spawn_blocking(move || awards::leaderboard(&db, range, by_team, team.as_deref())).await??)
 }
 
 /// Points leaderboard of agents (or teams) over periods inside `[from, to)`; equal points
 /// share a rank (1, 2, 2, 4) and are listed by name.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards", tag = "game",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards", tag = "awards",
     params(("tenant" = String, Path), BoardQuery),
     responses((status = 200, body = Vec<Standing>), (status = 400, body = super::error::Problem)),
     security(("api_key" = [])))]
@@ -167,7 +167,7 @@ pub struct StandingResponse {
 }
 
 /// An agent's place on the board with the peers around it.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards/agents/{agent}", tag = "game",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards/agents/{agent}", tag = "awards",
     params(("tenant" = String, Path), ("agent" = String, Path), StandingQuery),
     responses((status = 200, body = StandingResponse), (status = 404, body = super::error::Problem)),
     security(("api_key" = [])))]
