@@ -17,15 +17,27 @@ pub const DEMO_TENANT: &str = "demo";
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error(transparent)]
-    Start(#[from] StartError),
+    Start(Box<StartError>),
     #[error("generating sample data failed: {0}")]
     Generate(#[from] crate::generate::GenerateError),
     #[error("loading sample table `{table}` failed: {source}")]
-    Load { table: String, source: crate::store::IngestError },
+    Load { table: String, source: Box<crate::store::IngestError> },
     #[error("settling the books failed: {0}")]
-    Books(#[from] crate::runs::RunError),
+    Books(#[source] Box<crate::runs::RunError>),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<StartError> for DemoError {
+    fn from(e: StartError) -> Self {
+        DemoError::Start(Box::new(e))
+    }
+}
+
+impl From<crate::runs::RunError> for DemoError {
+    fn from(e: crate::runs::RunError) -> Self {
+        DemoError::Books(Box::new(e))
+    }
 }
 
 /// Keys minted for one demo run.
@@ -121,7 +133,7 @@ fn load(
     let options =
         IngestOptions { format: Format::Csv, mode: ValidationMode::AllOrNothing, on_conflict: OnConflict::Skip };
     ingest::ingest_file(db, table, path, options)
-        .map_err(|source| DemoError::Load { table: table.name.to_string(), source })
+        .map_err(|source| DemoError::Load { table: table.name.to_string(), source: Box::new(source) })
 }
 
 fn mint(state: &Services, role: Role, tenant: Option<&str>, name: &str) -> Result<String, DemoError> {

@@ -14,9 +14,11 @@ use crate::config::PluginLimits;
 use crate::deploy::call::Answer;
 use crate::deploy::{CallPlan, PlanError, ServedAs};
 use crate::params::{self, ParamError};
+use crate::privacy::{BelowFloor, MIN_RESPONSES, hold_to_floor};
 use crate::runtime::CallError;
 use crate::runtime::bindings::{MetricRequest, MetricResult, PluginKind};
 use crate::store::TenantDb;
+use crate::store::system::Tenant;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MetricError {
@@ -24,6 +26,8 @@ pub enum MetricError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Params(#[from] ParamError),
+    #[error(transparent)]
+    BelowPrivacyFloor(#[from] BelowFloor),
 }
 
 /// A metric call, resolved and read, ready to run.
@@ -42,20 +46,26 @@ pub struct MetricCall {
 
 impl MetricCall {
     /// Resolves `name` for `tenant` and reads `query`: `from`, `to`, `group_by`, `subject` (who
-    /// the canary share is decided for; `caller` when absent) and the plugin's parameters.
+    /// the canary share is decided for; `caller` when absent) and the plugin's parameters, held
+    /// to the tenant's privacy floor.
     pub fn prepare(
         state: &Services,
-        tenant: &str,
+        tenant: &Tenant,
         name: &str,
         caller: &str,
         mut query: HashMap<String, String>,
     ) -> Result<MetricCall, MetricError> {
         let subject = query.remove("subject").unwrap_or_else(|| caller.to_string());
-        let plan = state.deployments.plan_of_kind(&state.registry, (tenant, name, &subject), PluginKind::Metric)?;
+        let plan = state.deployments.plan_of_kind(&state.registry, (&tenant.id, name, &subject), PluginKind::Metric)?;
         let (from, to) = params::take_range(&mut query)?;
         let group_by = query.remove("group_by").unwrap_or_else(|| "total".to_string());
         let grouping = params::parse_group_by(&group_by)?;
-        let (plugin_params, echoed) = params::plugin_params(&plan.serve.info, query, "from, to, group_by")?;
+        let asked_floor = query.contains_key(MIN_RESPONSES);
+        let (mut plugin_params, mut echoed) = params::plugin_params(&plan.serve.info, query, "from, to, group_by")?;
+        hold_to_floor(&mut plugin_params, asked_floor, tenant.min_group_size)?;
+        for param in &plugin_params {
+            echoed.insert(param.name.clone(), params::value_json(&param.value));
+        }
         let request = MetricRequest {
             period_start: from.timestamp_micros(),
             period_end: to.timestamp_micros(),
@@ -63,7 +73,7 @@ impl MetricCall {
             params: plugin_params,
         };
         Ok(MetricCall {
-            tenant: tenant.to_string(),
+            tenant: tenant.id.clone(),
             name: name.to_string(),
             plan,
             request,

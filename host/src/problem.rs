@@ -230,6 +230,9 @@ impl From<crate::metric_calls::MetricError> for Failure {
         match e {
             crate::metric_calls::MetricError::Plan(e) => e.into(),
             crate::metric_calls::MetricError::Params(e) => e.into(),
+            crate::metric_calls::MetricError::BelowPrivacyFloor(e) => {
+                Failure::bad_request("below_privacy_floor", e.to_string()).with_field(crate::privacy::MIN_RESPONSES)
+            }
         }
     }
 }
@@ -245,7 +248,7 @@ impl From<crate::analytics::cxex::AnalyticsError> for Failure {
             AnalyticsError::Database(source) => return Failure::from(source),
             AnalyticsError::Statistics(_) => return Failure::internal(e),
             AnalyticsError::UnknownParameter { .. } => Failure::bad_request("unknown_parameter", e.to_string()),
-            AnalyticsError::BelowPrivacyFloor { .. } => Failure::bad_request("below_privacy_floor", e.to_string()),
+            AnalyticsError::BelowPrivacyFloor(_) => Failure::bad_request("below_privacy_floor", e.to_string()),
             AnalyticsError::TooManyPeriods => Failure::bad_request("invalid_range", e.to_string()),
             _ => Failure::bad_request("invalid_parameter", e.to_string()),
         };
@@ -385,7 +388,9 @@ impl From<RegistryError> for Failure {
                     LoadError::CompileStopped(_) => "compile_stopped",
                     LoadError::WrongWorld { .. } | LoadError::WrongKind { .. } => "wrong_world",
                     LoadError::Describe(_) | LoadError::BadName(_) | LoadError::BadInfo(_) => "bad_describe",
-                    LoadError::Cache(_) | LoadError::Engine(_) => return Failure::internal(load),
+                    LoadError::Cache(_) | LoadError::Engine(_) | LoadError::Compiler(_) => {
+                        return Failure::internal(load);
+                    }
                 };
                 Failure::new(Class::Unprocessable, code, "Plugin refused", format!("plugin refused: {load}"))
             }
@@ -395,7 +400,7 @@ impl From<RegistryError> for Failure {
             RegistryError::AmbiguousVersion { .. } => {
                 Failure::bad_request("ambiguous_version", e.to_string()).with_field("hash")
             }
-            RegistryError::KindClash(_) => {
+            RegistryError::KindClash { .. } => {
                 Failure::new(Class::Conflict, "name_taken", "Name taken by another kind", e.to_string())
             }
             other => Failure::internal(other),

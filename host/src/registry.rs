@@ -21,8 +21,10 @@ pub const MIN_HASH_PREFIX: usize = 8;
 pub enum RegistryError {
     #[error("standard plugin `{name}` cannot be loaded: {source}")]
     Standard { name: String, source: LoadError },
-    #[error("stored plugin {hash} of tenant `{tenant}` cannot be loaded: {detail}")]
-    Stored { tenant: String, hash: String, detail: String },
+    #[error("the stored blob of plugin {hash} of tenant `{tenant}` cannot be read: {source}")]
+    StoredBlob { tenant: String, hash: String, source: std::io::Error },
+    #[error("stored plugin {hash} of tenant `{tenant}` cannot be loaded: {source}")]
+    StoredLoad { tenant: String, hash: String, source: Box<LoadError> },
     #[error("{0}")]
     Rejected(#[from] LoadError),
     #[error(
@@ -32,8 +34,8 @@ pub enum RegistryError {
     #[error("`{hash}` matches more than one version of plugin `{name}`; give more of the hash")]
     AmbiguousVersion { name: String, hash: String },
     /// The name is taken by a plugin of another kind (names are unique per tenant).
-    #[error("{0}")]
-    KindClash(String),
+    #[error("tenant `{tenant}` already has a {existing} plugin named `{name}`; a {kind} plugin needs another name")]
+    KindClash { tenant: String, name: String, existing: String, kind: &'static str },
     #[error("{0}")]
     System(#[from] SystemError),
     #[error("cannot store the plugin: {0}")]
@@ -100,10 +102,18 @@ impl Registry {
         if let Some(plugin) = self.loaded.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(plugin.clone());
         }
-        let stored =
-            |detail: String| RegistryError::Stored { tenant: tenant.to_string(), hash: hash.to_string(), detail };
-        let bytes = std::fs::read(self.blob_path(hash)).map_err(|e| stored(e.to_string()))?;
-        let plugin = Arc::new(self.runtime.load(&bytes).map_err(|e| stored(e.to_string()))?);
+        let (tenant_id, hash_id) = (tenant.to_string(), hash.to_string());
+        let bytes = std::fs::read(self.blob_path(hash)).map_err(|source| RegistryError::StoredBlob {
+            tenant: tenant_id.clone(),
+            hash: hash_id.clone(),
+            source,
+        })?;
+        let plugin = self.runtime.load(&bytes).map_err(|source| RegistryError::StoredLoad {
+            tenant: tenant_id,
+            hash: hash_id,
+            source: Box::new(source),
+        })?;
+        let plugin = Arc::new(plugin);
         self.loaded.lock().unwrap_or_else(|e| e.into_inner()).insert(key, plugin.clone());
         Ok(plugin)
     }
@@ -158,11 +168,11 @@ impl Registry {
     ) -> Result<Uploaded, RegistryError> {
         let plugin = self.runtime.load(bytes)?;
         let kind = kind_name(plugin.kind());
-        let clash = |existing: &str| {
-            RegistryError::KindClash(format!(
-                "tenant `{tenant}` already has a {existing} plugin named `{}`; a {kind} plugin needs another name",
-                plugin.info.name
-            ))
+        let clash = |existing: &str| RegistryError::KindClash {
+            tenant: tenant.to_string(),
+            name: plugin.info.name.clone(),
+            existing: existing.to_string(),
+            kind,
         };
         if let Some(standard) = self.standard.get(&plugin.info.name)
             && standard.kind() != plugin.kind()

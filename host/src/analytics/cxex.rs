@@ -16,8 +16,9 @@ use crate::app::Services;
 use crate::config::PluginLimits;
 use crate::deploy::{CallPlan, PlanError};
 use crate::params::{ParamError, parse_param};
+use crate::privacy::{BelowFloor, MIN_RESPONSES, hold_to_floor};
 use crate::runtime::CallError;
-use crate::runtime::bindings::{GroupBy, Param, ParamValue, PluginKind};
+use crate::runtime::bindings::{GroupBy, Param, PluginKind};
 use crate::store::system::Tenant;
 use crate::store::tenant::TenantDbError;
 
@@ -31,8 +32,8 @@ pub enum AnalyticsError {
     UnknownParameter { field: &'static str, metric: String, name: String },
     #[error(transparent)]
     Param(#[from] ParamError),
-    #[error("{MIN_RESPONSES} = {asked} is below this tenant's minimum group size of {floor}")]
-    BelowPrivacyFloor { asked: i64, floor: u32 },
+    #[error(transparent)]
+    BelowPrivacyFloor(#[from] BelowFloor),
     #[error("lag must be 0 to {MAX_LAG} periods, got {0}")]
     LagTooLong(usize),
     #[error("a correlation may span at most {MAX_PERIODS} periods; narrow `from`–`to`")]
@@ -58,7 +59,7 @@ impl AnalyticsError {
             | AnalyticsError::UnknownParameter { field, .. }
             | AnalyticsError::MatrixSide { field, .. } => Some(field),
             AnalyticsError::Param(e) => Some(e.field()),
-            AnalyticsError::BelowPrivacyFloor { .. } => Some(MIN_RESPONSES),
+            AnalyticsError::BelowPrivacyFloor(_) => Some(MIN_RESPONSES),
             AnalyticsError::LagTooLong(_) => Some("lag"),
             AnalyticsError::TooManyPeriods => Some("to"),
             AnalyticsError::OutOfRange(field) => Some(field),
@@ -127,9 +128,6 @@ struct Resolved {
     params: Vec<Param>,
 }
 
-/// The plugin parameter through which employee metrics withhold small groups.
-const MIN_RESPONSES: &str = "min_responses";
-
 fn resolve(
     state: &Services,
     (tenant, floor): (&str, u32),
@@ -147,22 +145,13 @@ fn resolve(
     }
     let mut params = Vec::new();
     for declared in &info.params {
-        let mut value = match spec.given.iter().find(|(k, _)| k == &declared.name) {
+        let value = match spec.given.iter().find(|(k, _)| k == &declared.name) {
             Some((_, text)) => parse_param(&declared.name, declared.type_, text)?,
             None => declared.default.clone(),
         };
-        // The tenant's privacy floor binds every metric that withholds small groups.
-        if declared.name == MIN_RESPONSES
-            && let ParamValue::Integer(n) = value
-            && n < i64::from(floor)
-        {
-            if spec.given.iter().any(|(k, _)| k == MIN_RESPONSES) {
-                return Err(AnalyticsError::BelowPrivacyFloor { asked: n, floor });
-            }
-            value = ParamValue::Integer(i64::from(floor));
-        }
         params.push(Param { name: declared.name.clone(), value });
     }
+    hold_to_floor(&mut params, spec.given.iter().any(|(k, _)| k == MIN_RESPONSES), floor)?;
     Ok(Resolved { spec, plan, params })
 }
 

@@ -85,7 +85,7 @@ pub async fn query(
     ApiQuery(query): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<MetricResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;
-    let call = MetricCall::prepare(&state, &tenant_id, &name, &caller.0.actor(), query)?;
+    let call = MetricCall::prepare(&state, &tenant, &name, &caller.0.actor(), query)?;
     let limits = state.limits_of(&tenant);
     let admitted = state.admit(&tenant).await?;
     let db = state.tenants.get(&tenant_id)?;

@@ -79,7 +79,7 @@ impl CompiledCache {
         self.compiled.fetch_add(1, Ordering::Relaxed);
         std::fs::rename(&tmp, &path).map_err(LoadError::Cache)?;
         load(engine, &path).ok_or_else(|| {
-            LoadError::Engine(format!("the compiled component at {} does not load in this engine", path.display()))
+            LoadError::Compiler(format!("its output at {} does not load in this engine", path.display()))
         })
     }
 

@@ -17,7 +17,7 @@ use super::{LoadError, engine_config};
 /// Compiles `bytes` with `engine` and writes the serialized code to `out`.
 pub fn compile_to_file(engine: &Engine, bytes: &[u8], out: &Path) -> Result<(), LoadError> {
     let component = Component::new(engine, bytes).map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
-    let serialized = component.serialize().map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+    let serialized = component.serialize().map_err(LoadError::Engine)?;
     std::fs::write(out, serialized).map_err(LoadError::Cache)
 }
 
@@ -29,7 +29,7 @@ const REFUSED_PREFIX: &str = "refused: ";
 /// Exits non-zero with [`REFUSED_PREFIX`] and the reason when the bytes are not a component.
 pub fn child_main(input: &Path, output: &Path) -> i32 {
     let result = std::fs::read(input).map_err(LoadError::Cache).and_then(|bytes| {
-        let engine = Engine::new(&engine_config()).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        let engine = Engine::new(&engine_config()).map_err(LoadError::Engine)?;
         compile_to_file(&engine, &bytes, output)
     });
     match result {
@@ -109,7 +109,7 @@ fn run_child(exe: &Path, timeout: Duration, memory_bytes: u64, input: &Path, out
             memory_bytes >> 20
         )));
     }
-    Err(LoadError::Engine(format!("the compiler process failed ({status}): {stderr}")))
+    Err(LoadError::Compiler(format!("{status}: {stderr}")))
 }
 
 #[cfg(unix)]

@@ -35,19 +35,27 @@ use crate::store::TenantDb;
 /// How often the engine's epoch advances; deadlines are rounded up to it.
 const EPOCH_TICK: Duration = Duration::from_millis(2);
 
+/// Why a component cannot be loaded. The uploader's faults (`NotAComponent` …
+/// `BadName`) are told to the uploader; the server's own (`Engine`, `Compiler`, `Cache`) go to
+/// the log only.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The bytes are not a valid component (as the compiler says, in this process or the child).
     #[error("not a WebAssembly component, or a corrupt one: {0}")]
     NotAComponent(String),
     /// Compiling took too long or too much memory, and was stopped.
     #[error("compiling the component was stopped: {0}")]
     CompileStopped(String),
-    #[error("the plugin engine cannot be set up: {0}")]
-    Engine(String),
+    /// The engine, its linker or a compiled artifact failed: the server's fault, not the upload's.
+    #[error("the plugin engine failed: {0}")]
+    Engine(#[source] wasmtime::Error),
+    /// The compile child process failed for a reason other than the component.
+    #[error("the compiler process failed: {0}")]
+    Compiler(String),
     #[error("the component does not fit the `{world}` world: {detail}")]
     WrongWorld { world: String, detail: String },
     #[error("describe() failed: {0}")]
-    Describe(String),
+    Describe(#[source] Box<CallError>),
     #[error("describe() says kind {found:?}, but the component implements the {expected:?} world")]
     WrongKind { expected: PluginKind, found: PluginKind },
     #[error("describe() returned an invalid declaration: {0}")]
@@ -73,8 +81,9 @@ pub enum CallError {
     Plugin { plugin: String, version: String, message: String },
     #[error("plugin `{plugin}` {version} returned an invalid result: {detail}")]
     InvalidResult { plugin: String, version: String, detail: String },
+    /// Every instance slot of the engine is taken: the server is at capacity.
     #[error("no plugin instance could be created right now: {0}")]
-    Busy(String),
+    Busy(#[source] wasmtime::Error),
     /// The host panicked while serving the call; the detail is in the log only.
     #[error("plugin `{plugin}` {version}: the server failed while running it")]
     HostPanic { plugin: String, version: String },
@@ -145,11 +154,11 @@ pub fn engine_config() -> EngineConfig {
 
 impl Runtime {
     pub fn new(cache_dir: std::path::PathBuf, compiler: Compiler) -> Result<Arc<Runtime>, LoadError> {
-        let engine = Engine::new(&engine_config()).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        let engine = Engine::new(&engine_config()).map_err(LoadError::Engine)?;
         let mut linker = Linker::new(&engine);
         // Every world imports `host`; later definitions are the same implementation.
         linker.allow_shadowing(true);
-        worlds::link_all(&mut linker).map_err(|e| LoadError::Engine(format!("linker setup: {e:#}")))?;
+        worlds::link_all(&mut linker).map_err(LoadError::Engine)?;
         linker.allow_shadowing(false);
         let cache = CompiledCache::new(&engine, cache_dir, compiler)?;
         let shared = Arc::new(CallShared::default());
@@ -198,7 +207,7 @@ impl Runtime {
             .run_call(setup, (String::new(), String::new()), |store| {
                 Ok(describe(recognized.pre.as_ref(), store).map(Ok))
             })
-            .map_err(|e| LoadError::Describe(e.to_string()))?;
+            .map_err(|e| LoadError::Describe(Box::new(e)))?;
         if info.kind != recognized.kind {
             return Err(LoadError::WrongKind { expected: recognized.kind, found: info.kind });
         }
@@ -311,7 +320,15 @@ impl Runtime {
         let tenant_id = tenant.id.clone();
         let setup = CallSetup { tenant: Some(tenant), analytics, limits, name: &name, version: &version };
         let output = self.run_call(setup, (name.clone(), version.clone()), |store| {
-            let bindings = W::instantiate(pre, store).map_err(|e| CallError::Busy(format!("{e:#}")))?;
+            let bindings = match W::instantiate(pre, store) {
+                Ok(bindings) => bindings,
+                // Every instance slot taken is the server at capacity; anything else (a trap in
+                // the component's start, say) is the plugin's, classified like a call's.
+                Err(e) if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() => {
+                    return Err(CallError::Busy(e));
+                }
+                Err(e) => return Ok(Err(e)),
+            };
             Ok(W::call(&bindings, store, request))
         })?;
         W::check(&output, &limits).map_err(|detail| {
