@@ -11,8 +11,8 @@ use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
 use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
 
-use super::bindings::dashboard::cxhost::plugin::{analytics, dashboard_types};
-use super::bindings::metric::cxhost::plugin::{host, metric_types, types};
+use super::bindings::dashboard::cxhost::plugin::analytics;
+use super::bindings::metric::cxhost::plugin::{host, types};
 use super::bindings::{
     Batch, Column, ColumnValues, CorrelationRequest, GroupBy, LogLevel, MatrixRequest, MetricRequest, MetricResult,
     Param, SqlValue, WitCorrelation, WitMatrixCell,
@@ -68,10 +68,6 @@ pub struct CallShared {
 }
 
 impl types::Host for CallState {}
-impl metric_types::Host for CallState {}
-impl dashboard_types::Host for CallState {}
-impl super::bindings::pay_model::cxhost::plugin::pay_types::Host for CallState {}
-impl super::bindings::game_mechanic::cxhost::plugin::game_types::Host for CallState {}
 
 impl CallState {
     /// The analytics service and the time left, or why the call may not use them.

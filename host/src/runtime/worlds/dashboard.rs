@@ -13,6 +13,8 @@ use crate::runtime::host::CallState;
 
 pub struct DashboardWorld;
 
+impl crate::runtime::bindings::dashboard::cxhost::plugin::dashboard_types::Host for CallState {}
+
 impl World for DashboardWorld {
     const KIND: PluginKind = PluginKind::Dashboard;
     const ANALYTICS: bool = true;

@@ -13,6 +13,8 @@ use crate::runtime::host::CallState;
 
 pub struct GameMechanicWorld;
 
+impl crate::runtime::bindings::game_mechanic::cxhost::plugin::game_types::Host for CallState {}
+
 impl World for GameMechanicWorld {
     const KIND: PluginKind = PluginKind::GameMechanic;
     type Pre = GameMechanicPre<CallState>;

@@ -12,6 +12,8 @@ use crate::runtime::host::CallState;
 
 pub struct MetricWorld;
 
+impl crate::runtime::bindings::metric::cxhost::plugin::metric_types::Host for CallState {}
+
 impl World for MetricWorld {
     const KIND: PluginKind = PluginKind::Metric;
     type Pre = MetricPre<CallState>;

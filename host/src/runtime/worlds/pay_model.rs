@@ -13,6 +13,8 @@ use crate::runtime::host::CallState;
 
 pub struct PayModelWorld;
 
+impl crate::runtime::bindings::pay_model::cxhost::plugin::pay_types::Host for CallState {}
+
 impl World for PayModelWorld {
     const KIND: PluginKind = PluginKind::PayModel;
     type Pre = PayModelPre<CallState>;
