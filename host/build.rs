@@ -28,12 +28,12 @@ fn main() {
     let guests_dir = out_dir.join("guests");
     std::fs::create_dir_all(&guests_dir).unwrap();
     let mut standard = Vec::new();
+    let mut components = Vec::new();
     for entry in std::fs::read_dir(&wasm_dir).unwrap() {
         let path = entry.unwrap().path();
         let Some(file) = path.file_name().and_then(|f| f.to_str()).map(str::to_string) else { continue };
-        if !file.ends_with(".wasm") {
-            continue;
-        }
+        let Some(stem) = file.strip_suffix(".wasm") else { continue };
+        components.push(stem.to_string());
         std::fs::copy(&path, guests_dir.join(&file)).unwrap();
         let standard_name = ["cxhost_metric_", "cxhost_dashboard_", "cxhost_pay_", "cxhost_game_"]
             .iter()
@@ -52,7 +52,29 @@ fn main() {
     }
     code.push_str("];\n");
     std::fs::write(out_dir.join("standard_plugins.rs"), code).unwrap();
+    std::fs::write(out_dir.join("test_guests.rs"), guest_constants(components)).unwrap();
     println!("cargo:rustc-env=CXHOST_GUESTS_DIR={}", guests_dir.display());
+}
+
+/// One constant per built component, named by the rule documented in `src/guests.rs`: the
+/// file stem without a leading `cxhost_test_` or `cxhost_`, in upper case.
+fn guest_constants(mut stems: Vec<String>) -> String {
+    stems.sort();
+    let mut code = String::new();
+    let mut names = std::collections::BTreeMap::new();
+    for stem in &stems {
+        let bare = stem.strip_prefix("cxhost_test_").or_else(|| stem.strip_prefix("cxhost_")).unwrap_or(stem);
+        let name = bare.to_ascii_uppercase();
+        let valid = name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        assert!(valid, "guest component `{stem}` gives no constant name (`{name}`)");
+        if let Some(other) = names.insert(name.clone(), stem) {
+            panic!("guest components `{other}` and `{stem}` would both be named `{name}`");
+        }
+        code.push_str(&format!("/// `{stem}.wasm` in [`GUESTS_DIR`](super::GUESTS_DIR).\n"));
+        code.push_str(&format!("pub const {name}: &str = {stem:?};\n"));
+    }
+    code
 }
 
 fn build_guests(manifest: &Path, target_dir: &Path) {

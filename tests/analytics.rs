@@ -1,9 +1,11 @@
-//! End-to-end tests of CX–EX analytics on the demo tenant's generated data.
+//! CX–EX analytics: correlations and their matrix on the demo tenant's generated data under the
+//! privacy floor, refused correlation requests naming the parameter, and comment topics of
+//! customers and employees side by side.
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::util::{demo_server, server};
+use crate::util::{app, demo_server, server};
 
 async fn get(base: &str, key: &str, path: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();
@@ -98,7 +100,7 @@ async fn the_demo_tenant_shows_the_planted_engagement_to_csat_relationship() {
 
 #[tokio::test]
 async fn bad_correlation_requests_name_the_parameter() {
-    let s = server();
+    let s = app();
     let key = s.tenant("corr").await;
     let base = "/v1/tenants/corr/correlations?level=team&period=month&from=2026-01-01&to=2026-03-01";
     for (query, status, field) in [

@@ -8,6 +8,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use cxhost::guests::test_guests::{TAGGED_V1, TAGGED_V2};
+
 use crate::util::{OPERATOR_KEY, Server, ServerProcess, guest};
 
 /// Sample data written once for every test here: 40 agents over 8 weeks.
@@ -176,11 +178,11 @@ async fn an_activation_cut_off_by_a_crash_leaves_a_whole_deployment() {
     let key = create_tenant(&process.server, tenant).await;
     load(&process.server, &key, tenant, "agents").await;
     load(&process.server, &key, tenant, "interactions").await;
-    let v1 = process.server.upload(&key, tenant, guest("cxhost_test_tagged_v1")).await;
+    let v1 = process.server.upload(&key, tenant, guest(TAGGED_V1)).await;
     assert_eq!(v1.status, StatusCode::CREATED, "{}", v1.body);
     let hash = |r: &crate::util::Reply| r.body["hash"].as_str().unwrap().to_string();
     let (v1, v2) = (hash(&v1), {
-        let v2 = process.server.upload_with(&key, tenant, guest("cxhost_test_tagged_v2"), "?activate=false").await;
+        let v2 = process.server.upload_with(&key, tenant, guest(TAGGED_V2), "?activate=false").await;
         assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
         hash(&v2)
     });

@@ -4,6 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use cxhost::guests::test_guests::TENANT_DASHBOARD;
+
 use crate::util::{guest, server};
 
 const RANGE: &str = "from=2026-03-02&to=2026-03-09";
@@ -59,7 +61,7 @@ async fn a_tenant_replaces_the_standard_dashboard_and_invalid_panels_are_refused
     let s = server();
     let key = s.tenant("dash-own").await;
     s.load_fixture(&key, "dash-own").await;
-    let uploaded = s.upload(&key, "dash-own", guest("cxhost_test_tenant_dashboard")).await;
+    let uploaded = s.upload(&key, "dash-own", guest(TENANT_DASHBOARD)).await;
     assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
     assert_eq!(uploaded.body["kind"], "dashboard");
 

@@ -1,12 +1,14 @@
-//! End-to-end tests of the plugin lifecycle: versions, atomic activation under load,
-//! rollback, canary, shadow runs, failure policy, audit, and restarts.
+//! The plugin lifecycle: uploads refused when they are no component of a known world,
+//! versions, atomic activation under load, rollback, canary, shadow runs, failure policy,
+//! audit, and restarts.
 
 use std::collections::BTreeMap;
 
+use cxhost::guests::test_guests::{CUSTOM_AHT, TAGGED_BROKEN, TAGGED_V1, TAGGED_V2, WRONG_WORLD};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::util::{self, Reply, guest, server};
+use crate::util::{self, Reply, app, guest, server};
 
 const RANGE: &str = "from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z";
 
@@ -31,10 +33,10 @@ async fn tagged_tenant(tenant: &str) -> (String, String, String, BTreeMap<String
     let s = server();
     let key = s.tenant(tenant).await;
     s.load_fixture(&key, tenant).await;
-    let v1 = s.upload(&key, tenant, guest("cxhost_test_tagged_v1")).await;
+    let v1 = s.upload(&key, tenant, guest(TAGGED_V1)).await;
     assert_eq!(v1.status, StatusCode::CREATED, "{}", v1.body);
     assert_eq!(v1.body["active"], true);
-    let v2 = s.upload_with(&key, tenant, guest("cxhost_test_tagged_v2"), "?activate=false").await;
+    let v2 = s.upload_with(&key, tenant, guest(TAGGED_V2), "?activate=false").await;
     assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
     assert_eq!(v2.body["active"], false);
     let base = values(&s.metric(&key, tenant, "tagged", &format!("{RANGE}&group_by=agent")).await);
@@ -235,7 +237,7 @@ async fn a_shadow_run_reports_how_the_candidate_differs_without_serving_it() {
 async fn a_failing_version_returns_its_error_or_falls_back_as_the_policy_says() {
     let s = server();
     let (key, v1, _v2, base) = tagged_tenant("fallback").await;
-    let broken = s.upload(&key, "fallback", guest("cxhost_test_tagged_broken")).await;
+    let broken = s.upload(&key, "fallback", guest(TAGGED_BROKEN)).await;
     assert_eq!(broken.status, StatusCode::CREATED, "{}", broken.body);
     let query = format!("{RANGE}&group_by=agent");
     let failed = s.metric(&key, "fallback", "tagged", &query).await;
@@ -260,9 +262,9 @@ async fn a_failing_version_returns_its_error_or_falls_back_as_the_policy_says() 
 
 #[tokio::test]
 async fn wrong_world_and_non_component_uploads_are_refused_with_the_reason() {
-    let s = server();
+    let s = app();
     let key = s.tenant("worlds").await;
-    let wrong = s.upload(&key, "worlds", guest("cxhost_test_wrong_world")).await;
+    let wrong = s.upload(&key, "worlds", guest(WRONG_WORLD)).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
     assert_eq!(wrong.body["code"], "wrong_world");
     assert!(wrong.body["detail"].as_str().unwrap().contains("metric"), "{}", wrong.body);
@@ -271,6 +273,19 @@ async fn wrong_world_and_non_component_uploads_are_refused_with_the_reason() {
     assert_eq!(reply.body["code"], "not_a_component", "{}", reply.body);
     let versions = s.get(&key, "/v1/tenants/worlds/plugins/wrong_world/versions").await;
     assert_eq!(versions.status, StatusCode::NOT_FOUND, "nothing was stored: {}", versions.body);
+}
+
+#[tokio::test]
+async fn garbage_uploads_are_refused_with_the_reason() {
+    let s = app();
+    let key = s.tenant("garbage").await;
+    let reply = s.upload(&key, "garbage", b"definitely not wasm".to_vec()).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(reply.body["code"], "not_a_component");
+    let mut truncated = guest(CUSTOM_AHT);
+    truncated.truncate(truncated.len() / 2);
+    let reply = s.upload(&key, "garbage", truncated).await;
+    assert_eq!(reply.body["code"], "not_a_component", "{}", reply.body);
 }
 
 #[test]
@@ -287,7 +302,7 @@ fn a_restart_keeps_the_active_version_and_compiles_nothing() {
         let state = open();
         state.system.create_tenant("restart", "restart", "test").unwrap();
         let upload = |name: &str| state.registry.upload(&state.system, "restart", &guest(name), "test").unwrap();
-        let (v1, v2) = (upload("cxhost_test_tagged_v1").row.hash, upload("cxhost_test_tagged_v2").row.hash);
+        let (v1, v2) = (upload(TAGGED_V1).row.hash, upload(TAGGED_V2).row.hash);
         for hash in [&v1, &v2] {
             state.deployments.activate(&state.system, &state.registry, "restart", "tagged", hash, "test").unwrap();
         }

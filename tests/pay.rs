@@ -5,7 +5,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::util::{guest, server};
+use cxhost::guests::test_guests::FLAT_PAY;
+
+use crate::util::{app, guest, server};
 
 fn params() -> Value {
     json!({
@@ -212,7 +214,7 @@ async fn a_candidate_pay_model_is_compared_in_a_shadow_run_before_it_pays_anyone
     let s = server();
     let key = s.tenant("payshadow").await;
     s.load_fixture(&key, "payshadow").await;
-    let stored = s.upload_with(&key, "payshadow", guest("cxhost_test_flat_pay"), "?activate=false").await;
+    let stored = s.upload_with(&key, "payshadow", guest(FLAT_PAY), "?activate=false").await;
     assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
     let hash = stored.body["hash"].as_str().unwrap().to_string();
     let body = json!({"hash": hash, "from": "2026-03-02", "to": "2026-03-09", "params": {"per_contact_cents": 50}});
@@ -250,7 +252,7 @@ async fn a_candidate_pay_model_is_compared_in_a_shadow_run_before_it_pays_anyone
 
 #[tokio::test]
 async fn bad_pay_runs_are_refused_with_the_reason() {
-    let s = server();
+    let s = app();
     let key = s.tenant("payfail").await;
     s.load_fixture(&key, "payfail").await;
     let mut body = run_body(params());

@@ -1,5 +1,6 @@
-//! Helpers for the end-to-end tests: a real cxhost server on a free loopback port over a
-//! temporary data directory, and small HTTP helpers around it.
+//! Helpers for the end-to-end tests: a cxhost server over a temporary data directory — on a
+//! free loopback port, or in this process without a socket — small HTTP helpers around it,
+//! and the guest components `build.rs` built.
 
 #![allow(dead_code)]
 
@@ -7,17 +8,26 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 pub const OPERATOR_KEY: &str = "cxk_test_operator_key_0000000000000000000000";
 
-/// A running server. The shared one lives for the whole test binary on its own runtime.
+/// A running server, reached over a loopback socket or, for [`app`], in this process. The
+/// shared ones live for the whole test binary.
 #[derive(Clone)]
 pub struct Server {
+    /// Where requests go: `http://127.0.0.1:<port>`, or [`IN_PROCESS`].
     pub base: String,
     pub data_dir: PathBuf,
     pub client: reqwest::Client,
+    /// For the server in this process ([`app`]): the router every request is handed to with
+    /// `oneshot`, instead of a socket.
+    router: Option<axum::Router>,
 }
+
+/// The base URL of the in-process server: requests built on it never leave the process.
+pub const IN_PROCESS: &str = "http://in-process.invalid";
 
 /// Compiled plugin code shared by every server of this test run (it is keyed by content hash).
 fn compiled_dir() -> PathBuf {
@@ -52,7 +62,12 @@ pub fn start_server_with(data_dir: &Path, configure: impl FnOnce(&mut cxhost::Co
         });
     });
     let address = rx.recv().expect("server started");
-    Server { base: format!("http://{address}"), data_dir: data_dir.to_path_buf(), client: unpooled_client() }
+    Server {
+        base: format!("http://{address}"),
+        data_dir: data_dir.to_path_buf(),
+        client: unpooled_client(),
+        router: None,
+    }
 }
 
 /// A client that keeps no idle connections: each test runs on its own Tokio runtime, and a
@@ -61,7 +76,8 @@ fn unpooled_client() -> reqwest::Client {
     reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("HTTP client builds")
 }
 
-/// The server shared by the tests; each test works in tenants of its own.
+/// The server shared by the tests that need a socket (concurrent clients, timing, the
+/// browser); each test works in tenants of its own.
 pub fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
@@ -70,28 +86,73 @@ pub fn server() -> &'static Server {
     })
 }
 
+/// The server shared by the API tests that need no socket: the same router
+/// (`cxhost::app(state)`) in this process, answering each request with
+/// `tower::ServiceExt::oneshot` on the calling test's runtime. Each test works in tenants of
+/// its own; the helpers of [`Server`] work on it as on [`server`].
+pub fn app() -> &'static Server {
+    static APP: OnceLock<Server> = OnceLock::new();
+    APP.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let mut config = cxhost::Config::new(&dir);
+        config.operator_key = Some(OPERATOR_KEY.to_string());
+        config.compiled_dir = compiled_dir();
+        // Opened outside the runtime of the test that happens to come first: the state outlives it.
+        let (state, _) =
+            std::thread::spawn(move || cxhost::Services::open(config)).join().unwrap().expect("server state opens");
+        Server {
+            base: IN_PROCESS.to_string(),
+            data_dir: dir,
+            client: unpooled_client(),
+            router: Some(cxhost::app(state)),
+        }
+    })
+}
+
+/// Two agents, as CSV: a batch every test can load into a fresh tenant.
+pub const AGENTS_CSV: &str = "agent_id,employment_type,team,site\nx1,employee,north,berlin\nx2,crowd,south,home\n";
+
 pub fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/small")
 }
 
-/// Bytes of a guest component built by build.rs, e.g. `cxhost_test_spin_forever`.
+/// Bytes of a guest component built by build.rs, named by its constant, e.g.
+/// `guest(SPIN_FOREVER)` (see `cxhost::guests::test_guests`).
 pub fn guest(name: &str) -> Vec<u8> {
     let path = Path::new(cxhost::guests::GUESTS_DIR).join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// A response: status and JSON body (Null when the body is not JSON).
+/// A response: status, headers, the body as text and as JSON (Null when it is not JSON).
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
     pub body: Value,
 }
 
 impl Server {
+    /// Sends `request` with `key` as its bearer token.
     pub async fn send(&self, request: reqwest::RequestBuilder, key: &str) -> Reply {
-        let response = request.bearer_auth(key).send().await.expect("request sent");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+        self.exchange(request.bearer_auth(key)).await
+    }
+
+    /// Sends `request` (built on [`Server::base`]) as it is: over the socket with the client
+    /// that built it, or to the in-process router.
+    pub async fn exchange(&self, request: reqwest::RequestBuilder) -> Reply {
+        let (client, request) = request.build_split();
+        let request = request.expect("the request builds");
+        let (status, headers, bytes) = match &self.router {
+            None => {
+                let response = client.execute(request).await.expect("request sent");
+                let (status, headers) = (response.status(), response.headers().clone());
+                (status, headers, response.bytes().await.unwrap().to_vec())
+            }
+            Some(router) => oneshot(router, request).await,
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, headers, text, body }
     }
 
     pub async fn get(&self, key: &str, path: &str) -> Reply {
@@ -185,6 +246,30 @@ impl Server {
     }
 }
 
+/// Hands `request` to `router` in this process, as the server would after reading it.
+async fn oneshot(router: &axum::Router, request: reqwest::Request) -> (StatusCode, HeaderMap, Vec<u8>) {
+    use tower::ServiceExt;
+    let url = request.url();
+    assert!(url.as_str().starts_with(IN_PROCESS), "{url} is not on the in-process server");
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    let mut http = axum::http::Request::builder().method(request.method().clone()).uri(target);
+    for (name, value) in request.headers() {
+        http = http.header(name, value);
+    }
+    let body = request.body().map(|b| b.as_bytes().expect("a body held in memory").to_vec());
+    if let Some(body) = &body {
+        http = http.header(reqwest::header::CONTENT_LENGTH, body.len());
+    }
+    let request = http.body(axum::body::Body::from(body.unwrap_or_default())).expect("the request converts");
+    let response = router.clone().oneshot(request).await.expect("the router answers");
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("the body is read");
+    (status, headers, bytes.to_vec())
+}
+
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -248,7 +333,7 @@ impl ServerProcess {
             assert!(started.elapsed() < std::time::Duration::from_secs(120), "the server did not start:\n{text}");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         };
-        let server = Server { base, data_dir: data_dir.to_path_buf(), client: unpooled_client() };
+        let server = Server { base, data_dir: data_dir.to_path_buf(), client: unpooled_client(), router: None };
         assert_eq!(server.get("", "/healthz").await.status, StatusCode::OK);
         ServerProcess { child, server, log_path }
     }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cxhost::generate::{SampleSpec, generate};
+use cxhost::guests::test_guests;
 use serde_json::json;
 
 mod common;
@@ -67,8 +68,8 @@ async fn run() {
         bench.send(bench.client.post(url).header("content-type", "text/csv").body(body)).await;
     }
 
-    let v1 = bench.upload(guest("cxhost_test_tagged_v1"), true).await;
-    let v2 = bench.upload(guest("cxhost_test_tagged_v2"), false).await;
+    let v1 = bench.upload(guest(test_guests::TAGGED_V1), true).await;
+    let v2 = bench.upload(guest(test_guests::TAGGED_V2), false).await;
     let from = spec.start.to_string();
     let to = (spec.start + chrono::Days::new(7)).to_string();
     let url = Arc::new(format!("{base}/v1/tenants/bench/metrics/tagged?from={from}&to={to}&group_by=agent"));
@@ -91,7 +92,7 @@ async fn run() {
         swapping.p99 / quiet.p99
     );
 
-    let custom = guest("custom_aht");
+    let custom = guest(test_guests::CUSTOM_AHT);
     let aht_url = format!("{base}/v1/tenants/bench/metrics/aht?from={from}&to={to}");
     let t = Instant::now();
     bench.send(bench.client.get(&aht_url)).await;

@@ -142,7 +142,10 @@ async fn metric_vs_sql(state: &Arc<Services>, client: &reqwest::Client, base: &s
 }
 
 async fn call_latency(state: &Arc<Services>, client: &reqwest::Client, base: &str) {
-    let bytes = std::fs::read(Path::new(cxhost::guests::GUESTS_DIR).join("cxhost_test_constant.wasm")).unwrap();
+    let bytes = std::fs::read(
+        Path::new(cxhost::guests::GUESTS_DIR).join(format!("{}.wasm", cxhost::guests::test_guests::CONSTANT)),
+    )
+    .unwrap();
     let reply =
         client.post(format!("{base}/v1/tenants/bench/plugins")).bearer_auth(KEY).body(bytes).send().await.unwrap();
     assert!(reply.status().is_success());

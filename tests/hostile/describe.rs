@@ -1,6 +1,7 @@
 //! `describe()` answers that loop, trap, grow, or declare what the host cannot accept: the
 //! upload is refused with the reason, and nothing is stored or listed.
 
+use cxhost::guests::test_guests::{HOSTILE_DASHBOARD, HOSTILE_GAME, HOSTILE_METRIC, HOSTILE_PAY};
 use reqwest::StatusCode;
 
 use super::support::{attacker, patched, server};
@@ -11,20 +12,20 @@ async fn a_bad_describe_is_refused_at_upload_and_nothing_is_stored() {
     let s = server();
     let plugins_before = s.get(&a.key, &format!("/v1/tenants/{}/plugins", a.tenant)).await.body;
     for (guest, mode, reason) in [
-        ("cxhost_test_hostile_metric", "trap", "describe() failed: plugin"),
-        ("cxhost_test_hostile_dashboard", "loop", "ran past its deadline of 2000 ms"),
-        ("cxhost_test_hostile_pay", "grow", "memory cap of 67108864 bytes reached"),
-        ("cxhost_test_hostile_game", "trap", "trapped"),
-        ("cxhost_test_hostile_metric", "huge", "the description has 8388608 bytes, more than the limit of 8192"),
-        ("cxhost_test_hostile_metric", "param_from", "parameter `from` clashes with the routes' own parameters"),
-        ("cxhost_test_hostile_metric", "param_group_by", "parameter `group_by` clashes"),
-        ("cxhost_test_hostile_metric", "param_subject", "parameter `subject` clashes"),
-        ("cxhost_test_hostile_metric", "param_empty", "parameter name `` is not"),
-        ("cxhost_test_hostile_metric", "param_dup", "parameter `mode` is declared twice"),
-        ("cxhost_test_hostile_metric", "bad_default", "parameter `k` is declared as integer but its default is text"),
-        ("cxhost_test_hostile_metric", "bad_name", "describe() returned an invalid name"),
-        ("cxhost_test_hostile_metric", "huge_version", "the version has 1048576 bytes"),
-        ("cxhost_test_hostile_metric", "control_chars", "contains the control character"),
+        (HOSTILE_METRIC, "trap", "describe() failed: plugin"),
+        (HOSTILE_DASHBOARD, "loop", "ran past its deadline of 2000 ms"),
+        (HOSTILE_PAY, "grow", "memory cap of 67108864 bytes reached"),
+        (HOSTILE_GAME, "trap", "trapped"),
+        (HOSTILE_METRIC, "huge", "the description has 8388608 bytes, more than the limit of 8192"),
+        (HOSTILE_METRIC, "param_from", "parameter `from` clashes with the routes' own parameters"),
+        (HOSTILE_METRIC, "param_group_by", "parameter `group_by` clashes"),
+        (HOSTILE_METRIC, "param_subject", "parameter `subject` clashes"),
+        (HOSTILE_METRIC, "param_empty", "parameter name `` is not"),
+        (HOSTILE_METRIC, "param_dup", "parameter `mode` is declared twice"),
+        (HOSTILE_METRIC, "bad_default", "parameter `k` is declared as integer but its default is text"),
+        (HOSTILE_METRIC, "bad_name", "describe() returned an invalid name"),
+        (HOSTILE_METRIC, "huge_version", "the version has 1048576 bytes"),
+        (HOSTILE_METRIC, "control_chars", "contains the control character"),
     ] {
         let started = std::time::Instant::now();
         let reply = s.upload(&a.key, &a.tenant, patched(guest, mode)).await;

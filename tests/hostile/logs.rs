@@ -2,6 +2,7 @@
 //! message with control characters shown, tagged with tenant, plugin and version, and a
 //! count of what was dropped. Run against the server binary, whose log is read back.
 
+use cxhost::guests::test_guests::HOSTILE_METRIC;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -16,7 +17,7 @@ async fn a_log_flood_is_capped_and_a_forged_line_stays_inside_its_own() {
     s.load_fixture(&key, "flood").await;
     let limits = json!({"deadline_ms": 2000, "log_lines_per_call": 50, "log_lines_per_minute": 120});
     assert_eq!(s.put_json(OPERATOR_KEY, "/v1/tenants/flood/limits", limits).await.status, StatusCode::OK);
-    assert_eq!(s.upload(&key, "flood", guest("cxhost_test_hostile_metric")).await.status, StatusCode::CREATED);
+    assert_eq!(s.upload(&key, "flood", guest(HOSTILE_METRIC)).await.status, StatusCode::CREATED);
     let before = process.log().len();
 
     let flood = s

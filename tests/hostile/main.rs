@@ -3,14 +3,13 @@
 //! DuckDB, or cannot be compiled in reasonable time — each gets its clear error within its
 //! limits, and afterwards the server, the attacking tenant and a bystander answer as before.
 
+mod deadlines; // every kind of work a plugin causes ends at its deadline, within the slack
+mod describe; // bad describe() answers refused at upload; nothing stored
+mod guest_code; // guest code that loops, recurses, grows, traps or calls WASI it is not granted
+mod logs; // a plugin flooding or forging the server's log
+mod output; // garbage and oversized output of every world refused; nothing written
+mod sql; // plugin SQL escaping the tenant or exhausting DuckDB
+mod support; // the hostile server, attacking and bystander tenants, patched components
+mod uploads; // uploads the host does not run, and a compile bomb
 #[path = "../util.rs"]
-mod util;
-
-mod deadlines;
-mod describe;
-mod guest_code;
-mod logs;
-mod output;
-mod sql;
-mod support;
-mod uploads;
+mod util; // helpers shared with e2e: servers, requests, fixtures, guest components

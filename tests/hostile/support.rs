@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use cxhost::guests::test_guests::{HOSTILE_DASHBOARD, HOSTILE_GAME, HOSTILE_METRIC, HOSTILE_PAY};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -78,9 +79,9 @@ pub async fn attacker(tenant: &str) -> Attacker {
     let (key, csat_before) = fixture_tenant(tenant).await;
     let limits = s.put_json(OPERATOR_KEY, &format!("/v1/tenants/{tenant}/limits"), hostile_limits()).await;
     assert_eq!(limits.status, StatusCode::OK, "{}", limits.body);
-    for plugin in ["metric", "dashboard", "pay", "game"] {
-        let uploaded = s.upload(&key, tenant, guest(&format!("cxhost_test_hostile_{plugin}"))).await;
-        assert_eq!(uploaded.status, StatusCode::CREATED, "hostile {plugin}: {}", uploaded.body);
+    for plugin in [HOSTILE_METRIC, HOSTILE_DASHBOARD, HOSTILE_PAY, HOSTILE_GAME] {
+        let uploaded = s.upload(&key, tenant, guest(plugin)).await;
+        assert_eq!(uploaded.status, StatusCode::CREATED, "{plugin}: {}", uploaded.body);
     }
     Attacker { tenant: tenant.to_string(), key, csat_before }
 }
@@ -199,7 +200,7 @@ pub async fn assert_bystander_healthy() {
     assert!(started.elapsed() < Duration::from_secs(2), "the bystander waited {:?}", started.elapsed());
 }
 
-/// The bytes of hostile guest `name` with its `describe()` mode marker (48 bytes: a prefix,
+/// The bytes of hostile guest `name` (e.g. [`HOSTILE_METRIC`]) with its `describe()` mode marker (48 bytes: a prefix,
 /// the mode, NUL padding) set to `mode`.
 pub fn patched(name: &str, mode: &str) -> Vec<u8> {
     const PREFIX: &[u8] = b"CXHOST-DESCRIBE-MODE:";

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use cxhost::guests::test_guests::{HOSTILE_METRIC, WRONG_WORLD};
 use reqwest::StatusCode;
 
 use super::support::{COMPILE_TIMEOUT, assert_bystander_healthy, attacker, compile_bomb, server};
@@ -22,13 +23,13 @@ async fn components_the_host_does_not_run_are_refused_with_the_reason() {
         *byte = state as u8;
     }
     let core_module = b"\0asm\x01\0\0\0".to_vec();
-    let whole = guest("cxhost_test_hostile_metric");
+    let whole = guest(HOSTILE_METRIC);
     let truncated = whole[..whole.len() / 2].to_vec();
     for (what, bytes, code) in [
         ("random bytes", random, "not_a_component"),
         ("a core module", core_module, "not_a_component"),
         ("a truncated component", truncated, "not_a_component"),
-        ("a component of another world", guest("cxhost_test_wrong_world"), "wrong_world"),
+        ("a component of another world", guest(WRONG_WORLD), "wrong_world"),
     ] {
         let reply = s.upload(&a.key, &a.tenant, bytes).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {}", reply.body);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use cxhost::guests::test_guests::HOSTILE_METRIC;
 use reqwest::StatusCode;
 
 use super::workload::{exclusive, ms, percentile, sample_tenant, timed_ok};
@@ -76,7 +77,7 @@ async fn a_tenant_keeps_its_latency_while_another_runs_eight_runaway_calls() {
     let s = &process.server;
     let steady = sample_tenant(s, "steady").await;
     let noisy = s.tenant("noisy").await;
-    assert_eq!(s.upload(&noisy, "noisy", guest("cxhost_test_hostile_metric")).await.status, StatusCode::CREATED);
+    assert_eq!(s.upload(&noisy, "noisy", guest(HOSTILE_METRIC)).await.status, StatusCode::CREATED);
     for _ in 0..50 {
         timed_ok(s, &steady, STEADY).await.unwrap();
     }

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use cxhost::guests::test_guests::HOSTILE_METRIC;
 use reqwest::StatusCode;
 
 use super::workload::exclusive;
@@ -25,7 +26,7 @@ async fn three_tenants_grabbing_memory_at_once_stay_within_their_limits() {
     let mut tenants = Vec::new();
     for tenant in ["greedy1", "greedy2", "greedy3"] {
         let key = s.tenant(tenant).await;
-        assert_eq!(s.upload(&key, tenant, guest("cxhost_test_hostile_metric")).await.status, StatusCode::CREATED);
+        assert_eq!(s.upload(&key, tenant, guest(HOSTILE_METRIC)).await.status, StatusCode::CREATED);
         tenants.push((tenant, key));
     }
     let baseline = process.rss_bytes();

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use cxhost::guests::test_guests::{HOSTILE_METRIC, TAGGED_V1, TAGGED_V2};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -32,8 +33,8 @@ async fn well_behaved(
 ) {
     let t = &tenant;
     let (v1, v2) = {
-        let v1 = s.upload(&key, t, guest("cxhost_test_tagged_v1")).await;
-        let v2 = s.upload_with(&key, t, guest("cxhost_test_tagged_v2"), "?activate=false").await;
+        let v1 = s.upload(&key, t, guest(TAGGED_V1)).await;
+        let v2 = s.upload_with(&key, t, guest(TAGGED_V2), "?activate=false").await;
         (v1.body["hash"].as_str().unwrap().to_string(), v2.body["hash"].as_str().unwrap().to_string())
     };
     let range = "from=2026-01-05&to=2026-02-02";
@@ -156,7 +157,7 @@ async fn minutes_of_mixed_work_beside_a_hostile_tenant_fail_nothing_and_memory_s
         tenants.push((tenant.to_string(), sample_tenant(&s, tenant).await));
     }
     let hostile = sample_tenant(&s, "hostile").await;
-    assert_eq!(s.upload(&hostile, "hostile", guest("cxhost_test_hostile_metric")).await.status, StatusCode::CREATED);
+    assert_eq!(s.upload(&hostile, "hostile", guest(HOSTILE_METRIC)).await.status, StatusCode::CREATED);
     let limits = json!({"deadline_ms": 2000});
     assert_eq!(s.put_json(OPERATOR_KEY, "/v1/tenants/hostile/limits", limits).await.status, StatusCode::OK);
 

@@ -349,3 +349,141 @@ pub fn leaderboard(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::config::DatabaseLimits;
+
+    const SMALL: DatabaseLimits = DatabaseLimits { memory_bytes: 100 << 20, temp_bytes: 100 << 20, threads: 1 };
+
+    fn week() -> (DateTime<Utc>, DateTime<Utc>) {
+        (Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).unwrap())
+    }
+
+    fn run() -> RunOf<'static> {
+        let (period_start, period_end) = week();
+        RunOf {
+            plugin: "standard_game",
+            hash: "hash-of-standard-game-1.0.0",
+            version: "1.0.0",
+            period_start,
+            period_end,
+        }
+    }
+
+    fn award(agent: &str, kind: &str, amount: i64, code: &str) -> AwardEntry {
+        AwardEntry {
+            agent_id: agent.into(),
+            kind: kind.into(),
+            amount,
+            code: code.into(),
+            reason: format!("{kind} {code}"),
+        }
+    }
+
+    fn flag(agent: &str, pattern: &str) -> FlagEntry {
+        FlagEntry { agent_id: agent.into(), pattern: pattern.into(), detail: format!("{pattern} of {agent}") }
+    }
+
+    /// (agent, kind, amount, code, whether it is a reversal) of every ledger entry, sorted.
+    fn entries(db: &TenantDb) -> Vec<(String, String, i64, String, bool)> {
+        let mut all: Vec<_> = ledger(db, week(), None)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.agent_id, e.kind, e.amount, e.code, e.reverses.is_some()))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn entry(agent: &str, kind: &str, amount: i64, code: &str, reversal: bool) -> (String, String, i64, String, bool) {
+        (agent.into(), kind.into(), amount, code.into(), reversal)
+    }
+
+    #[test]
+    fn an_identical_rerun_adds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TenantDb::open("t", dir.path(), SMALL).unwrap();
+        let awards =
+            [award("g1", "points", 12, ""), award("g4", "points", 116, ""), award("g4", "badge", 0, "csat_streak_5")];
+        let flags = [flag("g1", "short_contacts")];
+        let first = record_awards(&db, &run(), &awards, &flags).unwrap();
+        assert_eq!((first.changed, first.entries_added, first.entries_reversed, first.points), (true, 3, 0, 128));
+        assert_eq!(first.flags, flags);
+        let again = record_awards(&db, &run(), &awards, &flags).unwrap();
+        assert_eq!((again.changed, again.entries_added, again.entries_reversed, again.points), (false, 0, 0, 128));
+        assert_eq!(again.run_id, first.run_id);
+        assert_eq!(
+            entries(&db),
+            [
+                entry("g1", "points", 12, "", false),
+                entry("g4", "badge", 0, "csat_streak_5", false),
+                entry("g4", "points", 116, "", false)
+            ]
+        );
+        assert_eq!(super::flags(&db, week()).unwrap(), flags);
+        let stored: i64 =
+            db.connection().unwrap().query_row("SELECT count(*) FROM game_flags", [], |r| r.get(0)).unwrap();
+        assert_eq!(stored, 1, "the re-run raised no flag again");
+    }
+
+    #[test]
+    fn a_changed_run_reverses_the_periods_entries_then_appends_its_own_and_flags_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TenantDb::open("t", dir.path(), SMALL).unwrap();
+        let before =
+            [award("g1", "points", 12, ""), award("g4", "points", 116, ""), award("g4", "badge", 0, "csat_streak_5")];
+        let first = record_awards(&db, &run(), &before, &[flag("g1", "short_contacts")]).unwrap();
+
+        let after = [award("g1", "points", 18, ""), award("g4", "points", 124, "")];
+        let changed = record_awards(&db, &run(), &after, &[flag("g2", "transfer_dodging")]).unwrap();
+        assert_eq!(
+            (changed.changed, changed.entries_added, changed.entries_reversed, changed.points),
+            (true, 2, 3, 142)
+        );
+        assert_ne!(changed.run_id, first.run_id);
+        assert_eq!(
+            entries(&db),
+            [
+                entry("g1", "points", -12, "", true),
+                entry("g1", "points", 12, "", false),
+                entry("g1", "points", 18, "", false),
+                entry("g4", "badge", 0, "csat_streak_5", false),
+                entry("g4", "badge", 0, "csat_streak_5", true),
+                entry("g4", "points", -116, "", true),
+                entry("g4", "points", 116, "", false),
+                entry("g4", "points", 124, "", false),
+            ]
+        );
+        let all = ledger(&db, week(), None).unwrap();
+        let of_first_run = |e: &&LedgerEntry| e.reverses.is_none() && e.entry_id.starts_with(first.run_id.as_str());
+        let mut first_entries: Vec<&str> = all.iter().filter(of_first_run).map(|e| e.entry_id.as_str()).collect();
+        first_entries.sort();
+        let mut reversed: Vec<&str> = all.iter().filter_map(|e| e.reverses.as_deref()).collect();
+        reversed.sort();
+        assert_eq!(reversed, first_entries, "each entry of the first run is reversed once");
+        for reversal in all.iter().filter(|e| e.reverses.is_some()) {
+            assert_eq!(reversal.reason, "reversed by a later run of the same period");
+        }
+        let board: Vec<(String, i64)> = {
+            let conn = db.connection().unwrap();
+            conn.execute_batch(
+                "INSERT INTO agents (agent_id, employment_type, team, site) \
+                 SELECT a, 'employee', 't1', 'berlin' FROM unnest(['g1', 'g2', 'g4']) t(a)",
+            )
+            .unwrap();
+            drop(conn);
+            leaderboard(&db, week(), false, None).unwrap().into_iter().map(|s| (s.name, s.points)).collect()
+        };
+        assert_eq!(board, [("g4".to_string(), 124), ("g1".to_string(), 18), ("g2".to_string(), 0)]);
+        assert_eq!(super::flags(&db, week()).unwrap(), [flag("g1", "short_contacts"), flag("g2", "transfer_dodging")]);
+
+        // The new entries are the live ones now: the same run again adds nothing.
+        let again = record_awards(&db, &run(), &after, &[]).unwrap();
+        assert_eq!((again.changed, again.entries_added, again.entries_reversed), (false, 0, 0));
+        assert_eq!(ledger(&db, week(), None).unwrap().len(), 8);
+    }
+}

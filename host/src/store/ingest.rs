@@ -447,3 +447,113 @@ fn sql_string(s: &str) -> String {
 fn sql_escape(s: &str) -> String {
     s.replace('\'', "''")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseLimits;
+    use crate::store::schema;
+
+    const SMALL: DatabaseLimits = DatabaseLimits { memory_bytes: 100 << 20, temp_bytes: 100 << 20, threads: 1 };
+
+    const AGENTS: &str = "agent_id,employment_type,team,site\nx1,employee,north,berlin\nx2,crowd,south,home\n";
+
+    /// Four contacts: i1 valid, i2 answered before it was offered, i3 of an unknown agent, i4
+    /// on an unknown channel with a talk time that is no number.
+    const INTERACTIONS: &str = "\
+interaction_id,customer_id,agent_id,channel,queue,offered_at,answered_at,ended_at,outcome,talk_seconds
+i1,c1,x1,voice,billing,2026-03-02T09:00:00Z,2026-03-02T09:00:20Z,2026-03-02T09:05:00Z,handled,200
+i2,c2,x1,voice,billing,2026-03-02T09:10:00Z,2026-03-02T09:09:00Z,2026-03-02T09:15:00Z,handled,100
+i3,c3,nobody,chat,billing,2026-03-02T09:20:00Z,2026-03-02T09:20:05Z,2026-03-02T09:25:00Z,handled,100
+i4,c4,x2,fax,billing,2026-03-02T09:30:00Z,2026-03-02T09:30:05Z,2026-03-02T09:35:00Z,handled,abc
+";
+
+    /// Stages `csv` in the tenant's staging directory and ingests it into `table`.
+    fn load(
+        db: &TenantDb,
+        table: &str,
+        csv: &str,
+        mode: ValidationMode,
+        on_conflict: OnConflict,
+    ) -> Result<IngestReport, IngestError> {
+        let path = db.staging_dir().join(format!("{table}-{}.csv", crate::auth::new_key()));
+        std::fs::write(&path, csv).unwrap();
+        let spec = schema::table(table).unwrap();
+        ingest_file(db, spec, &path, IngestOptions { format: Format::Csv, mode, on_conflict })
+    }
+
+    fn rows(db: &TenantDb, sql: &str) -> Vec<String> {
+        let conn = db.connection().unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    fn row_error(row: u64, column: &str, message: &str) -> RowError {
+        RowError { row, column: column.into(), message: message.into() }
+    }
+
+    fn tenant_with_agents() -> (tempfile::TempDir, TenantDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TenantDb::open("t", dir.path(), SMALL).unwrap();
+        let agents = load(&db, "agents", AGENTS, ValidationMode::AllOrNothing, OnConflict::Skip).unwrap();
+        assert_eq!((agents.inserted, agents.rejected, agents.committed), (2, 0, true));
+        (dir, db)
+    }
+
+    #[test]
+    fn a_batch_with_a_bad_row_is_rejected_with_row_column_and_reason_and_writes_nothing() {
+        let (_dir, db) = tenant_with_agents();
+        let Err(IngestError::Rejected(report)) =
+            load(&db, "interactions", INTERACTIONS, ValidationMode::AllOrNothing, OnConflict::Skip)
+        else {
+            panic!("the batch is rejected");
+        };
+        assert_eq!(
+            (report.rows_received, report.inserted, report.rejected, report.error_count, report.committed),
+            (4, 0, 3, 4, false)
+        );
+        assert_eq!(
+            report.errors,
+            [
+                row_error(2, "answered_at", "answered_at is before offered_at"),
+                row_error(3, "agent_id", "unknown agent_id 'nobody' (not in agents)"),
+                row_error(4, "channel", "'fax' is not one of voice, chat, email, messaging, self_service"),
+                row_error(4, "talk_seconds", "'abc' is not a valid integer"),
+            ]
+        );
+        assert_eq!(IngestError::Rejected(report).to_string(), "3 of 4 rows are invalid; nothing was written");
+        assert_eq!(rows(&db, "SELECT interaction_id FROM interactions"), Vec::<String>::new(), "nothing written");
+    }
+
+    #[test]
+    fn the_valid_rows_mode_loads_the_others_and_reports_the_rejects() {
+        let (_dir, db) = tenant_with_agents();
+        let report = load(&db, "interactions", INTERACTIONS, ValidationMode::LoadValid, OnConflict::Skip).unwrap();
+        assert_eq!(
+            (report.rows_received, report.inserted, report.replaced, report.unchanged, report.rejected),
+            (4, 1, 0, 0, 3)
+        );
+        assert_eq!((report.error_count, report.committed), (4, true));
+        let rejected: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(rejected, [(2, "answered_at"), (3, "agent_id"), (4, "channel"), (4, "talk_seconds")]);
+        assert_eq!(rows(&db, "SELECT interaction_id FROM interactions"), ["i1"]);
+        assert_eq!(rows(&db, "SELECT CAST(talk_seconds AS VARCHAR) FROM interactions"), ["200"]);
+    }
+
+    #[test]
+    fn a_resent_batch_changes_nothing_unless_asked_to_replace() {
+        let (_dir, db) = tenant_with_agents();
+        let again = load(&db, "agents", AGENTS, ValidationMode::AllOrNothing, OnConflict::Skip).unwrap();
+        assert_eq!((again.rows_received, again.inserted, again.replaced, again.unchanged), (2, 0, 0, 2));
+        let teams = "SELECT agent_id || ' ' || team FROM agents ORDER BY agent_id";
+        assert_eq!(rows(&db, teams), ["x1 north", "x2 south"]);
+
+        let moved = "agent_id,employment_type,team,site\nx1,employee,south,berlin\n";
+        let kept = load(&db, "agents", moved, ValidationMode::AllOrNothing, OnConflict::Skip).unwrap();
+        assert_eq!((kept.inserted, kept.replaced, kept.unchanged), (0, 0, 1));
+        assert_eq!(rows(&db, teams), ["x1 north", "x2 south"], "a stored row is kept by default");
+        let replaced = load(&db, "agents", moved, ValidationMode::AllOrNothing, OnConflict::Replace).unwrap();
+        assert_eq!((replaced.inserted, replaced.replaced, replaced.unchanged), (0, 1, 0));
+        assert_eq!(rows(&db, teams), ["x1 south", "x2 south"]);
+    }
+}

@@ -375,3 +375,116 @@ pub fn to_csv(statements: &[Statement]) -> Result<Vec<u8>, csv::Error> {
     }
     out.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::config::DatabaseLimits;
+
+    const SMALL: DatabaseLimits = DatabaseLimits { memory_bytes: 100 << 20, temp_bytes: 100 << 20, threads: 1 };
+
+    fn run() -> RunOf<'static> {
+        RunOf {
+            plugin: "standard_pay",
+            hash: "hash-of-standard-pay-1.0.0",
+            version: "1.0.0",
+            period_start: Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
+            period_end: Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).unwrap(),
+        }
+    }
+
+    /// a1 and a2 paid `per_contact` for their contacts at `cents` each.
+    fn paid(cents: i64) -> BTreeMap<String, Vec<Line>> {
+        let line = |contacts: i64| Line {
+            component: "per_contact".into(),
+            quantity: contacts as f64,
+            rate_cents: cents,
+            amount_cents: contacts * cents,
+            note: String::new(),
+        };
+        BTreeMap::from([("a1".to_string(), vec![line(4)]), ("a2".to_string(), vec![line(3)])])
+    }
+
+    /// (agent, total, superseded_by) of every statement stored, current ones or not.
+    fn stored(db: &TenantDb) -> Vec<(String, String, i64, Option<String>)> {
+        let filter = Filter { include_superseded: true, ..Filter::default() };
+        let mut all: Vec<_> = statements(db, &filter)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.agent_id, s.statement_id, s.total_cents, s.superseded_by))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn difference(d: &Difference) -> (&str, Option<&str>, Option<i64>, i64, i64) {
+        (&d.agent_id, d.previous_version.as_deref(), d.previous_total_cents, d.total_cents, d.delta_cents)
+    }
+
+    #[test]
+    fn the_same_run_twice_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TenantDb::open("t", dir.path(), SMALL).unwrap();
+        let first = record_run(&db, &run(), &paid(50)).unwrap();
+        assert_eq!((first.agents, first.created, first.unchanged, first.total_cents), (2, 2, 0, 350));
+        let firsts: Vec<_> = first.differences.iter().map(difference).collect();
+        assert_eq!(firsts, [("a1", None, None, 200, 200), ("a2", None, None, 150, 150)]);
+        let before = stored(&db);
+        assert_eq!(before.len(), 2);
+
+        let again = record_run(&db, &run(), &paid(50)).unwrap();
+        assert_eq!((again.agents, again.created, again.unchanged, again.total_cents), (2, 0, 2, 350));
+        assert!(again.differences.is_empty(), "{:?}", again.differences);
+        assert_eq!(stored(&db), before, "no statement added or superseded");
+        let lines: i64 =
+            db.connection().unwrap().query_row("SELECT count(*) FROM pay_lines", [], |r| r.get(0)).unwrap();
+        assert_eq!(lines, 2, "no line added");
+    }
+
+    #[test]
+    fn a_different_result_supersedes_with_the_difference_and_an_earlier_one_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TenantDb::open("t", dir.path(), SMALL).unwrap();
+        let first = record_run(&db, &run(), &paid(50)).unwrap();
+        let (a1_at_50, a2_at_50) =
+            (first.differences[0].statement_id.clone(), first.differences[1].statement_id.clone());
+
+        // Other parameters for a2 (60 cents a contact): a1's statement stays as it was.
+        let mut raised = paid(50);
+        raised.insert("a2".into(), paid(60)["a2"].clone());
+        let changed = record_run(&db, &run(), &raised).unwrap();
+        assert_eq!((changed.agents, changed.created, changed.unchanged, changed.total_cents), (2, 1, 1, 380));
+        let changes: Vec<_> = changed.differences.iter().map(difference).collect();
+        assert_eq!(changes, [("a2", Some("1.0.0"), Some(150), 180, 30)]);
+        assert_eq!(changed.differences[0].previous_statement.as_deref(), Some(a2_at_50.as_str()));
+        let a2_at_60 = changed.differences[0].statement_id.clone();
+        assert_ne!(a2_at_60, a2_at_50);
+        let mut expected = vec![
+            ("a1".to_string(), a1_at_50.clone(), 200, None),
+            ("a2".to_string(), a2_at_50.clone(), 150, Some(a2_at_60.clone())),
+            ("a2".to_string(), a2_at_60.clone(), 180, None),
+        ];
+        expected.sort();
+        assert_eq!(stored(&db), expected);
+        let current = statements(&db, &Filter { agent: Some("a2".into()), ..Filter::default() }).unwrap();
+        assert_eq!(current.len(), 1);
+        assert_eq!((current[0].statement_id.as_str(), current[0].total_cents), (a2_at_60.as_str(), 180));
+        assert_eq!(current[0].lines, paid(60)["a2"]);
+
+        // The first result again: its superseded statement is current again, nothing is added.
+        let back = record_run(&db, &run(), &paid(50)).unwrap();
+        assert_eq!((back.created, back.unchanged, back.total_cents), (1, 1, 350));
+        let backs: Vec<_> = back.differences.iter().map(difference).collect();
+        assert_eq!(backs, [("a2", Some("1.0.0"), Some(180), 150, -30)]);
+        assert_eq!(back.differences[0].statement_id, a2_at_50);
+        let mut expected = vec![
+            ("a1".to_string(), a1_at_50, 200, None),
+            ("a2".to_string(), a2_at_50.clone(), 150, None),
+            ("a2".to_string(), a2_at_60, 180, Some(a2_at_50)),
+        ];
+        expected.sort();
+        assert_eq!(stored(&db), expected);
+    }
+}

@@ -1,7 +1,7 @@
-//! End-to-end tests of the standard game mechanic on tests/fixtures/game, a team where g1
-//! games handle time with very short contacts, g2 transfers callers away, g3 causes repeat
-//! contacts, g4 works well and g5 (another team) plainly: awards and flags hand-checked,
-//! the ledger idempotent per run and corrected by reversal, leaderboards with ties.
+//! Awards with the standard game plugin on tests/fixtures/game, a team where g1 games handle
+//! time with very short contacts, g2 transfers callers away, g3 causes repeat contacts, g4
+//! works well and g5 (another team) plainly: awards and flags hand-checked, the points ledger
+//! idempotent per run and corrected by reversal, leaderboards with ties, the flags page.
 
 use std::path::Path;
 

@@ -1,0 +1,173 @@
+//! The standard metrics: every one against the hand-checked fixture (tests/fixtures/small,
+//! worked in EXPECTED.md) by every grouping, listed with its definition, replaced by a
+//! tenant's own plugin for that tenant only, and bad metric requests naming the parameter.
+
+use cxhost::guests::test_guests::CUSTOM_AHT;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::util::{Reply, app, fixture_dir, guest};
+
+const RANGE: &str = "from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z";
+
+fn expected() -> Value {
+    let text = std::fs::read_to_string(fixture_dir().join("expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn close(actual: &Value, expected: &Value) -> bool {
+    match (actual.as_f64(), expected.as_f64()) {
+        (Some(a), Some(e)) => (a - e).abs() <= 1e-9 * e.abs().max(1.0),
+        _ => actual.is_null() && expected.is_null(),
+    }
+}
+
+/// Compares a metric reply's rows with expected rows (group, numerator, denominator, value).
+fn assert_rows(what: &str, reply: &Reply, expected_rows: &Value) {
+    assert_eq!(reply.status, StatusCode::OK, "{what}: {}", reply.body);
+    let rows = reply.body["rows"].as_array().unwrap();
+    let expected_rows = expected_rows.as_array().unwrap();
+    let groups = |rows: &[Value]| rows.iter().map(|r| r["group"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(groups(rows), groups(expected_rows), "{what}: groups differ");
+    for (row, want) in rows.iter().zip(expected_rows) {
+        for field in ["value", "numerator", "denominator"] {
+            if want.get(field).is_some() {
+                assert!(
+                    close(&row[field], &want[field]),
+                    "{what} group {}: {field} is {} but should be {}",
+                    row["group"],
+                    row[field],
+                    want[field]
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_standard_metric_matches_the_hand_computed_fixture() {
+    let s = app();
+    let key = s.tenant("handcheck").await;
+    s.load_fixture(&key, "handcheck").await;
+    let expected = expected();
+    let mut checked = 0;
+    for (entry, by_group) in expected.as_object().unwrap() {
+        if entry == "range" || entry == "errors" || entry == "custom_aht" {
+            continue;
+        }
+        let (metric, params) = entry.split_once('?').unwrap_or((entry, ""));
+        for (group_by, rows) in by_group.as_object().unwrap() {
+            let mut query = format!("{RANGE}&group_by={group_by}");
+            if !params.is_empty() {
+                query = format!("{query}&{params}");
+            }
+            let reply = s.metric(&key, "handcheck", metric, &query).await;
+            assert_rows(&format!("{entry} by {group_by}"), &reply, rows);
+            assert_eq!(reply.body["plugin"]["source"], "standard");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 28, "only {checked} metric/grouping pairs were checked");
+    for (metric, group_bys) in expected["errors"].as_object().unwrap() {
+        for group_by in group_bys.as_array().unwrap() {
+            let reply =
+                s.metric(&key, "handcheck", metric, &format!("{RANGE}&group_by={}", group_by.as_str().unwrap())).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{metric} by {group_by}: {}", reply.body);
+            assert_eq!(reply.body["code"], "plugin_error");
+            assert!(
+                reply.body["detail"].as_str().unwrap().contains(&format!("plugin `{metric}` 1.0.0")),
+                "{}",
+                reply.body
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_standard_metric_is_listed_with_its_definition() {
+    let s = app();
+    let key = s.tenant("listing").await;
+    let reply = s.get(&key, "/v1/tenants/listing/plugins").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let names: Vec<&str> = reply.body.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for metric in [
+        "abandon_rate",
+        "aht",
+        "asa",
+        "attendance",
+        "ces",
+        "containment",
+        "conversion",
+        "csat",
+        "enps",
+        "fcr",
+        "nps",
+        "occupancy",
+        "qa_score",
+        "schedule_adherence",
+        "sentiment",
+        "service_level",
+        "survey_item",
+        "transfer_rate",
+    ] {
+        assert!(names.contains(&metric), "{metric} missing from {names:?}");
+    }
+    let service_level = reply.body.as_array().unwrap().iter().find(|p| p["name"] == "service_level").unwrap();
+    assert_eq!(service_level["kind"], "metric");
+    let params: Vec<&str> =
+        service_level["params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(params.contains(&"threshold_seconds"), "{params:?}");
+    assert!(service_level["description"].as_str().unwrap().len() > 40);
+}
+
+#[tokio::test]
+async fn a_tenant_plugin_replaces_a_standard_metric_for_that_tenant_only() {
+    let s = app();
+    let acme = s.tenant("acme").await;
+    let other = s.tenant("globex").await;
+    s.load_fixture(&acme, "acme").await;
+    s.load_fixture(&other, "globex").await;
+    let uploaded = s.upload(&acme, "acme", guest(CUSTOM_AHT)).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
+    assert_eq!(uploaded.body["name"], "aht");
+    assert_eq!(uploaded.body["version"], "2.0.0-acme");
+
+    let expected = expected();
+    let acme_aht = s.metric(&acme, "acme", "aht", &format!("{RANGE}&group_by=total")).await;
+    assert_rows("acme aht", &acme_aht, &expected["custom_aht"]["total"]);
+    assert_eq!(acme_aht.body["plugin"]["source"], "tenant");
+    assert_eq!(acme_aht.body["plugin"]["version"], "2.0.0-acme");
+
+    let globex_aht = s.metric(&other, "globex", "aht", &format!("{RANGE}&group_by=total")).await;
+    assert_rows("globex aht", &globex_aht, &expected["aht"]["total"]);
+    assert_eq!(globex_aht.body["plugin"]["source"], "standard");
+
+    let again = s.upload(&acme, "acme", guest(CUSTOM_AHT)).await;
+    assert_eq!(again.body["hash"], uploaded.body["hash"], "same bytes, same version");
+}
+
+#[tokio::test]
+async fn bad_metric_requests_name_the_offending_parameter() {
+    let s = app();
+    let key = s.tenant("params").await;
+    let cases = [
+        ("aht", "from=2026-03-02", "missing_parameter", "to"),
+        ("aht", "from=2026-03-09&to=2026-03-02", "invalid_range", "from"),
+        ("aht", "from=yesterday&to=2026-03-02", "invalid_parameter", "from"),
+        ("aht", &format!("{RANGE}&group_by=planet"), "invalid_parameter", "group_by"),
+        ("aht", &format!("{RANGE}&colour=red"), "unknown_parameter", "colour"),
+        ("service_level", &format!("{RANGE}&threshold_seconds=soon"), "invalid_parameter", "threshold_seconds"),
+    ];
+    for (metric, query, code, field) in cases {
+        let reply = s.metric(&key, "params", metric, query).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.body);
+        assert_eq!(
+            (reply.body["code"].as_str().unwrap(), reply.body["field"].as_str().unwrap()),
+            (code, field),
+            "{query}"
+        );
+    }
+    let missing = s.metric(&key, "params", "handle_time_of_dreams", RANGE).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["code"], "metric_not_found");
+}
