@@ -6,7 +6,7 @@ use cxhost::guests::test_guests::CUSTOM_AHT;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::util::{Reply, app, fixture_dir, guest};
+use crate::util::{OPERATOR_KEY, Reply, app, fixture_dir, guest};
 
 const RANGE: &str = "from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z";
 
@@ -170,4 +170,26 @@ async fn bad_metric_requests_name_the_offending_parameter() {
     let missing = s.metric(&key, "params", "handle_time_of_dreams", RANGE).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.body["code"], "metric_not_found");
+}
+
+#[tokio::test]
+async fn employee_metrics_never_go_below_the_tenants_privacy_floor() {
+    let s = app();
+    let key = s.tenant("floor").await;
+    s.load_fixture(&key, "floor").await;
+    let by_team = |extra: &str| format!("{RANGE}&group_by=team{extra}");
+    let shown = s.metric(&key, "floor", "enps", &by_team("")).await;
+    assert_eq!(shown.body["rows"][0]["group"], "north", "6 answers clear the default floor of 5: {}", shown.body);
+    let floor = s.put_json(OPERATOR_KEY, "/v1/tenants/floor/privacy", serde_json::json!({"min_group_size": 7})).await;
+    assert_eq!(floor.status, StatusCode::OK, "{}", floor.body);
+    let withheld = s.metric(&key, "floor", "enps", &by_team("")).await;
+    assert_eq!(withheld.status, StatusCode::OK, "{}", withheld.body);
+    assert_eq!(withheld.body["rows"], serde_json::json!([]), "north's 6 answers are below a floor of 7");
+    assert_eq!(withheld.body["params"]["min_responses"], 7, "the floor is what the plugin ran with");
+    let asked_less = s.metric(&key, "floor", "enps", &by_team("&min_responses=3")).await;
+    assert_eq!(asked_less.status, StatusCode::BAD_REQUEST, "{}", asked_less.body);
+    assert_eq!(asked_less.body["code"], "below_privacy_floor");
+    assert_eq!(asked_less.body["detail"], "min_responses = 3 is below this tenant's minimum group size of 7");
+    let total = s.metric(&key, "floor", "enps", &format!("{RANGE}&group_by=total&min_responses=8")).await;
+    assert_eq!(total.body["rows"][0]["denominator"], 10.0, "asking for more than the floor is fine: {}", total.body);
 }
