@@ -1,31 +1,67 @@
 //! The router: the API's routes under `/v1`, the pages under `/ui`, health, metrics and the
-//! OpenAPI document, behind request ids, tracing, body limits and the panic handler.
+//! OpenAPI document, behind request ids, tracing, body limits and the panic handler. The API,
+//! health, metrics and document routes are one table with their OpenAPI operations
+//! (`utoipa-axum`), so the document served at `/openapi.json` lists exactly what is routed;
+//! the pages are not part of it.
 
-use axum::Router;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::http::{Response, StatusCode, header};
+use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::{self, ApiError, health, openapi};
 use crate::app::AppState;
+use crate::problem::Class;
 use crate::request_id;
+
+/// The routes in the OpenAPI document, and the document.
+pub fn documented(config: &crate::config::Config) -> (Router<AppState>, openapi::Document) {
+    let (routes, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(openapi::document))
+        .routes(routes!(health::metrics))
+        .nest("/v1", api::routes(config))
+        .split_for_parts();
+    (routes, openapi::Document::new(document))
+}
 
 /// The server's routes.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
-    let routes = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/openapi.json", get(openapi::document))
-        .route("/metrics", get(crate::telemetry::render))
-        .nest("/v1", api::routes(&state.config))
+    let (documented, document) = documented(&state.config);
+    let routes = documented
         .merge(crate::ui::routes())
         .route_layer(axum::middleware::from_fn(crate::telemetry::track_requests))
+        .layer(Extension(document))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(RequestBodyLimitLayer::new(body_limit));
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::map_response(too_large_as_problem));
     with_failure_handling(routes).with_state(state)
+}
+
+/// A body refused for its declared length before any handler ran (the body limit layer
+/// answers in plain text) becomes a problem like every other refusal.
+async fn too_large_as_problem(response: Response<Body>) -> Response<Body> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(api::error::PROBLEM_JSON.as_bytes()));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem {
+        return response;
+    }
+    axum::response::IntoResponse::into_response(ApiError::new(
+        Class::TooLarge,
+        "body_too_large",
+        "Request body too large",
+        "the request body is larger than the server accepts",
+    ))
 }
 
 /// Every request gets a request id, is traced, and a panic in its handler becomes a `500`

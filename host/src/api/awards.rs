@@ -2,14 +2,15 @@
 //! ledger itself, gaming flags for operators, leaderboards and an agent's standing.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery};
+use super::error::{BadRequest, JsonBody, Keyed, NotFound, PluginCall, TenantData};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::metrics::{PluginRef, rfc3339};
 use super::runs::RunRequest;
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, TenantPath, Time};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
 use crate::params::parse_range;
@@ -29,16 +30,17 @@ pub struct AwardRunResponse {
 /// Run a game mechanic for a period: its awards go to the append-only points ledger (an
 /// identical re-run adds nothing; a different result reverses the period's earlier entries of
 /// this plugin and appends the new ones) and its gaming flags to the operators' list.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/awards/runs", tag = "awards",
-    params(("tenant" = String, Path)), request_body = RunRequest,
-    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = AwardRunResponse), (status = 400, body = super::error::Problem),
-        (status = 404, body = super::error::Problem, description = "no such game mechanic"),
-        (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid awards")),
+#[utoipa::path(post, path = "/tenants/{tenant}/awards/runs", tag = "awards", operation_id = "run_awards",
+    params(TenantPath),
+    request_body(content = RunRequest,
+        example = json!({"plugin": "standard_game", "from": "2026-01-01", "to": "2026-02-01"})),
+    responses((status = 200, body = AwardRunResponse, description = "the run's awards and what changed"), Keyed, JsonBody,
+        NotFound, TenantData, PluginCall),
     security(("api_key" = [])))]
 pub async fn run(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiJson(body): ApiJson<RunRequest>,
 ) -> Result<Json<AwardRunResponse>, ApiError> {
     let (run, executed) = super::runs::run::<PointsLedger>(&state, &caller, &tenant_id, &body).await?;
@@ -52,23 +54,27 @@ pub async fn run(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
-    /// Periods starting at or after this time (RFC 3339 or YYYY-MM-DD).
+    /// Periods starting at or after this time.
+    #[param(value_type = Time, inline)]
     pub from: String,
-    /// Periods ending at or before this time.
+    /// Periods ending at or before this time; after `from`.
+    #[param(value_type = Time, inline)]
     pub to: String,
+    /// Only this agent's entries.
     pub agent: Option<String>,
 }
 
 /// Ledger entries (awards and reversals) with the plugin version behind each.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/ledger", tag = "awards",
-    params(("tenant" = String, Path), LedgerQuery),
-    responses((status = 200, body = Vec<LedgerEntry>), (status = 400, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/awards/ledger", tag = "awards",
+    params(TenantPath, LedgerQuery),
+    responses((status = 200, body = Vec<LedgerEntry>, description = "the entries"), Keyed, BadRequest, NotFound, TenantData),
     security(("api_key" = [])))]
 pub async fn ledger(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<LedgerQuery>,
 ) -> Result<Json<Vec<LedgerEntry>>, ApiError> {
     caller.require(&state, Action::Query, &tenant_id)?;
@@ -79,20 +85,25 @@ pub async fn ledger(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
+    /// Periods starting at or after this time.
+    #[param(value_type = Time, inline)]
     pub from: String,
+    /// Periods ending at or before this time; after `from`.
+    #[param(value_type = Time, inline)]
     pub to: String,
 }
 
 /// Suspected gaming patterns found by award runs, for operators and tenant admins.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/awards/flags", tag = "awards",
-    params(("tenant" = String, Path), RangeQuery),
-    responses((status = 200, body = Vec<FlagEntry>), (status = 403, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/awards/flags", tag = "awards",
+    params(TenantPath, RangeQuery),
+    responses((status = 200, body = Vec<FlagEntry>, description = "the flags"), Keyed, BadRequest, NotFound, TenantData),
     security(("api_key" = [])))]
 pub async fn flags(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Json<Vec<FlagEntry>>, ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant_id)?;
@@ -102,15 +113,31 @@ pub async fn flags(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
+    /// Periods starting at or after this time.
+    #[param(value_type = Time, inline)]
     pub from: String,
+    /// Periods ending at or before this time; after `from`.
+    #[param(value_type = Time, inline)]
     pub to: String,
     /// `agent` (default) or `team`.
+    #[param(value_type = Option<BoardBy>, inline)]
     pub by: Option<String>,
     /// Only this team's agents (agent boards).
     pub team: Option<String>,
     /// At most this many places (default 100).
-    pub limit: Option<usize>,
+    #[param(format = Int64, minimum = 0, maximum = 4294967295.0)]
+    pub limit: Option<u32>,
+}
+
+/// What a leaderboard ranks.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum BoardBy {
+    Agent,
+    Team,
 }
 
 async fn board(state: &AppState, tenant_id: &str, query: &BoardQuery) -> Result<Vec<Standing>, ApiError> {
@@ -130,30 +157,48 @@ async fn board(state: &AppState, tenant_id: &str, query: &BoardQuery) -> Result<
 
 /// Points leaderboard of agents (or teams) over periods inside `[from, to)`; equal points
 /// share a rank (1, 2, 2, 4) and are listed by name.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards", tag = "awards",
-    params(("tenant" = String, Path), BoardQuery),
-    responses((status = 200, body = Vec<Standing>), (status = 400, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/leaderboards", tag = "awards",
+    params(TenantPath, BoardQuery),
+    responses((status = 200, body = Vec<Standing>, description = "the places, best first"), Keyed, BadRequest, NotFound,
+        TenantData),
     security(("api_key" = [])))]
 pub async fn leaderboard(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<BoardQuery>,
 ) -> Result<Json<Vec<Standing>>, ApiError> {
     caller.require(&state, Action::Query, &tenant_id)?;
     let mut places = board(&state, &tenant_id, &query).await?;
-    places.truncate(query.limit.unwrap_or(100));
+    places.truncate(query.limit.map_or(100, |limit| limit as usize));
     Ok(Json(places))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StandingQuery {
+    /// Periods starting at or after this time.
+    #[param(value_type = Time, inline)]
     pub from: String,
+    /// Periods ending at or before this time; after `from`.
+    #[param(value_type = Time, inline)]
     pub to: String,
-    /// Peers shown on each side (default 2, at most 50).
-    pub around: Option<usize>,
+    /// Peers shown on each side (default 2; more than 50 gives 50).
+    #[param(format = Int64, minimum = 0, maximum = 4294967295.0)]
+    pub around: Option<u32>,
     /// Rank among the agent's team only.
     pub team_only: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AgentPath {
+    /// The tenant's id.
+    #[param(pattern = r"^[a-z][a-z0-9_-]{0,39}$", example = "demo")]
+    pub tenant: String,
+    /// The agent's id.
+    #[param(example = "a0001")]
+    pub agent: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -167,14 +212,15 @@ pub struct StandingResponse {
 }
 
 /// An agent's place on the board with the peers around it.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/leaderboards/agents/{agent}", tag = "awards",
-    params(("tenant" = String, Path), ("agent" = String, Path), StandingQuery),
-    responses((status = 200, body = StandingResponse), (status = 404, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/leaderboards/agents/{agent}", tag = "awards",
+    params(AgentPath, StandingQuery),
+    responses((status = 200, body = StandingResponse, description = "the agent's place and its peers"), Keyed, BadRequest,
+        NotFound, TenantData),
     security(("api_key" = [])))]
 pub async fn standing(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant_id, agent)): Path<(String, String)>,
+    ApiPath(AgentPath { tenant: tenant_id, agent }): ApiPath<AgentPath>,
     ApiQuery(query): ApiQuery<StandingQuery>,
 ) -> Result<Json<StandingResponse>, ApiError> {
     caller.require(&state, Action::Query, &tenant_id)?;
@@ -189,7 +235,7 @@ pub async fn standing(
         everyone
     };
     let at = places.iter().position(|s| s.name == agent).ok_or_else(not_found)?;
-    let around = query.around.unwrap_or(2).min(50);
+    let around = query.around.unwrap_or(2).min(50) as usize;
     Ok(Json(StandingResponse {
         standing: places[at].clone(),
         above: places[at.saturating_sub(around)..at].to_vec(),

@@ -3,12 +3,13 @@
 //! one.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::ApiQuery;
-use super::{ApiError, AppState, Caller};
+use super::error::{BadRequest, Keyed, NotFound, PluginCall, TenantData};
+use super::extract::{ApiPath, ApiQuery};
+use super::{ApiError, AppState, Caller, TenantPath, Time};
 use crate::analytics::correlation::Coefficient;
 use crate::analytics::cxex::{Computed, Level, Scope, cell, check_matrix_side, compute_series, split_metrics};
 use crate::analytics::series::{Period, Point};
@@ -16,23 +17,35 @@ use crate::auth::Action;
 use crate::params::parse_range;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CorrelationQuery {
     /// Customer metric: any metric plugin the tenant can query, e.g. csat, nps, ces, fcr, aht;
     /// parameters as `name[param=value,…]`.
+    #[param(
+        pattern = r"^[a-z0-9_]{1,64}(\[[a-z0-9_]{1,64}=[^,\[\]]*(,[a-z0-9_]{1,64}=[^,\[\]]*)*\])?$",
+        example = "csat"
+    )]
     pub cx: String,
     /// Employee metric, e.g. enps, `survey_item[item=wellbeing]` or a tenant's own plugin.
+    #[param(
+        pattern = r"^[a-z0-9_]{1,64}(\[[a-z0-9_]{1,64}=[^,\[\]]*(,[a-z0-9_]{1,64}=[^,\[\]]*)*\])?$",
+        example = "enps"
+    )]
     pub ex: String,
     /// agent, team or site.
-    #[param(value_type = String)]
+    #[param(inline)]
     pub level: Level,
     /// week or month.
-    #[param(value_type = String)]
+    #[param(inline)]
     pub period: Period,
-    /// Start (inclusive), RFC 3339 or YYYY-MM-DD; widened to its period's start.
+    /// Start (inclusive); widened to its period's start.
+    #[param(value_type = Time, inline)]
     pub from: String,
-    /// End (exclusive).
+    /// End (exclusive); after `from`, and at most 261 weeks later.
+    #[param(value_type = Time, inline)]
     pub to: String,
     /// The customer figure is taken this many periods after the employee one (0–12, default 0).
+    #[param(minimum = 0, maximum = 12)]
     pub lag: Option<usize>,
 }
 
@@ -86,15 +99,15 @@ struct Common {
 
 /// Correlate an employee metric with a customer metric (Pearson and Spearman, n, two-sided
 /// p-value, 95% interval), with the paired points.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/correlations", tag = "analytics",
-    params(("tenant" = String, Path), CorrelationQuery),
-    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = CorrelationResponse), (status = 400, body = super::error::Problem),
-        (status = 404, body = super::error::Problem, description = "no such metric")),
+#[utoipa::path(get, path = "/tenants/{tenant}/correlations", tag = "analytics",
+    params(TenantPath, CorrelationQuery),
+    responses((status = 200, body = CorrelationResponse, description = "the coefficients and the paired points"), Keyed,
+        BadRequest, NotFound, TenantData, PluginCall),
     security(("api_key" = [])))]
 pub async fn correlate_metrics(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<CorrelationQuery>,
 ) -> Result<Json<CorrelationResponse>, ApiError> {
     let common = Common {
@@ -121,17 +134,34 @@ pub async fn correlate_metrics(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MatrixQuery {
-    /// Customer metrics, comma-separated; each `name` or `name[param=value,…]`.
+    /// Customer metrics, 1 to 12, comma-separated; each `name` or `name[param=value,…]`.
+    #[param(
+        pattern = r"^[a-z0-9_]{1,64}(\[[a-z0-9_]{1,64}=[^,\[\]]*(,[a-z0-9_]{1,64}=[^,\[\]]*)*\])?(,[a-z0-9_]{1,64}(\[[a-z0-9_]{1,64}=[^,\[\]]*(,[a-z0-9_]{1,64}=[^,\[\]]*)*\])?){0,11}$",
+        example = "csat,nps"
+    )]
     pub cx: String,
-    /// Employee metrics, comma-separated, e.g. `enps,survey_item[item=wellbeing]`.
+    /// Employee metrics, 1 to 12, comma-separated, e.g. `enps,survey_item[item=wellbeing]`.
+    #[param(
+        pattern = r"^[a-z0-9_]{1,64}(\[[a-z0-9_]{1,64}=[^,\[\]]*(,[a-z0-9_]{1,64}=[^,\[\]]*)*\])?(,[a-z0-9_]{1,64}(\[[a-z0-9_]{1,64}=[^,\[\]]*(,[a-z0-9_]{1,64}=[^,\[\]]*)*\])?){0,11}$",
+        example = "enps"
+    )]
     pub ex: String,
-    #[param(value_type = String)]
+    /// agent, team or site.
+    #[param(inline)]
     pub level: Level,
-    #[param(value_type = String)]
+    /// week or month.
+    #[param(inline)]
     pub period: Period,
+    /// Start (inclusive); widened to its period's start.
+    #[param(value_type = Time, inline)]
     pub from: String,
+    /// End (exclusive); after `from`, and at most 261 weeks later.
+    #[param(value_type = Time, inline)]
     pub to: String,
+    /// The customer figure is taken this many periods after the employee one (0–12, default 0).
+    #[param(minimum = 0, maximum = 12)]
     pub lag: Option<usize>,
 }
 
@@ -157,14 +187,15 @@ pub struct MatrixResponse {
 }
 
 /// Every employee metric against every customer metric: n, Pearson and Spearman per cell.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/correlations/matrix", tag = "analytics",
-    params(("tenant" = String, Path), MatrixQuery),
-    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = MatrixResponse), (status = 400, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/correlations/matrix", tag = "analytics",
+    params(TenantPath, MatrixQuery),
+    responses((status = 200, body = MatrixResponse, description = "one cell per pair of metrics"), Keyed, BadRequest,
+        NotFound, TenantData, PluginCall),
     security(("api_key" = [])))]
 pub async fn matrix(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<MatrixQuery>,
 ) -> Result<Json<MatrixResponse>, ApiError> {
     let (cx, ex) = (split_metrics(&query.cx), split_metrics(&query.ex));

@@ -4,14 +4,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
-use axum::extract::{Path, State};
-use serde::Serialize;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::extract::ApiQuery;
+use super::error::{BadRequest, Keyed, NotFound, PluginCall, TenantData};
+use super::extract::{ApiPath, ApiQuery};
 use super::metrics::{PluginRef, rfc3339};
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, Time};
 use crate::analytics::dashboards::render;
 use crate::analytics::panels::CheckedPanel;
 use crate::auth::Action;
@@ -36,22 +37,43 @@ pub struct DashboardResponse {
     pub elapsed_ms: f64,
 }
 
+/// The path of a dashboard, `/tenants/{tenant}/dashboards/{name}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct DashboardPath {
+    /// The tenant's id.
+    #[param(pattern = r"^[a-z][a-z0-9_-]{0,39}$", example = "demo")]
+    pub tenant: String,
+    /// The dashboard plugin's name.
+    #[param(example = "cx_ex")]
+    pub name: String,
+}
+
+/// The query of a dashboard: the period and the plugin's own parameters, which
+/// `GET …/plugins` lists for each plugin (every one has a default).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct DashboardQuery {
+    /// Start (inclusive).
+    #[param(value_type = Time, inline)]
+    from: String,
+    /// End (exclusive); after `from`.
+    #[param(value_type = Time, inline)]
+    to: String,
+}
+
 /// Render a dashboard over `[from, to)`: its panels (KPI, table, line, bar, scatter, heat map)
 /// with their data. Any other query parameter is passed to the plugin and must be one it declares.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/dashboards/{name}", tag = "analytics",
-    params(("tenant" = String, Path), ("name" = String, Path, description = "dashboard name, e.g. cx_ex"),
-        ("from" = String, Query, description = "start (inclusive): RFC 3339 timestamp or YYYY-MM-DD"),
-        ("to" = String, Query, description = "end (exclusive), same forms")),
-    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = DashboardResponse), (status = 400, body = super::error::Problem),
-        (status = 404, body = super::error::Problem, description = "no such dashboard"),
-        (status = 422, body = super::error::Problem, description = "the plugin could not render this request"),
-        (status = 502, body = super::error::Problem, description = "the plugin trapped, hit a limit or returned invalid panels"),
-        (status = 504, body = super::error::Problem, description = "the plugin ran past its deadline")),
+#[utoipa::path(get, path = "/tenants/{tenant}/dashboards/{name}", tag = "analytics", operation_id = "show_dashboard",
+    params(DashboardPath, DashboardQuery),
+    responses((status = 200, body = DashboardResponse, description = "the dashboard's checked panels"), Keyed, BadRequest,
+        NotFound, TenantData, PluginCall),
     security(("api_key" = [])))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant_id, name)): Path<(String, String)>,
+    ApiPath(DashboardPath { tenant: tenant_id, name }): ApiPath<DashboardPath>,
     ApiQuery(query): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<DashboardResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;

@@ -4,12 +4,15 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery};
-use super::{ApiError, AppState, Caller, Services};
+use super::error::{BadRequest, Conflict, JsonBody, Keyed, NotFound, PluginCall, TenantData};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiError, AppState, Caller, GroupByName, PluginPath, Services, TenantPath, Time};
 use crate::auth::Action;
 use crate::deploy::shadow::ShadowReport;
 use crate::deploy::{DeployError, Deployment, VersionStats};
@@ -31,25 +34,32 @@ pub struct VersionsResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ActivateBody {
     /// The version's hash, or a unique prefix of at least 8 characters.
+    #[schema(pattern = r"^[0-9a-fA-F]{8,64}$")]
     pub hash: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RollbackBody {
     /// The version to return to; by default the previous one (or the standard plugin).
+    #[schema(pattern = r"^[0-9a-fA-F]{8,64}$")]
     pub hash: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CanaryBody {
+    /// The canary version's hash, or a unique prefix of at least 8 characters.
+    #[schema(pattern = r"^[0-9a-fA-F]{8,64}$")]
     pub hash: String,
     /// Share of subjects (agents, callers) that get the canary, 0–100. A subject stays on the
     /// same side while the canary runs; metric calls name it with `subject=`, else the API key.
+    #[schema(minimum = 0, maximum = 100)]
     pub percent: f64,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ShadowBody {
+    /// The candidate version's hash, or a unique prefix of at least 8 characters.
+    #[schema(pattern = r"^[0-9a-fA-F]{8,64}$")]
     pub hash: String,
 }
 
@@ -60,12 +70,18 @@ pub struct PolicyBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ShadowRunBody {
-    /// The candidate version.
+    /// The candidate version's hash, or a unique prefix of at least 8 characters.
+    #[schema(pattern = r"^[0-9a-fA-F]{8,64}$")]
     pub hash: String,
+    /// Start of the period (inclusive).
+    #[schema(value_type = Time, inline)]
     pub from: String,
+    /// End of the period (exclusive); after `from`.
+    #[schema(value_type = Time, inline)]
     pub to: String,
     /// agent (default), team, site, queue, channel, day, week, month or total (metrics only;
     /// pay models compare statement totals and game mechanics points, per agent).
+    #[schema(value_type = Option<GroupByName>, inline)]
     pub group_by: Option<String>,
     /// Parameters both versions run with; the others take each version's defaults.
     #[serde(default)]
@@ -74,10 +90,12 @@ pub struct ShadowRunBody {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only entries about this plugin.
     pub plugin: Option<String>,
-    /// At most this many entries, newest first (default 100, at most 10000).
+    /// At most this many entries, newest first (default 100; more than 10000 gives 10000).
+    #[param(format = Int64, minimum = 0, maximum = 4294967295.0)]
     pub limit: Option<u32>,
 }
 
@@ -96,13 +114,14 @@ async fn change(
 }
 
 /// Every stored version of a plugin and what is deployed.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins/{name}/versions", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = VersionsResponse), (status = 404, body = super::error::Problem)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/tenants/{tenant}/plugins/{name}/versions", tag = "deployments",
+    params(PluginPath),
+    responses((status = 200, body = VersionsResponse, description = "the versions and the deployment"), Keyed, NotFound),
+    security(("api_key" = [])))]
 pub async fn versions(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
 ) -> Result<Json<VersionsResponse>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     let versions = state.system.plugin_versions(&tenant, &name)?;
@@ -117,15 +136,15 @@ pub async fn versions(
 
 /// Make a stored version the active one, atomically: calls already running finish on the
 /// version they started with.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins/{name}/activate", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)), request_body = ActivateBody,
-    responses((status = 200, body = DeploymentRow), (status = 404, body = super::error::Problem),
-        (status = 409, body = super::error::Problem, description = "already active")),
+#[utoipa::path(post, path = "/tenants/{tenant}/plugins/{name}/activate", tag = "deployments",
+    params(PluginPath), request_body = ActivateBody,
+    responses((status = 200, body = DeploymentRow, description = "the deployment as it now stands"), Keyed, JsonBody,
+        NotFound, Conflict),
     security(("api_key" = [])))]
 pub async fn activate(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
     ApiJson(body): ApiJson<ActivateBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
@@ -135,23 +154,30 @@ pub async fn activate(
 }
 
 /// Roll back to the previous version, or to any stored version named by `hash`.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins/{name}/rollback", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)), request_body = RollbackBody,
-    responses((status = 200, body = DeploymentRow), (status = 409, body = super::error::Problem, description = "nothing to roll back to")),
+#[utoipa::path(post, path = "/tenants/{tenant}/plugins/{name}/rollback", tag = "deployments",
+    params(PluginPath), request_body(content = Option<RollbackBody>, description = "optional: empty means the previous version"),
+    responses((status = 200, body = DeploymentRow, description = "the deployment as it now stands"), Keyed, BadRequest,
+        NotFound, Conflict,
+        (status = 413, body = super::error::Problem, content_type = "application/problem+json",
+            description = "the body is larger than the server accepts")),
     security(("api_key" = [])))]
 pub async fn rollback(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
-    // The body is optional: empty means "the previous version".
+    let body = body.map_err(|rejection| {
+        let class = crate::problem::Class::of_status(rejection.status().as_u16());
+        ApiError::new(class, "invalid_body", "Invalid request body", rejection.body_text())
+    })?;
+    // The body is optional: empty (or `null`) means "the previous version".
     let to = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        let parsed: RollbackBody = serde_json::from_slice(&body)
+        let parsed: Option<RollbackBody> = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request("invalid_body", format!("the body is not a rollback request: {e}")))?;
-        parsed.hash
+        parsed.and_then(|p| p.hash)
     };
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.rollback(&s.system, &s.registry, tenant, &name, to.as_deref(), actor)
@@ -160,13 +186,14 @@ pub async fn rollback(
 }
 
 /// Send a share of subjects to a canary version.
-#[utoipa::path(put, path = "/v1/tenants/{tenant}/plugins/{name}/canary", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)), request_body = CanaryBody,
-    responses((status = 200, body = DeploymentRow), (status = 400, body = super::error::Problem)), security(("api_key" = [])))]
+#[utoipa::path(put, path = "/tenants/{tenant}/plugins/{name}/canary", tag = "deployments",
+    params(PluginPath), request_body = CanaryBody,
+    responses((status = 200, body = DeploymentRow, description = "the deployment as it now stands"), Keyed, JsonBody, NotFound),
+    security(("api_key" = [])))]
 pub async fn start_canary(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
     ApiJson(body): ApiJson<CanaryBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
@@ -176,13 +203,14 @@ pub async fn start_canary(
 }
 
 /// Stop the canary; every subject gets the active version again.
-#[utoipa::path(delete, path = "/v1/tenants/{tenant}/plugins/{name}/canary", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+#[utoipa::path(delete, path = "/tenants/{tenant}/plugins/{name}/canary", tag = "deployments",
+    params(PluginPath),
+    responses((status = 200, body = DeploymentRow, description = "the deployment as it now stands"), Keyed, NotFound),
+    security(("api_key" = [])))]
 pub async fn stop_canary(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.set_canary(&s.system, &s.registry, tenant, &name, None, actor)
@@ -192,13 +220,14 @@ pub async fn stop_canary(
 
 /// Run a candidate version in the shadow of the serving one on every call; its output is
 /// compared, never served. Starts a fresh shadow report.
-#[utoipa::path(put, path = "/v1/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)), request_body = ShadowBody,
-    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+#[utoipa::path(put, path = "/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
+    params(PluginPath), request_body = ShadowBody,
+    responses((status = 200, body = DeploymentRow, description = "the deployment as it now stands"), Keyed, JsonBody, NotFound),
+    security(("api_key" = [])))]
 pub async fn start_shadow(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
     ApiJson(body): ApiJson<ShadowBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
@@ -208,13 +237,14 @@ pub async fn start_shadow(
 }
 
 /// Stop the shadow run (its report stays readable until the next one starts).
-#[utoipa::path(delete, path = "/v1/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+#[utoipa::path(delete, path = "/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
+    params(PluginPath),
+    responses((status = 200, body = DeploymentRow, description = "the deployment as it now stands"), Keyed, NotFound),
+    security(("api_key" = [])))]
 pub async fn stop_shadow(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
         s.deployments.set_shadow(&s.system, &s.registry, tenant, &name, None, actor)
@@ -223,13 +253,16 @@ pub async fn stop_shadow(
 }
 
 /// The report of the current (or last) shadow run.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = ShadowReport), (status = 404, body = super::error::Problem)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/tenants/{tenant}/plugins/{name}/shadow", tag = "deployments",
+    params(PluginPath),
+    responses((status = 200, body = ShadowReport, description = "the shadow run's report"), Keyed,
+        (status = 404, body = super::error::Problem, content_type = "application/problem+json",
+            description = "no such tenant, or no shadow run of this plugin since the server started (`no_shadow_run`)")),
+    security(("api_key" = [])))]
 pub async fn shadow_report(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
 ) -> Result<Json<ShadowReport>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     state.deployments.shadows.report(&tenant, &name).map(Json).ok_or_else(|| {
@@ -239,13 +272,15 @@ pub async fn shadow_report(
 
 /// Compare a candidate with the serving version on a chosen past period, now: both compute
 /// the metric over `[from, to)` and the report lists how their outputs differ.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins/{name}/shadow/run", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)), request_body = ShadowRunBody,
-    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = ShadowReport), (status = 400, body = super::error::Problem)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/tenants/{tenant}/plugins/{name}/shadow/run", tag = "deployments",
+    params(PluginPath), request_body = ShadowRunBody,
+    responses((status = 200, body = ShadowReport, description = "how the candidate's outputs differ from the serving version's"),
+        Keyed, JsonBody, NotFound, TenantData, PluginCall),
+    security(("api_key" = [])))]
 pub async fn shadow_run(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant_id, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant: tenant_id, name }): ApiPath<PluginPath>,
     ApiJson(body): ApiJson<ShadowRunBody>,
 ) -> Result<Json<ShadowReport>, ApiError> {
     let tenant = caller.require(&state, Action::ManagePlugins, &tenant_id)?;
@@ -272,13 +307,14 @@ pub async fn shadow_run(
 
 /// What happens when the serving version fails: return the error, or answer with the
 /// previous version (the response then says so).
-#[utoipa::path(put, path = "/v1/tenants/{tenant}/plugins/{name}/policy", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)), request_body = PolicyBody,
-    responses((status = 200, body = DeploymentRow)), security(("api_key" = [])))]
+#[utoipa::path(put, path = "/tenants/{tenant}/plugins/{name}/policy", tag = "deployments",
+    params(PluginPath), request_body = PolicyBody,
+    responses((status = 200, body = DeploymentRow, description = "the deployment as it now stands"), Keyed, JsonBody, NotFound),
+    security(("api_key" = [])))]
 pub async fn set_policy(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
     ApiJson(body): ApiJson<PolicyBody>,
 ) -> Result<Json<DeploymentRow>, ApiError> {
     change(state, caller, tenant, move |s, tenant, actor| {
@@ -288,13 +324,14 @@ pub async fn set_policy(
 }
 
 /// Calls, errors, fallbacks and latency per version since the server started.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins/{name}/stats", tag = "deployments",
-    params(("tenant" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = [VersionStats])), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/tenants/{tenant}/plugins/{name}/stats", tag = "deployments",
+    params(PluginPath),
+    responses((status = 200, body = [VersionStats], description = "figures per version"), Keyed, NotFound),
+    security(("api_key" = [])))]
 pub async fn stats(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant, name }): ApiPath<PluginPath>,
 ) -> Result<Json<Vec<VersionStats>>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     Ok(Json(state.deployments.stats.report(&tenant, &name)))
@@ -302,13 +339,14 @@ pub async fn stats(
 
 /// The tenant's audit log: uploads, activations, rollbacks, canary, shadow and policy
 /// changes, key issues and limit changes — who, when, from which version to which.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/audit", tag = "deployments",
-    params(("tenant" = String, Path), AuditQuery),
-    responses((status = 200, body = [AuditEntry])), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/tenants/{tenant}/audit", tag = "deployments",
+    params(TenantPath, AuditQuery),
+    responses((status = 200, body = [AuditEntry], description = "entries, newest first"), Keyed, BadRequest, NotFound),
+    security(("api_key" = [])))]
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant): Path<String>,
+    ApiPath(TenantPath { tenant }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant)?;

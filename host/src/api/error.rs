@@ -56,3 +56,92 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// The media type of every problem answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// What a problem answer of `status` means, for the OpenAPI document.
+fn meaning(status: u16) -> &'static str {
+    match status {
+        400 => {
+            "Bad request: a parameter or body field is missing, malformed or out of range; `code` says how \
+                and `field` names it"
+        }
+        401 => "No API key, or an unknown one (`unauthorized`)",
+        403 => "The key's role or tenant does not allow this (`forbidden`)",
+        404 => "No such tenant, or no such thing the path, query or body names; `code` says which",
+        409 => "Conflicts with what exists (`tenant_exists`, `name_taken`, `deployment_conflict`)",
+        413 => "The body is larger than the server accepts",
+        415 => "The body's `Content-Type` is not one this route reads",
+        422 => {
+            "Well-formed but not something that can be done: the body does not fit the request's schema \
+                (`invalid_body`), a rejected batch or plugin, or the plugin's own error"
+        }
+        429 => {
+            "The tenant's places for plugin requests and its queue are taken (`too_many_plugin_calls`); \
+                retry after `Retry-After` seconds"
+        }
+        500 => "The server failed (`internal`); the detail is in its log under `request_id`",
+        502 => "The plugin trapped, hit a limit or returned garbage",
+        503 => "The server is at capacity (`at_capacity`, `busy`); retry after `Retry-After` seconds",
+        504 => "The plugin ran past its deadline (`plugin_timeout`)",
+        _ => "A problem; `code` says which",
+    }
+}
+
+/// The problem answer of `status` as the OpenAPI document shows it.
+fn problem_response(status: u16) -> (String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>) {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder, header::HeaderBuilder, schema};
+    let mut response = ResponseBuilder::new()
+        .description(meaning(status))
+        .content(PROBLEM_JSON, Content::new(Some(Ref::from_schema_name("Problem"))));
+    if matches!(status, 429 | 503) {
+        let seconds = schema::ObjectBuilder::new().schema_type(schema::Type::Integer).minimum(Some(0));
+        let header = HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait before trying again"));
+        response = response.header("Retry-After", header.build());
+    }
+    (status.to_string(), response.build().into())
+}
+
+/// Declares sets of problem answers for the routes' `responses(...)`, so each status is
+/// described once: a route lists the sets that apply to it.
+macro_rules! problem_answers {
+    ($($(#[$doc:meta])* $name:ident = [$($status:literal),+];)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<
+                String,
+                utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+            > {
+                [$($status),+].into_iter().map(problem_response).collect()
+            }
+        }
+    )+};
+}
+
+problem_answers! {
+    /// Any route: the server itself failed.
+    ServerFailure = [500];
+    /// Every route that takes a key: none or an unknown one, a role or tenant that may not,
+    /// and a server failure.
+    Keyed = [401, 403, 500];
+    /// A query string or body field out of what the route accepts.
+    BadRequest = [400];
+    /// The tenant, or what the path or body names, does not exist.
+    NotFound = [404];
+    /// Conflicts with what exists.
+    Conflict = [409];
+    /// Well-formed but cannot be done.
+    Unprocessable = [422];
+    /// A JSON body: not JSON (400), too large (413), not sent as `application/json` (415), or
+    /// not of the request's schema (422).
+    JsonBody = [400, 413, 415, 422];
+    /// Routes that open the tenant's database: the server may be at capacity.
+    TenantData = [503];
+    /// Routes that run a tenant's plugin: the plugin's own error (422), no free place (429),
+    /// the plugin failing (502), no instance to be had or the server at capacity (503), and
+    /// the plugin's deadline (504).
+    PluginCall = [422, 429, 502, 503, 504];
+}

@@ -3,43 +3,83 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use utoipa::IntoParams;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
-use super::extract::ApiQuery;
+use super::error::{BadRequest, Keyed, NotFound, Problem, TenantData};
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState, Caller};
 use crate::auth::Action;
 use crate::store::{Format, IngestOptions, IngestReport, OnConflict, ValidationMode, ingest, schema};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct IngestPath {
+    /// The tenant's id.
+    #[param(pattern = r"^[a-z][a-z0-9_-]{0,39}$", example = "demo")]
+    pub tenant: String,
+    /// The table to load (data/SCHEMA.md).
+    #[param(value_type = TableName, inline)]
+    pub table: String,
+}
+
+/// The name of one of a tenant's tables.
+pub struct TableName;
+
+impl utoipa::PartialSchema for TableName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(schema::TABLES.iter().map(|t| t.name))).into()
+    }
+}
+
+impl utoipa::ToSchema for TableName {}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IngestQuery {
     /// `csv`, `ndjson`, `json` (an array of objects) or `parquet`; defaults from Content-Type.
+    #[param(inline)]
     pub format: Option<Format>,
     /// `all_or_nothing` (default) or `load_valid`.
+    #[param(inline)]
     pub mode: Option<ValidationMode>,
     /// `skip` (default) keeps stored rows with the same id; `replace` overwrites them.
+    #[param(inline)]
     pub on_conflict: Option<OnConflict>,
 }
 
-/// Load a batch into one of the tenant's tables (ingest, tenant admin or operator).
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/ingest/{table}", tag = "ingest",
-    params(("tenant" = String, Path), ("table" = String, Path, description = "agents, interactions, customer_feedback, employee_surveys, agent_states or qa_evaluations"), IngestQuery),
-    request_body(content = String, description = "CSV with a header row, NDJSON, a JSON array of objects, or Parquet", content_type = "text/csv"),
+/// Load a batch into one of the tenant's tables (ingest, tenant admin or operator). The body's
+/// format is told by its `Content-Type` or by `?format=`; its columns are the table's
+/// (data/SCHEMA.md).
+#[utoipa::path(post, path = "/tenants/{tenant}/ingest/{table}", tag = "ingest",
+    params(IngestPath, IngestQuery),
+    request_body(description = "CSV with a header row, NDJSON, a JSON array of objects, or Parquet", content(
+        (String = "text/csv"), (String = "application/x-ndjson"), (Vec<Object> = "application/json"),
+        (Vec<u8> = "application/vnd.apache.parquet"))),
     responses(
         (status = 200, body = IngestReport, description = "applied; `errors` lists rejected rows in load_valid mode"),
-        (status = 422, body = super::error::Problem, description = "rejected as a whole; `report.errors` lists row, column and reason"),
-        (status = 400, body = super::error::Problem, description = "unreadable batch, unknown or missing columns")),
+        Keyed, NotFound,
+        BadRequest,
+        (status = 413, body = Problem, content_type = "application/problem+json",
+            description = "the body is larger than the server accepts"),
+        (status = 415, body = Problem, content_type = "application/problem+json",
+            description = "neither `Content-Type` nor `?format=` names a format the server reads (`unsupported_format`)"),
+        (status = 422, body = Problem, content_type = "application/problem+json",
+            description = "rejected as a whole (`batch_rejected`); `report.errors` lists row, column and reason"),
+        TenantData),
     security(("api_key" = [])))]
 pub async fn ingest(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant, table)): Path<(String, String)>,
+    ApiPath(IngestPath { tenant, table }): ApiPath<IngestPath>,
     ApiQuery(query): ApiQuery<IngestQuery>,
     headers: HeaderMap,
     body: Body,

@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Serialize;
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::extract::ApiQuery;
-use super::{ApiError, AppState, Caller};
+use super::error::{BadRequest, Keyed, NotFound, PluginCall, TenantData};
+use super::extract::{ApiPath, ApiQuery};
+use super::{ApiError, AppState, Caller, GroupByName, PluginPath, Time};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
 use crate::deploy::call::FallbackNote;
@@ -66,22 +67,36 @@ pub struct MetricResponse {
     pub elapsed_ms: f64,
 }
 
+/// The query of a metric: the period, the grouping, and the plugin's own parameters, which
+/// `GET …/plugins` lists for each plugin (every one has a default).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct MetricQuery {
+    /// Start (inclusive).
+    #[param(value_type = Time, inline)]
+    from: String,
+    /// End (exclusive); after `from`.
+    #[param(value_type = Time, inline)]
+    to: String,
+    /// The groups of the answer's rows (default `total`).
+    #[param(value_type = Option<GroupByName>, inline)]
+    group_by: Option<String>,
+    /// Who the canary share is decided for (default: the API key).
+    subject: Option<String>,
+}
+
 /// Compute a metric over `[from, to)` grouped by agent, team, site, queue, channel, day, week,
 /// month or total. Any other query parameter is passed to the plugin and must be one it declares.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/metrics/{name}", tag = "metrics",
-    params(("tenant" = String, Path), ("name" = String, Path, description = "metric name, e.g. aht"),
-        ("from" = String, Query, description = "start (inclusive): RFC 3339 timestamp or YYYY-MM-DD (UTC midnight)"),
-        ("to" = String, Query, description = "end (exclusive), same forms"),
-        ("group_by" = Option<String>, Query, description = "agent, team, site, queue, channel, day, week, month or total (default)")),
-    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = MetricResponse), (status = 400, body = super::error::Problem),
-        (status = 422, body = super::error::Problem, description = "the plugin could not compute this request"),
-        (status = 502, body = super::error::Problem, description = "the plugin trapped, hit a limit or returned garbage"),
-        (status = 504, body = super::error::Problem, description = "the plugin ran past its deadline")),
+#[utoipa::path(get, path = "/tenants/{tenant}/metrics/{name}", tag = "metrics", operation_id = "query_metric",
+    params(PluginPath, MetricQuery),
+    responses((status = 200, body = MetricResponse, description = "the metric's rows per group"), Keyed, BadRequest,
+        NotFound, TenantData, PluginCall),
     security(("api_key" = [])))]
 pub async fn query(
     State(state): State<AppState>,
     caller: Caller,
-    Path((tenant_id, name)): Path<(String, String)>,
+    ApiPath(PluginPath { tenant: tenant_id, name }): ApiPath<PluginPath>,
     ApiQuery(query): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<MetricResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;

@@ -17,11 +17,15 @@ pub mod runs;
 pub mod tenants;
 pub mod topics;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use self::error::ApiError;
 pub use crate::app::{AppState, Services};
@@ -29,44 +33,111 @@ use crate::auth::{Action, Principal};
 use crate::config::Config;
 use crate::store::system::Tenant;
 
-/// The routes under `/v1`.
-pub fn routes(config: &Config) -> Router<AppState> {
+/// The routes under `/v1`, each with its OpenAPI operation: one table feeds the router and
+/// the document, so they cannot drift.
+pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
     let plugin_limit = DefaultBodyLimit::max(config.max_plugin_bytes);
-    Router::new()
-        .route("/tenants", post(tenants::create).get(tenants::list))
-        .route("/tenants/{tenant}", get(tenants::show))
-        .route("/tenants/{tenant}/limits", put(tenants::set_limits))
-        .route("/tenants/{tenant}/privacy", put(tenants::set_privacy))
-        .route("/tenants/{tenant}/keys", post(tenants::create_key))
-        .route("/tenants/{tenant}/ingest/{table}", post(ingest::ingest))
-        .route("/tenants/{tenant}/plugins", get(plugins::list).post(plugins::upload).layer(plugin_limit))
-        .route("/tenants/{tenant}/plugins/{name}/versions", get(deploy::versions))
-        .route("/tenants/{tenant}/plugins/{name}/activate", post(deploy::activate))
-        .route("/tenants/{tenant}/plugins/{name}/rollback", post(deploy::rollback))
-        .route("/tenants/{tenant}/plugins/{name}/canary", put(deploy::start_canary).delete(deploy::stop_canary))
-        .route(
-            "/tenants/{tenant}/plugins/{name}/shadow",
-            put(deploy::start_shadow).delete(deploy::stop_shadow).get(deploy::shadow_report),
-        )
-        .route("/tenants/{tenant}/plugins/{name}/shadow/run", post(deploy::shadow_run))
-        .route("/tenants/{tenant}/plugins/{name}/policy", put(deploy::set_policy))
-        .route("/tenants/{tenant}/plugins/{name}/stats", get(deploy::stats))
-        .route("/tenants/{tenant}/audit", get(deploy::audit))
-        .route("/tenants/{tenant}/correlations", get(correlations::correlate_metrics))
-        .route("/tenants/{tenant}/correlations/matrix", get(correlations::matrix))
-        .route("/tenants/{tenant}/topics", get(topics::taxonomy).put(topics::set_taxonomy))
-        .route("/tenants/{tenant}/topics/side-by-side", get(topics::side_by_side_topics))
-        .route("/tenants/{tenant}/metrics/{name}", get(metrics::query))
-        .route("/tenants/{tenant}/dashboards/{name}", get(dashboards::show))
-        .route("/tenants/{tenant}/awards/runs", post(awards::run))
-        .route("/tenants/{tenant}/awards/ledger", get(awards::ledger))
-        .route("/tenants/{tenant}/awards/flags", get(awards::flags))
-        .route("/tenants/{tenant}/leaderboards", get(awards::leaderboard))
-        .route("/tenants/{tenant}/leaderboards/agents/{agent}", get(awards::standing))
-        .route("/tenants/{tenant}/pay/runs", post(pay::run))
-        .route("/tenants/{tenant}/pay/statements", get(pay::statements))
-        .route("/tenants/{tenant}/pay/statements.csv", get(pay::statements_csv))
+    OpenApiRouter::new()
+        .routes(routes!(tenants::create, tenants::list))
+        .routes(routes!(tenants::show))
+        .routes(routes!(tenants::set_limits))
+        .routes(routes!(tenants::set_privacy))
+        .routes(routes!(tenants::create_key))
+        .routes(routes!(ingest::ingest))
+        .routes(routes!(plugins::list, plugins::upload).layer(plugin_limit))
+        .routes(routes!(deploy::versions))
+        .routes(routes!(deploy::activate))
+        .routes(routes!(deploy::rollback))
+        .routes(routes!(deploy::start_canary, deploy::stop_canary))
+        .routes(routes!(deploy::start_shadow, deploy::stop_shadow, deploy::shadow_report))
+        .routes(routes!(deploy::shadow_run))
+        .routes(routes!(deploy::set_policy))
+        .routes(routes!(deploy::stats))
+        .routes(routes!(deploy::audit))
+        .routes(routes!(correlations::correlate_metrics))
+        .routes(routes!(correlations::matrix))
+        .routes(routes!(topics::taxonomy, topics::set_taxonomy))
+        .routes(routes!(topics::side_by_side_topics))
+        .routes(routes!(metrics::query))
+        .routes(routes!(dashboards::show))
+        .routes(routes!(awards::run))
+        .routes(routes!(awards::ledger))
+        .routes(routes!(awards::flags))
+        .routes(routes!(awards::leaderboard))
+        .routes(routes!(awards::standing))
+        .routes(routes!(pay::run))
+        .routes(routes!(pay::statements))
+        .routes(routes!(pay::statements_csv))
 }
+
+/// The path of a tenant's routes, `/tenants/{tenant}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TenantPath {
+    /// The tenant's id: 1–40 lowercase letters, digits, `-` or `_`, starting with a letter.
+    #[param(pattern = r"^[a-z][a-z0-9_-]{0,39}$", example = "demo")]
+    pub tenant: String,
+}
+
+/// The path of one of a tenant's plugins, `/tenants/{tenant}/plugins/{name}` (and of the
+/// metric and dashboard routes, which name a plugin too).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PluginPath {
+    /// The tenant's id.
+    #[param(pattern = r"^[a-z][a-z0-9_-]{0,39}$", example = "demo")]
+    pub tenant: String,
+    /// The plugin's name, as `describe()` gives it (1–64 lowercase letters, digits or `_`).
+    #[param(example = "aht")]
+    pub name: String,
+}
+
+/// A point in time as the API reads it: an RFC 3339 timestamp, or a date (`YYYY-MM-DD`)
+/// meaning midnight UTC.
+pub struct Time;
+
+impl utoipa::PartialSchema for Time {
+    fn schema() -> RefOr<Schema> {
+        let string =
+            |format| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format)));
+        OneOfBuilder::new()
+            .item(string(KnownFormat::DateTime))
+            .item(string(KnownFormat::Date))
+            .description(Some("An RFC 3339 timestamp, or a date (YYYY-MM-DD) meaning midnight UTC"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Time {}
+
+/// What a metric's rows are grouped by.
+pub struct GroupByName;
+
+/// Every grouping [`crate::params::parse_group_by`] reads.
+const GROUP_BYS: [&str; 9] = ["agent", "team", "site", "queue", "channel", "day", "week", "month", "total"];
+
+impl utoipa::PartialSchema for GroupByName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(GROUP_BYS)).into()
+    }
+}
+
+impl utoipa::ToSchema for GroupByName {}
+
+/// A body of raw bytes.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .min_length(Some(1))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
 
 /// The authenticated caller, from `Authorization: Bearer <key>`.
 pub struct Caller(pub Principal);

@@ -4,17 +4,18 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery};
+use super::error::{BadRequest, JsonBody, Keyed, NotFound, PluginCall, TenantData};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::metrics::{PluginRef, rfc3339};
 use super::runs::RunRequest;
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, TenantPath, Time};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
 use crate::params::parse_time;
@@ -36,16 +37,17 @@ pub struct PayRunResponse {
 /// Run a pay model for a period: every agent's statement is computed by the plugin and kept in
 /// the ledger; an identical re-run changes nothing, a different result supersedes the current
 /// statement and is listed with its difference.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/pay/runs", tag = "pay",
-    params(("tenant" = String, Path)), request_body = RunRequest,
-    responses((status = 429, body = super::error::Problem, description = "the tenant's places for plugin requests and its queue are taken; retry after `Retry-After` seconds"), (status = 200, body = PayRunResponse), (status = 400, body = super::error::Problem),
-        (status = 404, body = super::error::Problem, description = "no such pay model"),
-        (status = 502, body = super::error::Problem, description = "the plugin failed or returned invalid lines")),
+#[utoipa::path(post, path = "/tenants/{tenant}/pay/runs", tag = "pay", operation_id = "run_pay",
+    params(TenantPath),
+    request_body(content = RunRequest,
+        example = json!({"plugin": "standard_pay", "from": "2026-01-01", "to": "2026-02-01", "params": {"per_minute_cents": 25}})),
+    responses((status = 200, body = PayRunResponse, description = "the run's statements and what changed"), Keyed, JsonBody,
+        NotFound, TenantData, PluginCall),
     security(("api_key" = [])))]
 pub async fn run(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiJson(body): ApiJson<RunRequest>,
 ) -> Result<Json<PayRunResponse>, ApiError> {
     let (run, executed) = super::runs::run::<PayLedger>(&state, &caller, &tenant_id, &body).await?;
@@ -60,10 +62,13 @@ pub async fn run(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatementQuery {
     /// Periods starting at or after this time.
+    #[param(value_type = Option<Time>, inline)]
     pub from: Option<String>,
     /// Periods ending at or before this time.
+    #[param(value_type = Option<Time>, inline)]
     pub to: Option<String>,
     pub agent: Option<String>,
     pub plugin: Option<String>,
@@ -94,28 +99,31 @@ async fn find(
 }
 
 /// Pay statements with their lines (current ones unless `all=true`).
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/pay/statements", tag = "pay",
-    params(("tenant" = String, Path), StatementQuery),
-    responses((status = 200, body = Vec<Statement>), (status = 400, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/pay/statements", tag = "pay",
+    params(TenantPath, StatementQuery),
+    responses((status = 200, body = Vec<Statement>, description = "the statements with their lines"), Keyed, BadRequest,
+        NotFound, TenantData),
     security(("api_key" = [])))]
 pub async fn statements(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> Result<Json<Vec<Statement>>, ApiError> {
     find(&state, &caller, &tenant_id, query).await.map(Json)
 }
 
 /// The same statements as CSV, one row per line.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/pay/statements.csv", tag = "pay",
-    params(("tenant" = String, Path), StatementQuery),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/pay/statements.csv", tag = "pay",
+    params(TenantPath, StatementQuery),
+    responses((status = 200, content_type = "text/csv", body = String,
+            description = "one row per statement line, with a header row"),
+        Keyed, BadRequest, NotFound, TenantData),
     security(("api_key" = [])))]
 pub async fn statements_csv(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> Result<Response, ApiError> {
     let found = find(&state, &caller, &tenant_id, query).await?;

@@ -2,15 +2,16 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::ApiQuery;
-use super::{ApiError, AppState, Caller};
+use super::error::{BadRequest, Conflict, Keyed, NotFound, Problem};
+use super::extract::{ApiPath, ApiQuery};
+use super::{ApiError, AppState, Binary, Caller, TenantPath};
 use crate::auth::Action;
 use crate::registry::{PluginSource, params_json};
 use crate::runtime::kind_name;
@@ -31,12 +32,13 @@ pub struct PluginEntry {
 }
 
 /// List the metrics this tenant can query, with their definitions and parameters.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/plugins", tag = "plugins", params(("tenant" = String, Path)),
-    responses((status = 200, body = [PluginEntry])), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/tenants/{tenant}/plugins", tag = "plugins", operation_id = "list_plugins", params(TenantPath),
+    responses((status = 200, body = [PluginEntry], description = "every plugin the tenant can use"), Keyed, NotFound),
+    security(("api_key" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant): Path<String>,
+    ApiPath(TenantPath { tenant }): ApiPath<TenantPath>,
 ) -> Result<Json<Vec<PluginEntry>>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     let entries = state
@@ -57,6 +59,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// Make the uploaded version active at once (default true); `false` only stores it, for
     /// a later activation, canary or shadow run.
@@ -78,17 +81,20 @@ pub struct UploadResponse {
 /// version addressed by its content hash; the same bytes uploaded twice are one version. Unless
 /// `activate=false`, it becomes the tenant's active version at once, overriding a standard
 /// plugin of that name for this tenant only.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/plugins", tag = "plugins", params(("tenant" = String, Path), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/wasm"),
+#[utoipa::path(post, path = "/tenants/{tenant}/plugins", tag = "plugins", operation_id = "upload_plugin", params(TenantPath, UploadQuery),
+    request_body(content = Binary, content_type = "application/wasm", description = "the component's bytes"),
     responses((status = 201, body = UploadResponse, description = "a new version"),
         (status = 200, body = UploadResponse, description = "these bytes were already a version"),
-        (status = 413, body = super::error::Problem, description = "larger than the server accepts for a plugin"),
-        (status = 422, body = super::error::Problem, description = "not a component, wrong world, a bad describe(), or too hard to compile")),
+        Keyed, NotFound, BadRequest, Conflict,
+        (status = 413, body = Problem, content_type = "application/problem+json",
+            description = "larger than the server accepts for a plugin (`plugin_too_large`)"),
+        (status = 422, body = Problem, content_type = "application/problem+json",
+            description = "not a component, wrong world, a bad describe(), or too hard to compile")),
     security(("api_key" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant): Path<String>,
+    ApiPath(TenantPath { tenant }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {

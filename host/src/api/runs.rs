@@ -12,12 +12,16 @@ use crate::runs::{Executed, Ledger, PeriodRun};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RunRequest {
     /// The plugin, e.g. `standard_pay` or `standard_game`.
+    #[schema(pattern = r"^[a-z0-9_]{1,64}$", example = "standard_pay")]
     pub plugin: String,
-    /// Start of the period (inclusive), RFC 3339 or YYYY-MM-DD.
+    /// Start of the period (inclusive).
+    #[schema(value_type = super::Time, inline)]
     pub from: String,
-    /// End (exclusive).
+    /// End of the period (exclusive); after `from`.
+    #[schema(value_type = super::Time, inline)]
     pub to: String,
-    /// The plugin's parameters; the others take their defaults.
+    /// The plugin's parameters, ones it declares (`GET …/plugins` lists them); the others take
+    /// their defaults.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub params: serde_json::Map<String, Value>,

@@ -1,12 +1,15 @@
 //! The tenant's comment-topic taxonomy, and customer and employee comment topics side by side.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery};
-use super::{ApiError, AppState, Caller};
+use super::error::{BadRequest, JsonBody, Keyed, NotFound, TenantData};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiError, AppState, Caller, TenantPath, Time};
 use crate::analytics::topics::{GroupTopics, Taxonomy, TopicLevel, side_by_side, validate};
 use crate::auth::Action;
 use crate::params::parse_range;
@@ -15,17 +18,48 @@ use crate::params::parse_range;
 #[serde(deny_unknown_fields)]
 pub struct TaxonomyBody {
     /// Topic name → keywords, e.g. `{"billing": ["invoice", "charge"], "tools": ["crm", "laptop"]}`.
+    #[schema(schema_with = taxonomy_schema)]
     pub topics: Taxonomy,
 }
 
+/// A taxonomy as stored and shown (keywords lowercased).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StoredTaxonomy {
+    /// Topic name → keywords.
+    topics: Taxonomy,
+}
+
+/// A taxonomy as the route takes it: 1 to 200 topics, each named by 1–40 lowercase letters,
+/// digits or `_`, with at least one keyword of letters, digits, spaces, `-` or `'` (matched
+/// case-blind, at most 60 characters).
+fn taxonomy_schema() -> RefOr<Schema> {
+    let name = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[a-z0-9_]{1,40}$"));
+    let keyword = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^[A-Za-z0-9 '-]*[A-Za-z0-9'-][A-Za-z0-9 '-]*$"))
+        .max_length(Some(60));
+    let keywords = ArrayBuilder::new().items(keyword).min_items(Some(1));
+    let mut topics = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Array(keywords.build())))))
+        .min_properties(Some(1))
+        .max_properties(Some(200))
+        .build();
+    topics.property_names = Some(Box::new(Schema::Object(name.build())));
+    RefOr::T(Schema::Object(topics))
+}
+
 /// Replace the tenant's comment-topic taxonomy (tenant admin or operator).
-#[utoipa::path(put, path = "/v1/tenants/{tenant}/topics", tag = "analytics", params(("tenant" = String, Path)),
-    request_body = TaxonomyBody, responses((status = 200, body = TaxonomyBody), (status = 400, body = super::error::Problem)),
+#[utoipa::path(put, path = "/tenants/{tenant}/topics", tag = "analytics", params(TenantPath),
+    request_body = TaxonomyBody,
+    responses((status = 200, body = StoredTaxonomy, description = "the taxonomy as stored (keywords lowercased)"), Keyed,
+        JsonBody, NotFound),
     security(("api_key" = [])))]
 pub async fn set_taxonomy(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant): Path<String>,
+    ApiPath(TenantPath { tenant }): ApiPath<TenantPath>,
     ApiJson(body): ApiJson<TaxonomyBody>,
 ) -> Result<Json<TaxonomyBody>, ApiError> {
     caller.require(&state, Action::ManagePlugins, &tenant)?;
@@ -47,23 +81,29 @@ fn stored_taxonomy(state: &AppState, tenant: &str) -> Result<Taxonomy, ApiError>
 }
 
 /// The tenant's comment-topic taxonomy.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/topics", tag = "analytics", params(("tenant" = String, Path)),
-    responses((status = 200, body = TaxonomyBody), (status = 404, body = super::error::Problem)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/tenants/{tenant}/topics", tag = "analytics", params(TenantPath),
+    responses((status = 200, body = StoredTaxonomy, description = "the taxonomy"), Keyed, NotFound),
+    security(("api_key" = [])))]
 pub async fn taxonomy(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant): Path<String>,
+    ApiPath(TenantPath { tenant }): ApiPath<TenantPath>,
 ) -> Result<Json<TaxonomyBody>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     Ok(Json(TaxonomyBody { topics: stored_taxonomy(&state, &tenant)? }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SideBySideQuery {
     /// team, site or total.
-    #[param(value_type = String)]
+    #[param(inline)]
     pub level: TopicLevel,
+    /// Start (inclusive).
+    #[param(value_type = Time, inline)]
     pub from: String,
+    /// End (exclusive); after `from`.
+    #[param(value_type = Time, inline)]
     pub to: String,
 }
 
@@ -75,14 +115,15 @@ pub struct SideBySideResponse {
 
 /// Customer comment topics next to employee comment topics per group over a period; employee
 /// counts are withheld for groups under the tenant's minimum group size.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/topics/side-by-side", tag = "analytics",
-    params(("tenant" = String, Path), SideBySideQuery),
-    responses((status = 200, body = SideBySideResponse), (status = 404, body = super::error::Problem)),
+#[utoipa::path(get, path = "/tenants/{tenant}/topics/side-by-side", tag = "analytics",
+    params(TenantPath, SideBySideQuery),
+    responses((status = 200, body = SideBySideResponse, description = "topic counts per group"), Keyed, BadRequest,
+        NotFound, TenantData),
     security(("api_key" = [])))]
 pub async fn side_by_side_topics(
     State(state): State<AppState>,
     caller: Caller,
-    Path(tenant_id): Path<String>,
+    ApiPath(TenantPath { tenant: tenant_id }): ApiPath<TenantPath>,
     ApiQuery(query): ApiQuery<SideBySideQuery>,
 ) -> Result<Json<SideBySideResponse>, ApiError> {
     let tenant = caller.require(&state, Action::Query, &tenant_id)?;
