@@ -23,20 +23,25 @@ fn soak_duration() -> Duration {
 }
 
 /// One well-behaved tenant's client: a fixed rotation of requests, one at a time.
+/// Uploads the two versions of `tagged` that a well-behaved client swaps between, the first
+/// active; their hashes.
+async fn two_versions(process: &ServerProcess, tenant: &str, key: &str) -> (String, String) {
+    let s = &process.server;
+    let v1 = s.upload(key, tenant, guest(TAGGED_V1)).await;
+    assert_eq!(v1.status, StatusCode::CREATED, "{tenant}: uploading v1: {}\nserver log:\n{}", v1.body, process.log());
+    let v2 = s.upload_with(key, tenant, guest(TAGGED_V2), "?activate=false").await;
+    assert_eq!(v2.status, StatusCode::CREATED, "{tenant}: uploading v2: {}\nserver log:\n{}", v2.body, process.log());
+    (v1.body["hash"].as_str().unwrap().to_string(), v2.body["hash"].as_str().unwrap().to_string())
+}
+
 async fn well_behaved(
     s: Server,
-    tenant: String,
-    key: String,
+    (tenant, key, (v1, v2)): (String, String, (String, String)),
     until: Instant,
     latencies: Latencies,
     failures: Arc<std::sync::Mutex<Vec<String>>>,
 ) {
     let t = &tenant;
-    let (v1, v2) = {
-        let v1 = s.upload(&key, t, guest(TAGGED_V1)).await;
-        let v2 = s.upload_with(&key, t, guest(TAGGED_V2), "?activate=false").await;
-        (v1.body["hash"].as_str().unwrap().to_string(), v2.body["hash"].as_str().unwrap().to_string())
-    };
     let range = "from=2026-01-05&to=2026-02-02";
     let mut round = 0u64;
     while Instant::now() < until {
@@ -154,7 +159,9 @@ async fn minutes_of_mixed_work_beside_a_hostile_tenant_fail_nothing_and_memory_s
     let s = process.server.clone();
     let mut tenants = Vec::new();
     for tenant in ["soak1", "soak2", "soak3"] {
-        tenants.push((tenant.to_string(), sample_tenant(&s, tenant).await));
+        let key = sample_tenant(&s, tenant).await;
+        let versions = two_versions(&process, tenant, &key).await;
+        tenants.push((tenant.to_string(), key, versions));
     }
     let hostile = sample_tenant(&s, "hostile").await;
     assert_eq!(s.upload(&hostile, "hostile", guest(HOSTILE_METRIC)).await.status, StatusCode::CREATED);
@@ -167,11 +174,10 @@ async fn minutes_of_mixed_work_beside_a_hostile_tenant_fail_nothing_and_memory_s
     let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
     let attacks = Arc::new(AtomicU64::new(0));
     let mut work = Vec::new();
-    for (tenant, key) in &tenants {
+    for (tenant, key, versions) in &tenants {
         work.push(tokio::spawn(well_behaved(
             s.clone(),
-            tenant.clone(),
-            key.clone(),
+            (tenant.clone(), key.clone(), versions.clone()),
             until,
             latencies.clone(),
             failures.clone(),

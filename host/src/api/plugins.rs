@@ -31,7 +31,9 @@ pub struct PluginEntry {
     pub source: PluginSource,
 }
 
-/// List the metrics this tenant can query, with their definitions and parameters.
+/// List every plugin this tenant can use — metrics, dashboards, pay models and game mechanics,
+/// its own and the standard ones it has not overridden — with kind, version, description,
+/// declared parameters, content hash and source.
 #[utoipa::path(get, path = "/tenants/{tenant}/plugins", tag = "plugins", operation_id = "list_plugins", params(TenantPath),
     responses((status = 200, body = [PluginEntry], description = "every plugin the tenant can use"), Keyed, NotFound),
     security(("api_key" = [])))]
@@ -76,11 +78,12 @@ pub struct UploadResponse {
     pub active: bool,
 }
 
-/// Upload a metric plugin (a `wasm32-wasip2` component for the `metric` world). The component
-/// is checked against its world and compiled before it is accepted, and stored as an immutable
-/// version addressed by its content hash; the same bytes uploaded twice are one version. Unless
-/// `activate=false`, it becomes the tenant's active version at once, overriding a standard
-/// plugin of that name for this tenant only.
+/// Upload a plugin: a `wasm32-wasip2` component of one of the worlds the server runs (`metric`,
+/// `dashboard`, `pay-model`, `game-mechanic`; see docs/PLUGINS.md). The component is checked
+/// against its world, compiled and asked to `describe()` itself before it is accepted, and
+/// stored as an immutable version addressed by its content hash; the same bytes uploaded twice
+/// are one version. Unless `activate=false`, it becomes the tenant's active version at once,
+/// overriding a standard plugin of that name for this tenant only.
 #[utoipa::path(post, path = "/tenants/{tenant}/plugins", tag = "plugins", operation_id = "upload_plugin", params(TenantPath, UploadQuery),
     request_body(content = Binary, content_type = "application/wasm", description = "the component's bytes"),
     responses((status = 201, body = UploadResponse, description = "a new version"),

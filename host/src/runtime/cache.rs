@@ -65,7 +65,10 @@ impl CompiledCache {
         if let Some(component) = load(engine, &path) {
             return Ok(component);
         }
-        let tmp = path.with_extension(format!("tmp{}-{}", std::process::id(), self.compiled.load(Ordering::Relaxed)));
+        // Unique among every cache of every process that may share the directory.
+        static TMP_FILES: AtomicU64 = AtomicU64::new(0);
+        let unique = TMP_FILES.fetch_add(1, Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{unique}", std::process::id()));
         let compiled = match &self.compiler {
             Compiler::InProcess => compile::compile_to_file(engine, bytes, &tmp),
             Compiler::Subprocess { exe, timeout, memory_bytes } => {
