@@ -193,3 +193,115 @@ async fn employee_metrics_never_go_below_the_tenants_privacy_floor() {
     let total = s.metric(&key, "floor", "enps", &format!("{RANGE}&group_by=total&min_responses=8")).await;
     assert_eq!(total.body["rows"][0]["denominator"], 10.0, "asking for more than the floor is fine: {}", total.body);
 }
+
+/// Every standard metric answers a sequence of weeks in one `compute-series` call exactly as it
+/// answers each week alone — by every grouping a series takes, on eight weeks of generated
+/// data, with each metric's repeat or look-ahead window crossing the weeks — and refuses in
+/// one call what it refuses week by week (survey metrics by agent).
+#[tokio::test]
+async fn a_series_in_one_call_equals_the_metric_asked_week_by_week() {
+    use cxhost::analytics::series::{Period, period_bounds};
+    use cxhost::runtime::bindings::{Grain, GroupBy, MetricRequest, SeriesRequest};
+    use cxhost::runtime::worlds::{MetricSeriesWorld, MetricWorld};
+
+    let s = app();
+    let key = s.tenant("series").await;
+    let sample = tempfile::tempdir().unwrap();
+    let spec = cxhost::generate::SampleSpec {
+        agents: 12,
+        days: 56,
+        contacts_per_agent_day: 12.0,
+        ..cxhost::generate::SampleSpec::demo()
+    };
+    cxhost::generate::generate(&spec, sample.path()).expect("sample data generated");
+    s.load_fixture_from(&key, "series", sample.path()).await;
+
+    let state = crate::util::app_state().clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        let db = state.tenants.get("series").unwrap();
+        let runtime = state.registry.runtime();
+        let limits = cxhost::config::PluginLimits::default();
+        let bounds = period_bounds(Period::Week, spec.start, spec.start + chrono::Days::new(u64::from(spec.days)));
+        let micros = |day: chrono::NaiveDate| day.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
+        let mut checked = 0;
+        let names: Vec<String> = state.registry.standard_names().cloned().collect();
+        for name in names {
+            let plugin = state.registry.standard(&name).unwrap();
+            if plugin.kind() != cxhost::runtime::bindings::PluginKind::Metric {
+                continue;
+            }
+            assert!(plugin.answers_series(), "{name} answers series");
+            let (params, _) = cxhost::params::plugin_params(&plugin.info, Default::default(), "").unwrap();
+            for group_by in
+                [GroupBy::Agent, GroupBy::Team, GroupBy::Site, GroupBy::Queue, GroupBy::Channel, GroupBy::Total]
+            {
+                let request = SeriesRequest {
+                    period_start: micros(bounds[0]),
+                    period_end: micros(*bounds.last().unwrap()),
+                    grain: Grain::Week,
+                    group_by,
+                    params: params.clone(),
+                };
+                let series = runtime.call::<MetricSeriesWorld>(&plugin, db.clone(), None, limits, &request);
+                let mut weekly = Ok(Vec::new());
+                for window in bounds.windows(2) {
+                    let request = MetricRequest {
+                        period_start: micros(window[0]),
+                        period_end: micros(window[1]),
+                        group_by,
+                        params: params.clone(),
+                    };
+                    match runtime.call::<MetricWorld>(&plugin, db.clone(), None, limits, &request) {
+                        Ok(result) => {
+                            if let Ok(rows) = &mut weekly {
+                                rows.extend(
+                                    result
+                                        .rows
+                                        .into_iter()
+                                        .map(|r| (request.period_start, r.group, r.value, r.numerator, r.denominator)),
+                                );
+                            }
+                        }
+                        Err(e) => weekly = Err(e),
+                    }
+                }
+                let what = format!("{name} by {group_by:?}");
+                let (series, weekly) = match (series, weekly) {
+                    (Ok(series), Ok(weekly)) => (series, weekly),
+                    (Err(_), Err(_)) => continue,
+                    (series, weekly) => panic!("{what}: series {:?} but week by week {:?}", series.err(), weekly.err()),
+                };
+                let mut series: Vec<_> = series
+                    .rows
+                    .into_iter()
+                    .map(|r| (r.period_start, r.group, r.value, r.numerator, r.denominator))
+                    .collect();
+                let mut weekly = weekly;
+                series.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                weekly.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                let cells =
+                    |rows: &[(i64, String, _, _, _)]| rows.iter().map(|r| (r.0, r.1.clone())).collect::<Vec<_>>();
+                assert_eq!(cells(&series), cells(&weekly), "{what}: the cells differ");
+                let same = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                    (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                    (a, b) => a == b,
+                };
+                for (got, want) in series.iter().zip(&weekly) {
+                    assert!(
+                        same(got.2, want.2) && same(got.3, want.3) && same(got.4, want.4),
+                        "{what}, week {} group {}: series {got:?} but alone {want:?}",
+                        got.0,
+                        got.1
+                    );
+                }
+                if !weekly.is_empty() {
+                    checked += 1;
+                }
+            }
+        }
+        checked
+    })
+    .await
+    .unwrap();
+    assert!(checked >= 60, "{checked} metric × grouping series with rows compared");
+}

@@ -86,12 +86,20 @@ pub fn server() -> &'static Server {
     })
 }
 
+static APP: OnceLock<Server> = OnceLock::new();
+static APP_STATE: OnceLock<cxhost::AppState> = OnceLock::new();
+
+/// The services behind [`app`], for tests that call below the HTTP layer on its tenants.
+pub fn app_state() -> &'static cxhost::AppState {
+    app();
+    APP_STATE.get().expect("app() keeps its state")
+}
+
 /// The server shared by the API tests that need no socket: the same router
 /// (`cxhost::app(state)`) in this process, answering each request with
 /// `tower::ServiceExt::oneshot` on the calling test's runtime. Each test works in tenants of
 /// its own; the helpers of [`Server`] work on it as on [`server`].
 pub fn app() -> &'static Server {
-    static APP: OnceLock<Server> = OnceLock::new();
     APP.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
         let mut config = cxhost::Config::new(&dir);
@@ -100,6 +108,7 @@ pub fn app() -> &'static Server {
         // Opened outside the runtime of the test that happens to come first: the state outlives it.
         let (state, _) =
             std::thread::spawn(move || cxhost::Services::open(config)).join().unwrap().expect("server state opens");
+        APP_STATE.set(state.clone()).ok().expect("the in-process server is made once");
         Server {
             base: IN_PROCESS.to_string(),
             data_dir: dir,

@@ -101,6 +101,19 @@ impl Default for PluginLimits {
 }
 
 impl PluginLimits {
+    /// The limits of one call that does the work of `calls` single calls (a metric series of
+    /// that many periods): the rows and bytes it may read and the size of its result scale
+    /// with them; its deadline and memory cap do not.
+    pub fn for_calls(self, calls: u64) -> PluginLimits {
+        let calls = calls.max(1);
+        PluginLimits {
+            max_rows_read: self.max_rows_read.saturating_mul(calls),
+            max_bytes_read: self.max_bytes_read.saturating_mul(calls),
+            max_result_bytes: self.max_result_bytes.saturating_mul(calls),
+            ..self
+        }
+    }
+
     /// Why these limits cannot be used, naming the field, or `None` when they can.
     pub fn invalid(&self) -> Option<(&'static str, String)> {
         let between = |field: &'static str, value: u64, low: u64, high: u64| {

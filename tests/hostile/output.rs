@@ -35,6 +35,31 @@ async fn garbage_metric_results_are_refused_with_the_fault_named() {
     a.assert_healthy().await;
 }
 
+/// The same garbage through `compute-series`, and the faults only a series can have: rows for
+/// periods nobody asked for, a cell twice. A loop in a series call stops at the deadline.
+#[tokio::test]
+async fn garbage_metric_series_are_refused_with_the_fault_named() {
+    let a = attacker("garbage_series").await;
+    let prefix = "plugin `hostile_metric` 0.0.1 returned an invalid result: ";
+    for (mode, extra, fault) in [
+        ("unasked_period", vec![], "which is not the start of a period asked for"),
+        ("dup_cells", vec![], "group `a` appears more than once in the period starting at"),
+        ("empty_group", vec![], "a row has an empty group name"),
+        ("inconsistent_ratio", vec![], "group `total` has the value 0.9, but its numerator over denominator is 0.25"),
+        ("nan", vec![], "group `total` has a non-finite value (NaN)"),
+        ("huge_unit", vec![("size", "1000")], "the unit has 1000 bytes, more than the limit of 64"),
+        ("many_rows", vec![("n", "200000")], "bytes, more than the limit of 4194304 bytes"),
+    ] {
+        let call = a.series(mode, &extra).await;
+        let detail = call.problem(StatusCode::BAD_GATEWAY, "plugin_invalid_result");
+        assert!(detail.starts_with(prefix) && detail.contains(fault), "{mode}: {detail}");
+    }
+    let endless = a.series("loop", &[]).await;
+    endless.problem(StatusCode::GATEWAY_TIMEOUT, "plugin_timeout");
+    endless.within_deadline();
+    a.assert_healthy().await;
+}
+
 #[tokio::test]
 async fn garbage_panels_pay_lines_and_awards_are_refused_and_nothing_is_written() {
     let a = attacker("garbage2").await;

@@ -142,6 +142,22 @@ impl Attacker {
         timed(s.metric(&self.key, &self.tenant, "hostile_metric", &query(mode, extra))).await
     }
 
+    /// The hostile metric asked for a series: as the customer side of a weekly correlation by
+    /// team, which the host computes with one `compute-series` call.
+    pub async fn series(&self, mode: &str, extra: &[(&str, &str)]) -> Timed {
+        let mut spec = format!("hostile_metric[mode={mode}");
+        for (name, value) in extra {
+            spec.push_str(&format!(",{name}={value}"));
+        }
+        spec.push(']');
+        let path = format!(
+            "/v1/tenants/{}/correlations?cx={}&ex=enps&level=team&period=week&from={FROM}&to={TO}",
+            self.tenant,
+            util::urlencode(&spec)
+        );
+        timed(server().get(&self.key, &path)).await
+    }
+
     pub async fn sql(&self, sql: &str) -> Timed {
         self.metric("sql", &[("sql", sql)]).await
     }

@@ -7,7 +7,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct AcmeAht;
 
-impl metric::Guest for AcmeAht {
+impl Metric for AcmeAht {
     fn describe() -> PluginInfo {
         info(
             "aht",
@@ -20,8 +20,8 @@ impl metric::Guest for AcmeAht {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req.group_by)?;
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        let g = grouping(Source::Interactions, req)?;
         let sql = format!(
             "SELECT {key} AS grp, CAST(sum(i.talk_seconds + i.wrap_seconds) AS DOUBLE) AS num, \
              CAST(count(*) AS DOUBLE) AS den \
@@ -31,7 +31,7 @@ impl metric::Guest for AcmeAht {
             from = g.from,
             time = g.time_filter
         );
-        ratio_result("seconds", &sql, &req)
+        ratio_result("seconds", &sql, req)
     }
 }
 

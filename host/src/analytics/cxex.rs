@@ -209,7 +209,7 @@ impl Scope {
 }
 
 /// Resolves every metric named in `metrics` (each once) and computes its series over the
-/// scope, one period at a time. Blocking: it runs plugins.
+/// scope (see [`metric_series`]). Blocking: it runs plugins.
 pub fn compute_series(
     state: &Services,
     tenant: &Tenant,
@@ -235,7 +235,7 @@ pub fn compute_series(
         .collect();
     let computed = in_parallel(&resolved, |metric| {
         let context = state.call_context(&tenant.id, &metric.spec.name, db.clone(), limits);
-        metric_series(&context, &metric.plan, &metric.params, scope.level.group_by(), &bounds)
+        metric_series(&context, &metric.plan, &metric.params, (scope.level.group_by(), scope.period), &bounds)
     });
     let mut series = HashMap::new();
     for (metric, computed) in resolved.iter().zip(computed) {

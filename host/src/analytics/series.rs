@@ -1,18 +1,21 @@
 //! Metric series for CX–EX analysis: a metric's value per group (agent, team or site) and per
 //! calendar period (ISO week starting Monday, or month, UTC), computed by the metric's plugin
-//! one period at a time, and the pairing of an employee series with a customer series `lag`
-//! periods later.
+//! in one `compute-series` call where it answers series and one period at a time where it does
+//! not, and the pairing of an employee series with a customer series `lag` periods later.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+#[cfg(doc)]
+use crate::config::PluginLimits;
 use crate::deploy::CallPlan;
 use crate::deploy::call::CallContext;
-use crate::runtime::CallError;
-use crate::runtime::bindings::{GroupBy, MetricRequest, Param};
+use crate::runtime::bindings::{Grain, GroupBy, MetricRequest, Param, SeriesRequest};
+use crate::runtime::worlds::{MetricSeriesWorld, MetricWorld};
+use crate::runtime::{CallError, Plugin};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +40,15 @@ pub fn period_bounds(period: Period, from: NaiveDate, to: NaiveDate) -> Vec<Naiv
     bounds
 }
 
+impl Period {
+    fn grain(self) -> Grain {
+        match self {
+            Period::Week => Grain::Week,
+            Period::Month => Grain::Month,
+        }
+    }
+}
+
 fn next(period: Period, start: NaiveDate) -> NaiveDate {
     match period {
         Period::Week => start + Days::new(7),
@@ -59,11 +71,69 @@ pub struct Cell {
 /// (group, period index) → cell.
 pub type Series = BTreeMap<(String, usize), Cell>;
 
-/// Computes the plan's metric with `params` for every period between consecutive `bounds`,
-/// grouped by `level`.
+/// Computes the plan's metric with `params` for every `period` between consecutive `bounds`,
+/// grouped by `level`: in one call where the version answers series (with the data limits of
+/// one call per period, see [`PluginLimits::for_calls`]), else one call per period. The
+/// fallback version, if the plan has one, stands in for the whole series.
 pub fn metric_series(
     context: &CallContext,
     plan: &CallPlan,
+    params: &[Param],
+    (level, period): (GroupBy, Period),
+    bounds: &[NaiveDate],
+) -> Result<Series, CallError> {
+    let answer = context.answer_with(plan, |plugin| {
+        if plugin.answers_series() {
+            series_at_once(context, plugin, params, (level, period), bounds)
+        } else {
+            period_by_period(context, plugin, params, level, bounds)
+        }
+    })?;
+    Ok(answer.result)
+}
+
+fn series_at_once(
+    context: &CallContext,
+    plugin: &Plugin,
+    params: &[Param],
+    (level, period): (GroupBy, Period),
+    bounds: &[NaiveDate],
+) -> Result<Series, CallError> {
+    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else { return Ok(Series::new()) };
+    let request = SeriesRequest {
+        period_start: micros(*first),
+        period_end: micros(*last),
+        grain: period.grain(),
+        group_by: level,
+        params: params.to_vec(),
+    };
+    let periods = bounds.len() as u64 - 1;
+    let limits = context.limits.for_calls(periods);
+    let result = context.runtime.call::<MetricSeriesWorld>(plugin, context.db.clone(), None, limits, &request)?;
+    let index: HashMap<i64, usize> =
+        bounds[..bounds.len() - 1].iter().enumerate().map(|(i, day)| (micros(*day), i)).collect();
+    let mut series = Series::new();
+    for row in result.rows {
+        let Some(&period) = index.get(&row.period_start) else {
+            return Err(CallError::InvalidResult {
+                plugin: plugin.info.name.clone(),
+                version: plugin.info.version.clone(),
+                detail: format!(
+                    "a series row is for a period starting at {} µs, which is not the start of a period asked for",
+                    row.period_start
+                ),
+            });
+        };
+        if let Some(value) = row.value {
+            series.insert((row.group, period), Cell { value, weight: row.denominator });
+        }
+    }
+    Ok(series)
+}
+
+fn period_by_period(
+    context: &CallContext,
+    plugin: &Plugin,
     params: &[Param],
     level: GroupBy,
     bounds: &[NaiveDate],
@@ -76,8 +146,8 @@ pub fn metric_series(
             group_by: level,
             params: params.to_vec(),
         };
-        let answer = context.answer(plan, &request)?;
-        for row in answer.result.rows {
+        let result = context.runtime.call::<MetricWorld>(plugin, context.db.clone(), None, context.limits, &request)?;
+        for row in result.rows {
             if let Some(value) = row.value {
                 series.insert((row.group, index), Cell { value, weight: row.denominator });
             }

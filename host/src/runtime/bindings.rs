@@ -10,6 +10,19 @@ pub mod metric {
     });
 }
 
+pub mod metric_series {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "metric-series",
+        imports: { default: trappable },
+        with: {
+            "cxhost:plugin/types": super::metric::cxhost::plugin::types,
+            "cxhost:plugin/host": super::metric::cxhost::plugin::host,
+            "cxhost:plugin/metric-types": super::metric::cxhost::plugin::metric_types,
+        },
+    });
+}
+
 pub mod dashboard {
     wasmtime::component::bindgen!({
         path: "../wit",
@@ -54,7 +67,9 @@ pub use dashboard::cxhost::plugin::analytics::{
 pub use dashboard::cxhost::plugin::dashboard_types::{DashboardRequest, Panel, PanelKind};
 pub use game_mechanic::cxhost::plugin::game_types::{Award, AwardKind, AwardRequest, AwardResult, Flag};
 pub use metric::cxhost::plugin::host::LogLevel;
-pub use metric::cxhost::plugin::metric_types::{GroupBy, MetricRequest, MetricResult, MetricRow};
+pub use metric::cxhost::plugin::metric_types::{
+    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, SeriesRequest, SeriesResult, SeriesRow,
+};
 pub use metric::cxhost::plugin::types::{
     Batch, Column, ColumnValues, Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, SqlValue,
 };

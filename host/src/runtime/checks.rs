@@ -1,11 +1,11 @@
 //! What the host accepts from a plugin before anything is stored, listed or served: its
 //! `describe()` answer (name, version, description, parameter declarations) and a metric's
-//! result (units, unique groups, finite and consistent figures). The other worlds' outputs are
+//! result or series (units, unique groups, finite and consistent figures). The other worlds' outputs are
 //! checked by their consumers (panels, pay ledger, points ledger) with the same size helpers.
 
 use std::collections::HashSet;
 
-use super::bindings::{MetricResult, ParamType, ParamValue, PluginInfo};
+use super::bindings::{MetricResult, ParamType, ParamValue, PluginInfo, SeriesResult};
 use crate::config::PluginLimits;
 pub use crate::text::{check_label, check_text, shown, shown_long};
 
@@ -104,10 +104,8 @@ pub fn check_size(sizes: impl Iterator<Item = usize>, what: &str, limits: &Plugi
     Ok(())
 }
 
-/// Checks a metric result: its size against `max_bytes`, a unit and groups on one line and of
-/// bounded size, each group once and named, figures finite, and `value` consistent with
-/// numerator and denominator where they are given (value = numerator / denominator; no value
-/// over a zero denominator; no negative denominator).
+/// Checks a metric's output: its size, its unit, and each row (see [`check_row`]); a group
+/// appears once.
 pub fn check_metric_result(result: &MetricResult, max_bytes: u64) -> Result<(), String> {
     let size: u64 = result.unit.len() as u64 + result.rows.iter().map(|r| r.group.len() as u64 + 32).sum::<u64>();
     if size > max_bytes {
@@ -116,36 +114,60 @@ pub fn check_metric_result(result: &MetricResult, max_bytes: u64) -> Result<(), 
     check_label("the unit", &result.unit, MAX_UNIT_BYTES)?;
     let mut groups = HashSet::with_capacity(result.rows.len());
     for row in &result.rows {
-        if row.group.is_empty() {
-            return Err("a row has an empty group name".to_string());
-        }
-        check_label("a group name", &row.group, MAX_GROUP_BYTES)?;
+        check_row(&row.group, row.value, row.numerator, row.denominator)?;
         if !groups.insert(row.group.as_str()) {
             return Err(format!("group `{}` appears more than once", shown(&row.group)));
         }
-        for (what, v) in [("value", row.value), ("numerator", row.numerator), ("denominator", row.denominator)] {
-            if let Some(v) = v
-                && !v.is_finite()
-            {
-                return Err(format!("group `{}` has a non-finite {what} ({v})", shown(&row.group)));
-            }
-        }
-        let group = shown(&row.group);
-        match (row.value, row.numerator, row.denominator) {
-            (_, _, Some(d)) if d < 0.0 => return Err(format!("group `{group}` has a negative denominator ({d})")),
-            (Some(v), _, Some(0.0)) => {
-                return Err(format!("group `{group}` has the value {v} over a denominator of 0"));
-            }
-            (Some(v), Some(n), Some(d)) if (v - n / d).abs() > 1e-9 * v.abs().max(1.0) => {
-                return Err(format!(
-                    "group `{group}` has the value {v}, but its numerator over denominator is {}",
-                    n / d
-                ));
-            }
-            _ => {}
+    }
+    Ok(())
+}
+
+/// Checks a metric's series output like [`check_metric_result`]; a group appears once per
+/// period. Whether each period is one that was asked for, the caller checks.
+pub fn check_series_result(result: &SeriesResult, max_bytes: u64) -> Result<(), String> {
+    let size: u64 = result.unit.len() as u64 + result.rows.iter().map(|r| r.group.len() as u64 + 40).sum::<u64>();
+    if size > max_bytes {
+        return Err(format!("{size} bytes, more than the limit of {max_bytes} bytes"));
+    }
+    check_label("the unit", &result.unit, MAX_UNIT_BYTES)?;
+    let mut cells = HashSet::with_capacity(result.rows.len());
+    for row in &result.rows {
+        check_row(&row.group, row.value, row.numerator, row.denominator)?;
+        if !cells.insert((row.period_start, row.group.as_str())) {
+            return Err(format!(
+                "group `{}` appears more than once in the period starting at {} µs",
+                shown(&row.group),
+                row.period_start
+            ));
         }
     }
     Ok(())
+}
+
+/// One row of a metric: a non-empty printable group name; finite figures; a denominator that
+/// is not negative, and none of 0 under a value; a value equal to numerator over denominator
+/// when all three are given.
+fn check_row(group: &str, value: Option<f64>, numerator: Option<f64>, denominator: Option<f64>) -> Result<(), String> {
+    if group.is_empty() {
+        return Err("a row has an empty group name".to_string());
+    }
+    check_label("a group name", group, MAX_GROUP_BYTES)?;
+    for (what, v) in [("value", value), ("numerator", numerator), ("denominator", denominator)] {
+        if let Some(v) = v
+            && !v.is_finite()
+        {
+            return Err(format!("group `{}` has a non-finite {what} ({v})", shown(group)));
+        }
+    }
+    let group = shown(group);
+    match (value, numerator, denominator) {
+        (_, _, Some(d)) if d < 0.0 => Err(format!("group `{group}` has a negative denominator ({d})")),
+        (Some(v), _, Some(0.0)) => Err(format!("group `{group}` has the value {v} over a denominator of 0")),
+        (Some(v), Some(n), Some(d)) if (v - n / d).abs() > 1e-9 * v.abs().max(1.0) => {
+            Err(format!("group `{group}` has the value {v}, but its numerator over denominator is {}", n / d))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -120,6 +120,12 @@ impl Plugin {
     pub fn kind(&self) -> PluginKind {
         self.info.kind
     }
+
+    /// Whether this is a metric that answers a sequence of periods in one call
+    /// (`compute-series`); others are asked one period at a time.
+    pub fn answers_series(&self) -> bool {
+        self.pre.downcast_ref::<worlds::MetricPre>().is_some_and(worlds::MetricPre::answers_series)
+    }
 }
 
 /// A plugin kind as the API, the CLI and the stored versions name it.

@@ -1,6 +1,8 @@
-//! SQL fragments that group a source table by agent, team, site, queue, channel or period.
+//! SQL fragments that group a source table by agent, team, site, queue, channel or period —
+//! and, for a series, by period as well.
 
-use crate::GroupBy;
+use crate::ask::PERIOD_SEPARATOR;
+use crate::{Ask, Grain, GroupBy};
 
 /// The canonical table a metric reads its rows from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +24,8 @@ pub enum Source {
 /// How to select and group rows of a source.
 #[derive(Debug, Clone)]
 pub struct Grouping {
-    /// Expression giving each row's group as text; use it as `SELECT {key} AS grp`.
+    /// Expression giving each row's group as text; use it as `SELECT {key} AS grp`. For a
+    /// series it is the start of the row's period, a separator and the group.
     pub key: String,
     /// The `FROM` clause with its alias and any join the key needs.
     pub from: String,
@@ -32,9 +35,10 @@ pub struct Grouping {
     pub time_column: String,
 }
 
-/// The grouping of `source` by `group_by`, or an error when that grouping means nothing for
+/// The grouping of `source` that `ask` wants, or an error when that grouping means nothing for
 /// the source (e.g. employee surveys by queue).
-pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
+pub fn grouping(source: Source, ask: &Ask) -> Result<Grouping, String> {
+    let group_by = ask.group_by;
     let (table, alias, time, agent_col) = match source {
         Source::Interactions => ("interactions", "i", "offered_at", "agent_id"),
         Source::Feedback => ("customer_feedback", "f", "responded_at", "agent_id"),
@@ -71,6 +75,19 @@ pub fn grouping(source: Source, group_by: GroupBy) -> Result<Grouping, String> {
         GroupBy::Week => format!("strftime(date_trunc('week', {time_column}), '%Y-%m-%d')"),
         GroupBy::Month => format!("strftime({time_column}, '%Y-%m')"),
         GroupBy::Total => "'total'".to_string(),
+    };
+    let key = match ask.grain {
+        None => key,
+        Some(grain) => {
+            let grain = match grain {
+                Grain::Day => "day",
+                Grain::Week => "week",
+                Grain::Month => "month",
+            };
+            format!(
+                "(CAST(epoch_us(date_trunc('{grain}', {time_column})) AS VARCHAR) || '{PERIOD_SEPARATOR}'                  || coalesce(CAST({key} AS VARCHAR), '(none)'))"
+            )
+        }
     };
     let time_filter = format!("{time_column} >= ? AND {time_column} < ?");
     Ok(Grouping { key, from, time_filter, time_column })

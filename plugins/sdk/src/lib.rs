@@ -1,22 +1,30 @@
-//! The cxhost metric SDK: WIT bindings of the metric world on top of the shared core
+//! The cxhost metric SDK: WIT bindings of the metric worlds on top of the shared core
 //! (`cxhost-sdk-core`), plus what nearly every metric does — group rows by agent, team or
 //! period and build ratios; parameters, SQL and columns come from the core.
 //!
-//! A metric plugin implements [`metric::Guest`] and calls [`export_metric!`]:
+//! A metric implements [`Metric`] once and calls [`export_metric!`]; the component then
+//! answers both a single period (`compute`) and a sequence of periods in one call
+//! (`compute-series`, the `metric-series` world), from the same SQL:
 //!
 //! ```ignore
 //! use cxhost_plugin_sdk::prelude::*;
 //! struct Aht;
-//! impl metric::Guest for Aht {
+//! impl Metric for Aht {
 //!     fn describe() -> PluginInfo { info("aht", "1.0.0", "Average handle time ...", vec![]) }
-//!     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-//!         let g = grouping(Source::Interactions, req.group_by)?;
+//!     fn compute(ask: &Ask) -> Result<MetricResult, String> {
+//!         let g = grouping(Source::Interactions, ask)?;
 //!         let sql = format!("SELECT {} AS grp, sum(...) AS num, count(*) AS den FROM {} WHERE {} GROUP BY 1", g.key, g.from, g.time_filter);
-//!         ratio_result("seconds", &sql, &req)
+//!         ratio_result("seconds", &sql, ask)
 //!     }
 //! }
 //! export_metric!(Aht);
 //! ```
+//!
+//! Asked for a series, [`grouping`]'s `key` carries each row's period as well as its group,
+//! so one `GROUP BY` over the whole range answers every period; [`export_metric!`] splits
+//! them apart again. A plugin that implements [`metric::Guest`] itself and exports it with
+//! [`export_metric_single!`] answers single periods only, and the host asks it one period at a
+//! time.
 
 /// Bindings of the metric world; `types` and `host` are the core's.
 pub mod metric {
@@ -33,42 +41,86 @@ pub mod metric {
     });
 }
 
+/// Bindings of the metric-series world (the metric world plus `compute-series`).
+pub mod series {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "metric-series",
+        with: {
+            "cxhost:plugin/types@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::types,
+            "cxhost:plugin/host@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::host,
+            "cxhost:plugin/metric-types@0.1.0": crate::metric::cxhost::plugin::metric_types,
+        },
+        pub_export_macro: true,
+        export_macro_name: "export_metric_series_world",
+        default_bindings_module: "cxhost_plugin_sdk::series",
+    });
+}
+
+mod ask;
 mod grouping;
 
+pub use ask::{Ask, Metric, answer_series, answer_single};
 pub use cxhost_sdk_core::{
     Batch, Column, ColumnValues, LogLevel, Param, ParamSpec, ParamType, ParamValue, ParamsExt, PluginInfo, PluginKind,
     SqlValue, Table, TimeRange, certifications, log, param_bool, param_float, param_int, param_text, query, time_range,
 };
 pub use grouping::{Grouping, Source, first_logins, grouping};
-pub use metric::cxhost::plugin::metric_types::{GroupBy, MetricRequest, MetricResult, MetricRow};
+pub use metric::cxhost::plugin::metric_types::{
+    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, SeriesRequest, SeriesResult, SeriesRow,
+};
 
 /// Everything a metric plugin usually needs.
 pub mod prelude {
     pub use crate::{
-        GroupBy, Grouping, MetricRequest, MetricResult, MetricRow, ParamSpec, ParamType, ParamValue, ParamsExt,
-        PluginInfo, PluginKind, Source, SqlValue, Table, count_ratio, export_metric, first_logins, grouping, info,
-        metric, param_bool, param_float, param_int, param_text, query, ratio_result, ratio_rows, survey_ratio,
-        time_range,
+        Ask, GroupBy, Grouping, Metric, MetricRequest, MetricResult, MetricRow, ParamSpec, ParamType, ParamValue,
+        ParamsExt, PluginInfo, PluginKind, Source, SqlValue, Table, count_ratio, export_metric, export_metric_single,
+        first_logins, grouping, info, metric, param_bool, param_float, param_int, param_text, query, ratio_result,
+        ratio_rows, survey_ratio, time_range,
     };
 }
 
-/// Exports `$t` (which implements [`metric::Guest`]) as this component's metric world.
+/// Exports `$t` (which implements [`Metric`]) as this component's `metric-series` world:
+/// `compute` and `compute-series` both run `$t::compute`.
 #[macro_export]
 macro_rules! export_metric {
     ($t:ident) => {
-        $crate::metric::export_metric_world!($t with_types_in $crate::metric);
+        const _: () = {
+            struct Exported;
+            impl $crate::series::Guest for Exported {
+                fn describe() -> $crate::PluginInfo {
+                    <$t as $crate::Metric>::describe()
+                }
+                fn compute(request: $crate::MetricRequest) -> Result<$crate::MetricResult, String> {
+                    $crate::answer_single::<$t>(request)
+                }
+                fn compute_series(request: $crate::SeriesRequest) -> Result<$crate::SeriesResult, String> {
+                    $crate::answer_series::<$t>(request)
+                }
+            }
+    $crate::series::export_metric_series_world!(Exported with_types_in $crate::series);
+        };
     };
 }
 
-/// Builds a metric's `describe()` answer.
-pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>) -> PluginInfo {
-    cxhost_sdk_core::info(name, version, PluginKind::Metric, description, params)
+/// Exports `$t` (which implements [`metric::Guest`] itself) as this component's `metric`
+/// world: it answers single periods only, and the host asks it one period at a time.
+#[macro_export]
+macro_rules! export_metric_single {
+    ($t:ident) => {
+        $crate::metric::export_metric_world!($t with_types_in $crate::metric);
+    };
 }
 
 impl TimeRange for MetricRequest {
     fn period(&self) -> (i64, i64) {
         (self.period_start, self.period_end)
     }
+}
+
+/// Builds a metric's `describe()` answer.
+pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>) -> PluginInfo {
+    cxhost_sdk_core::info(name, version, PluginKind::Metric, description, params)
 }
 
 /// Runs `sql`, which must return the columns `grp`, `num` and `den`, and turns each row into
@@ -98,11 +150,11 @@ pub fn ratio_rows(sql: &str, params: &[SqlValue]) -> Result<Vec<MetricRow>, Stri
 /// "f.csat IS NOT NULL"), "ratio")`.
 pub fn count_ratio(
     source: Source,
-    req: &MetricRequest,
+    req: &Ask,
     (numerator, filter): (&str, &str),
     unit: &str,
 ) -> Result<MetricResult, String> {
-    let g = grouping(source, req.group_by)?;
+    let g = grouping(source, req)?;
     let sql = format!(
         "SELECT {key} AS grp, CAST({numerator} AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
          FROM {from} WHERE {filter} AND {time} GROUP BY 1 ORDER BY 1",
@@ -116,7 +168,7 @@ pub fn count_ratio(
 /// A ratio over employee survey answers to `column`, held to a privacy floor: never grouped
 /// by agent, and groups with fewer answers than the `min_responses` parameter are left out.
 pub fn survey_ratio(
-    req: &MetricRequest,
+    req: &Ask,
     what: &str,
     (numerator, column): (&str, &str),
     unit: &str,
@@ -131,7 +183,7 @@ pub fn survey_ratio(
     if min_responses < 1 {
         return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
     }
-    let g = grouping(Source::Surveys, req.group_by)?;
+    let g = grouping(Source::Surveys, req)?;
     let sql = format!(
         "SELECT {key} AS grp, CAST({numerator} AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
          FROM {from} WHERE s.{column} IS NOT NULL AND {time} GROUP BY 1 HAVING count(*) >= ? ORDER BY 1",
@@ -145,6 +197,6 @@ pub fn survey_ratio(
 }
 
 /// [`ratio_rows`] over the request's time range, wrapped into a result with `unit`.
-pub fn ratio_result(unit: &str, sql: &str, req: &MetricRequest) -> Result<MetricResult, String> {
+pub fn ratio_result(unit: &str, sql: &str, req: &Ask) -> Result<MetricResult, String> {
     Ok(MetricResult { unit: unit.to_string(), rows: ratio_rows(sql, &time_range(req))? })
 }

@@ -20,7 +20,7 @@ use crate::config::PluginLimits;
 
 pub use self::dashboard::DashboardWorld;
 pub use self::game_mechanic::GameMechanicWorld;
-pub use self::metric::MetricWorld;
+pub use self::metric::{MetricPre, MetricSeriesWorld, MetricWorld};
 pub use self::pay_model::PayModelWorld;
 
 /// One plugin world.

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct AbandonRate;
 
-impl metric::Guest for AbandonRate {
+impl Metric for AbandonRate {
     fn describe() -> PluginInfo {
         info(
             "abandon_rate",
@@ -31,7 +31,7 @@ impl metric::Guest for AbandonRate {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
             return Err("abandon_rate cannot be grouped by agent, team or site: abandoned contacts \
                         have no agent; group by queue, channel or a period instead"
@@ -42,8 +42,8 @@ impl metric::Guest for AbandonRate {
         if !(short.is_finite() && short >= 0.0) {
             return Err(format!("parameter `short_abandon_seconds` must be a number >= 0, got {short}"));
         }
-        let g = grouping(Source::Interactions, req.group_by)?;
-        let mut params = time_range(&req).to_vec();
+        let g = grouping(Source::Interactions, req)?;
+        let mut params = time_range(req).to_vec();
         let short_filter = if exclude_short {
             params.push(SqlValue::Float(short));
             " AND NOT (i.outcome = 'abandoned' AND epoch(i.ended_at - i.offered_at) < ?)"

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Aht;
 
-impl metric::Guest for Aht {
+impl Metric for Aht {
     fn describe() -> PluginInfo {
         info(
             "aht",
@@ -16,8 +16,8 @@ impl metric::Guest for Aht {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req.group_by)?;
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        let g = grouping(Source::Interactions, req)?;
         let sql = format!(
             "SELECT {key} AS grp, sum(i.talk_seconds + i.hold_seconds + i.wrap_seconds) AS num, count(*) AS den \
              FROM {from} WHERE i.outcome = 'handled' AND {time} GROUP BY 1 ORDER BY 1",
@@ -25,7 +25,7 @@ impl metric::Guest for Aht {
             from = g.from,
             time = g.time_filter
         );
-        ratio_result("seconds", &sql, &req)
+        ratio_result("seconds", &sql, req)
     }
 }
 

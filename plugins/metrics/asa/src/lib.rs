@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Asa;
 
-impl metric::Guest for Asa {
+impl Metric for Asa {
     fn describe() -> PluginInfo {
         info(
             "asa",
@@ -18,10 +18,10 @@ impl metric::Guest for Asa {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         count_ratio(
             Source::Interactions,
-            &req,
+            req,
             ("sum(epoch(i.answered_at - i.offered_at))", "i.answered_at IS NOT NULL"),
             "seconds",
         )

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Attendance;
 
-impl metric::Guest for Attendance {
+impl Metric for Attendance {
     fn describe() -> PluginInfo {
         info(
             "attendance",
@@ -18,12 +18,12 @@ impl metric::Guest for Attendance {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         let early = req.params.int("early_minutes")?;
         if !(0..=720).contains(&early) {
             return Err(format!("early_minutes must be 0 to 720, got {early}"));
         }
-        let g = grouping(Source::Schedules, req.group_by)?;
+        let g = grouping(Source::Schedules, req)?;
         let sql = format!(
             "{logins} \
              SELECT s.grp, CAST(count(l.first_login) AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \

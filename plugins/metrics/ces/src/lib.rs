@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Ces;
 
-impl metric::Guest for Ces {
+impl Metric for Ces {
     fn describe() -> PluginInfo {
         info(
             "ces",
@@ -19,8 +19,8 @@ impl metric::Guest for Ces {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        count_ratio(Source::Feedback, &req, ("sum(f.ces)", "f.ces IS NOT NULL"), "score")
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        count_ratio(Source::Feedback, req, ("sum(f.ces)", "f.ces IS NOT NULL"), "score")
     }
 }
 

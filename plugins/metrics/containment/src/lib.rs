@@ -8,7 +8,7 @@ const MICROS_PER_HOUR: i64 = 3_600_000_000;
 /// A year: far beyond any sensible follow-up window, and safe from overflow.
 const MAX_WINDOW_HOURS: i64 = 8784;
 
-impl metric::Guest for Containment {
+impl Metric for Containment {
     fn describe() -> PluginInfo {
         info(
             "containment",
@@ -30,7 +30,7 @@ impl metric::Guest for Containment {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
             return Err("containment cannot be grouped by agent, team or site: self-service \
                         contacts have no agent; group by queue, channel or a period instead"
@@ -43,7 +43,7 @@ impl metric::Guest for Containment {
             ));
         }
         let window = window_hours * MICROS_PER_HOUR;
-        let g = grouping(Source::Interactions, req.group_by)?;
+        let g = grouping(Source::Interactions, req)?;
         // `later` counts, for every contact, the customer's non-self-service contacts from its
         // own offer time (peers included) to the window's end, over the range plus look-ahead.
         let sql = format!(

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Conversion;
 
-impl metric::Guest for Conversion {
+impl Metric for Conversion {
     fn describe() -> PluginInfo {
         info(
             "conversion",
@@ -17,9 +17,9 @@ impl metric::Guest for Conversion {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         let eligible = "i.outcome = 'handled' AND i.sales_eligible";
-        count_ratio(Source::Interactions, &req, ("count(*) FILTER (WHERE i.sale)", eligible), "ratio")
+        count_ratio(Source::Interactions, req, ("count(*) FILTER (WHERE i.sale)", eligible), "ratio")
     }
 }
 

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Csat;
 
-impl metric::Guest for Csat {
+impl Metric for Csat {
     fn describe() -> PluginInfo {
         info(
             "csat",
@@ -19,8 +19,8 @@ impl metric::Guest for Csat {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        count_ratio(Source::Feedback, &req, ("count(*) FILTER (WHERE f.csat >= 4)", "f.csat IS NOT NULL"), "ratio")
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        count_ratio(Source::Feedback, req, ("count(*) FILTER (WHERE f.csat >= 4)", "f.csat IS NOT NULL"), "ratio")
     }
 }
 

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Enps;
 
-impl metric::Guest for Enps {
+impl Metric for Enps {
     fn describe() -> PluginInfo {
         info(
             "enps",
@@ -21,10 +21,10 @@ impl metric::Guest for Enps {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         let promoters_minus_detractors =
             "100.0 * (count(*) FILTER (WHERE s.enps >= 9) - count(*) FILTER (WHERE s.enps <= 6))";
-        survey_ratio(&req, "enps", (promoters_minus_detractors, "enps"), "points")
+        survey_ratio(req, "enps", (promoters_minus_detractors, "enps"), "points")
     }
 }
 

@@ -8,7 +8,7 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Ten years: far beyond any sensible repeat window, and safe from overflow.
 const MAX_WINDOW_DAYS: i64 = 3650;
 
-impl metric::Guest for Fcr {
+impl Metric for Fcr {
     fn describe() -> PluginInfo {
         info(
             "fcr",
@@ -32,14 +32,14 @@ impl metric::Guest for Fcr {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         let window_days = req.params.int("window_days")?;
         if !(0..=MAX_WINDOW_DAYS).contains(&window_days) {
             return Err(format!("parameter `window_days` must be between 0 and {MAX_WINDOW_DAYS}, got {window_days}"));
         }
         let window = window_days * MICROS_PER_DAY;
         let lookahead_end = req.period_end.saturating_add(window);
-        let g = grouping(Source::Interactions, req.group_by)?;
+        let g = grouping(Source::Interactions, req)?;
         // `nxt` pairs every contact with the next one of the same customer and reason, over the
         // range plus the look-ahead window; the outer query keeps the handled contacts in range.
         let sql = format!(

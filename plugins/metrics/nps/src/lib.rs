@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Nps;
 
-impl metric::Guest for Nps {
+impl Metric for Nps {
     fn describe() -> PluginInfo {
         info(
             "nps",
@@ -20,10 +20,10 @@ impl metric::Guest for Nps {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         let promoters_minus_detractors =
             "100.0 * (count(*) FILTER (WHERE f.nps >= 9) - count(*) FILTER (WHERE f.nps <= 6))";
-        count_ratio(Source::Feedback, &req, (promoters_minus_detractors, "f.nps IS NOT NULL"), "points")
+        count_ratio(Source::Feedback, req, (promoters_minus_detractors, "f.nps IS NOT NULL"), "points")
     }
 }
 

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Occupancy;
 
-impl metric::Guest for Occupancy {
+impl Metric for Occupancy {
     fn describe() -> PluginInfo {
         info(
             "occupancy",
@@ -23,13 +23,13 @@ impl metric::Guest for Occupancy {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let states = grouping(Source::AgentStates, req.group_by).map_err(|_| {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        let states = grouping(Source::AgentStates, req).map_err(|_| {
             "occupancy cannot be grouped by queue or channel: available time belongs to agents, \
              not to queues or channels; group by agent, team, site or a period instead"
                 .to_string()
         })?;
-        let contacts = grouping(Source::Interactions, req.group_by)?;
+        let contacts = grouping(Source::Interactions, req)?;
         let sql = format!(
             "WITH handling AS (\
                SELECT {ckey} AS grp, \

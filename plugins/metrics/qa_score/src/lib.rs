@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct QaScore;
 
-impl metric::Guest for QaScore {
+impl Metric for QaScore {
     fn describe() -> PluginInfo {
         info(
             "qa_score",
@@ -17,8 +17,8 @@ impl metric::Guest for QaScore {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        count_ratio(Source::Qa, &req, ("sum(q.score)", "TRUE"), "percent")
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        count_ratio(Source::Qa, req, ("sum(q.score)", "TRUE"), "percent")
     }
 }
 

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct RevenuePerHour;
 
-impl metric::Guest for RevenuePerHour {
+impl Metric for RevenuePerHour {
     fn describe() -> PluginInfo {
         info(
             "revenue_per_hour",
@@ -18,8 +18,8 @@ impl metric::Guest for RevenuePerHour {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req.group_by)?;
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        let g = grouping(Source::Interactions, req)?;
         let sql = format!(
             "SELECT {key} AS grp, \
              CAST(sum(i.revenue_cents) AS DOUBLE) AS num, \
@@ -29,7 +29,7 @@ impl metric::Guest for RevenuePerHour {
             from = g.from,
             time = g.time_filter
         );
-        ratio_result("cents_per_hour", &sql, &req)
+        ratio_result("cents_per_hour", &sql, req)
     }
 }
 

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct ScheduleAdherence;
 
-impl metric::Guest for ScheduleAdherence {
+impl Metric for ScheduleAdherence {
     fn describe() -> PluginInfo {
         info(
             "schedule_adherence",
@@ -23,13 +23,13 @@ impl metric::Guest for ScheduleAdherence {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         let grace = req.params.int("grace_minutes")?;
         let early = req.params.int("early_minutes")?;
         if !(0..=720).contains(&grace) || !(0..=720).contains(&early) {
             return Err(format!("grace_minutes and early_minutes must be 0 to 720, got {grace} and {early}"));
         }
-        let g = grouping(Source::Schedules, req.group_by)?;
+        let g = grouping(Source::Schedules, req)?;
         let sql = format!(
             "{logins} \
              SELECT s.grp, \

@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Sentiment;
 
-impl metric::Guest for Sentiment {
+impl Metric for Sentiment {
     fn describe() -> PluginInfo {
         info(
             "sentiment",
@@ -18,8 +18,8 @@ impl metric::Guest for Sentiment {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        count_ratio(Source::Interactions, &req, ("sum(i.sentiment)", "i.sentiment IS NOT NULL"), "score")
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
+        count_ratio(Source::Interactions, req, ("sum(i.sentiment)", "i.sentiment IS NOT NULL"), "score")
     }
 }
 

@@ -7,7 +7,7 @@ struct ServiceLevel;
 /// The values the `abandons` parameter accepts.
 const ABANDON_TREATMENTS: &str = "exclude_short, include_all, exclude_all";
 
-impl metric::Guest for ServiceLevel {
+impl Metric for ServiceLevel {
     fn describe() -> PluginInfo {
         info(
             "service_level",
@@ -43,7 +43,7 @@ impl metric::Guest for ServiceLevel {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
             return Err("service_level cannot be grouped by agent, team or site: abandoned contacts, \
                         which count in its denominator, have no agent; group by queue, channel or a \
@@ -70,7 +70,7 @@ impl metric::Guest for ServiceLevel {
                 return Err(format!("parameter `abandons` must be one of {ABANDON_TREATMENTS}, got `{other}`"));
             }
         };
-        let g = grouping(Source::Interactions, req.group_by)?;
+        let g = grouping(Source::Interactions, req)?;
         let sql = format!(
             "SELECT {key} AS grp, \
              CAST(count(*) FILTER (WHERE i.outcome = 'handled' \
@@ -84,7 +84,7 @@ impl metric::Guest for ServiceLevel {
             from = g.from,
             time = g.time_filter
         );
-        params.extend(time_range(&req));
+        params.extend(time_range(req));
         Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
     }
 }

@@ -7,7 +7,7 @@ const ITEMS: &[&str] = &["engagement", "wellbeing", "manager_support", "tools"];
 
 struct SurveyItem;
 
-impl metric::Guest for SurveyItem {
+impl Metric for SurveyItem {
     fn describe() -> PluginInfo {
         info(
             "survey_item",
@@ -25,12 +25,12 @@ impl metric::Guest for SurveyItem {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         let item = req.params.text("item")?;
         if !ITEMS.contains(&item) {
             return Err(format!("parameter `item` must be one of {}, got `{item}`", ITEMS.join(", ")));
         }
-        survey_ratio(&req, "survey items", (&format!("sum(s.{item})"), item), "score")
+        survey_ratio(req, "survey items", (&format!("sum(s.{item})"), item), "score")
     }
 }
 

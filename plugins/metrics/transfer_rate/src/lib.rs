@@ -4,7 +4,7 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct TransferRate;
 
-impl metric::Guest for TransferRate {
+impl Metric for TransferRate {
     fn describe() -> PluginInfo {
         info(
             "transfer_rate",
@@ -17,10 +17,10 @@ impl metric::Guest for TransferRate {
         )
     }
 
-    fn compute(req: MetricRequest) -> Result<MetricResult, String> {
+    fn compute(req: &Ask) -> Result<MetricResult, String> {
         count_ratio(
             Source::Interactions,
-            &req,
+            req,
             ("count(*) FILTER (WHERE i.transferred)", "i.outcome = 'handled'"),
             "ratio",
         )

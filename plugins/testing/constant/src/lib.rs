@@ -18,4 +18,4 @@ impl metric::Guest for Constant {
     }
 }
 
-export_metric!(Constant);
+export_metric_single!(Constant);

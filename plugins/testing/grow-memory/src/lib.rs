@@ -17,4 +17,4 @@ impl metric::Guest for GrowMemory {
     }
 }
 
-export_metric!(GrowMemory);
+export_metric_single!(GrowMemory);

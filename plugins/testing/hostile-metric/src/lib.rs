@@ -1,17 +1,19 @@
-//! Test plugin: a hostile metric that attacks the sandbox as its `mode` parameter says.
-//! Loops, stack and memory exhaustion, traps, SQL, log floods and WASI probes come from
+//! Test plugin: a hostile metric that attacks the sandbox as its `mode` parameter says, through
+//! `compute` and through `compute-series` alike (it is a `metric-series` component). Loops,
+//! stack and memory exhaustion, traps, SQL, log floods and WASI probes come from
 //! ../../hostile.rs, as does a hostile `describe()` picked by patching the .wasm; malformed
-//! metric results are made here.
+//! metric results are made here, and a series adds rows for periods nobody asked for.
 
 #[path = "../../hostile.rs"]
 mod hostile;
 
 use cxhost_plugin_sdk::prelude::*;
+use cxhost_plugin_sdk::{Param, SeriesRequest, SeriesResult, SeriesRow};
 use hostile::{MIB, Outcome, filler};
 
 struct HostileMetric;
 
-impl metric::Guest for HostileMetric {
+impl cxhost_plugin_sdk::series::Guest for HostileMetric {
     fn describe() -> PluginInfo {
         hostile::describe(
             PluginKind::Metric,
@@ -22,33 +24,72 @@ impl metric::Guest for HostileMetric {
     }
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
-        let args = hostile::Args {
-            mode: req.params.text("mode")?,
-            sql: req.params.text("sql")?,
-            n: req.params.int("n")?,
-            size: req.params.int("size")?,
-        };
-        let result = |unit: &str, rows| MetricResult { unit: unit.to_string(), rows };
-        Ok(match args.mode {
-            "huge_group" => result("count", vec![row(filler(args.bytes(15 * MIB), "g"), Some(1.0), None, None)]),
-            "dup_groups" => result("count", vec![row("a", Some(1.0), None, None), row("a", Some(1.0), None, None)]),
-            "empty_group" => result("count", vec![row("", Some(1.0), None, None)]),
-            "bad_ratio" => result("ratio", vec![row("total", Some(0.9), Some(0.0), Some(0.0))]),
-            "inconsistent_ratio" => result("ratio", vec![row("total", Some(0.9), Some(1.0), Some(4.0))]),
-            "negative_denominator" => result("ratio", vec![row("total", Some(0.5), Some(-1.0), Some(-2.0))]),
-            "nan" => result("count", vec![row("total", Some(f64::NAN), None, None)]),
-            "many_rows" => result("count", (0..args.n).map(|i| row(format!("g{i}"), Some(1.0), None, None)).collect()),
-            "huge_unit" => result(&filler(args.bytes(MIB), "u"), vec![row("total", Some(1.0), None, None)]),
-            _ => match hostile::run(&args)? {
-                Outcome::Ok => result("count", vec![row("total", Some(1.0), Some(1.0), Some(1.0))]),
-                Outcome::Figure(value, unit) => result(unit, vec![row("total", Some(value), None, None)]),
-            },
-        })
+        attack(&req.params)
     }
+
+    /// Every row of the single-period answer in the first period; `unasked_period` adds a row
+    /// a week before the range, `dup_cells` one cell twice.
+    fn compute_series(req: SeriesRequest) -> Result<SeriesResult, String> {
+        let in_period = |start: i64, r: MetricRow| SeriesRow {
+            period_start: start,
+            group: r.group,
+            value: r.value,
+            numerator: r.numerator,
+            denominator: r.denominator,
+        };
+        let week = 7 * 86_400_000_000;
+        let cell = |start| SeriesRow {
+            period_start: start,
+            group: "a".into(),
+            value: Some(1.0),
+            numerator: None,
+            denominator: None,
+        };
+        let result = match req.params.text("mode")? {
+            "unasked_period" => {
+                return Ok(SeriesResult { unit: "count".into(), rows: vec![cell(req.period_start - week)] });
+            }
+            "dup_cells" => {
+                return Ok(SeriesResult {
+                    unit: "count".into(),
+                    rows: vec![cell(req.period_start), cell(req.period_start)],
+                });
+            }
+            _ => attack(&req.params)?,
+        };
+        let rows = result.rows.into_iter().map(|r| in_period(req.period_start, r)).collect();
+        Ok(SeriesResult { unit: result.unit, rows })
+    }
+}
+
+/// The attack `params` ask for, answered as a single period.
+fn attack(params: &[Param]) -> Result<MetricResult, String> {
+    let args = hostile::Args {
+        mode: params.text("mode")?,
+        sql: params.text("sql")?,
+        n: params.int("n")?,
+        size: params.int("size")?,
+    };
+    let result = |unit: &str, rows| MetricResult { unit: unit.to_string(), rows };
+    Ok(match args.mode {
+        "huge_group" => result("count", vec![row(filler(args.bytes(15 * MIB), "g"), Some(1.0), None, None)]),
+        "dup_groups" => result("count", vec![row("a", Some(1.0), None, None), row("a", Some(1.0), None, None)]),
+        "empty_group" => result("count", vec![row("", Some(1.0), None, None)]),
+        "bad_ratio" => result("ratio", vec![row("total", Some(0.9), Some(0.0), Some(0.0))]),
+        "inconsistent_ratio" => result("ratio", vec![row("total", Some(0.9), Some(1.0), Some(4.0))]),
+        "negative_denominator" => result("ratio", vec![row("total", Some(0.5), Some(-1.0), Some(-2.0))]),
+        "nan" => result("count", vec![row("total", Some(f64::NAN), None, None)]),
+        "many_rows" => result("count", (0..args.n).map(|i| row(format!("g{i}"), Some(1.0), None, None)).collect()),
+        "huge_unit" => result(&filler(args.bytes(MIB), "u"), vec![row("total", Some(1.0), None, None)]),
+        _ => match hostile::run(&args)? {
+            Outcome::Ok => result("count", vec![row("total", Some(1.0), Some(1.0), Some(1.0))]),
+            Outcome::Figure(value, unit) => result(unit, vec![row("total", Some(value), None, None)]),
+        },
+    })
 }
 
 fn row(group: impl Into<String>, value: Option<f64>, numerator: Option<f64>, denominator: Option<f64>) -> MetricRow {
     MetricRow { group: group.into(), value, numerator, denominator }
 }
 
-export_metric!(HostileMetric);
+cxhost_plugin_sdk::series::export_metric_series_world!(HostileMetric with_types_in cxhost_plugin_sdk::series);

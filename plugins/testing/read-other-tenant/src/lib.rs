@@ -30,4 +30,4 @@ impl metric::Guest for ReadOtherTenant {
     }
 }
 
-export_metric!(ReadOtherTenant);
+export_metric_single!(ReadOtherTenant);

@@ -17,4 +17,4 @@ impl metric::Guest for SpinForever {
     }
 }
 
-export_metric!(SpinForever);
+export_metric_single!(SpinForever);

@@ -15,4 +15,4 @@ impl metric::Guest for Broken {
     }
 }
 
-export_metric!(Broken);
+export_metric_single!(Broken);

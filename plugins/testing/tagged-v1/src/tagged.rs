@@ -37,4 +37,4 @@ impl metric::Guest for Tagged {
     }
 }
 
-export_metric!(Tagged);
+export_metric_single!(Tagged);
