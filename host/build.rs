@@ -12,8 +12,9 @@ fn main() {
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share <target>/guests across builds.
     let target_dir = out_dir.ancestors().nth(4).unwrap_or(&out_dir).join("guests");
 
+    // Every source file, named one by one: a directory named here is not reliably rescanned.
     for path in ["plugins", "wit", "examples/custom-aht/src", "examples/custom-aht/Cargo.toml"] {
-        println!("cargo:rerun-if-changed={}", root.join(path).display());
+        watch(&root.join(path));
     }
 
     // For work on the server alone: take the guests as they were last built.
@@ -108,5 +109,19 @@ fn ensure_wasm_target() {
         .unwrap_or(false);
     if !present {
         let _ = Command::new("rustup").args(["target", "add", "wasm32-wasip2"]).status();
+    }
+}
+
+/// Asks Cargo to rerun this script when `path` or any file under it (outside build output
+/// directories) changes, or when a file is added or removed there.
+fn watch(path: &Path) {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let Ok(entries) = std::fs::read_dir(path) else { return };
+    for entry in entries.flatten() {
+        let child = entry.path();
+        if child.file_name().is_some_and(|name| name == "target") {
+            continue;
+        }
+        watch(&child);
     }
 }

@@ -19,7 +19,11 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::KEY;
+use common::{Bound, KEY};
+
+/// Bounds of a quick run (CI, small data): a ratio past one is a regression.
+const QUICK_PAY: f64 = 3.5;
+const QUICK_AWARDS: f64 = 3.5;
 
 const FROM: &str = "2026-06-01";
 const TO: &str = "2026-07-01";
@@ -137,7 +141,8 @@ fn main() {
 }
 
 async fn run() {
-    let scale: f64 = std::env::var("CXHOST_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let scale = common::scale(0.01);
+    let mut ratios = common::Ratios::default();
     let common::BenchServer { state, base, work: _work } = common::start().await;
     state.system.create_tenant("bench", "bench", "bench").unwrap();
     let db = state.tenants.get("bench").unwrap();
@@ -206,6 +211,7 @@ async fn run() {
         server_pay.as_secs_f64() / sql_pay.as_secs_f64(),
         base_totals.values().sum::<i64>()
     );
+    ratios.check("pay run", server_pay.as_secs_f64() / sql_pay.as_secs_f64(), Bound::AtMost(QUICK_PAY));
 
     // Game: award run into the ledger, then the leaderboard over the month.
     let t = Instant::now();
@@ -246,4 +252,7 @@ async fn run() {
         sql_game.as_secs_f64(),
         server_game.as_secs_f64() / sql_game.as_secs_f64()
     );
+    let ratio = server_game.as_secs_f64() / sql_game.as_secs_f64();
+    ratios.check("award run + leaderboard", ratio, Bound::AtMost(QUICK_AWARDS));
+    ratios.finish();
 }

@@ -19,7 +19,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::KEY;
+use common::{Bound, KEY};
+
+/// Bound of a quick run (CI, small data): a ratio past it is a regression.
+const QUICK_MATRIX: f64 = 2.5;
 
 const CX: &[&str] = &["csat", "nps", "ces", "sentiment", "fcr", "conversion"];
 const EX: &[&str] = &["attendance", "schedule_adherence", "qa_score", "occupancy", "transfer_rate", "aht"];
@@ -162,7 +165,8 @@ fn main() {
 }
 
 async fn run() {
-    let scale: f64 = std::env::var("CXHOST_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let scale = common::scale(0.01);
+    let mut ratios = common::Ratios::default();
     let common::BenchServer { state, base, work: _work } = common::start().await;
     let spec = SampleSpec {
         seed: 7,
@@ -248,6 +252,16 @@ async fn run() {
         sql.as_secs_f64(),
         server.as_secs_f64() / sql.as_secs_f64()
     );
+    // Where the server's time went: each metric's series call (median over the runs).
+    let mut per_metric = Vec::new();
+    for name in CX.iter().chain(EX) {
+        let stats = state.deployments.stats.report("bench", name);
+        let p50 = stats.iter().filter_map(|v| v.p50_ms).fold(0.0, f64::max);
+        per_metric.push(format!("{name} {:.2} s", p50 / 1000.0));
+    }
+    println!("series call per metric, median: {}", per_metric.join(", "));
+    ratios.check("CX–EX matrix", server.as_secs_f64() / sql.as_secs_f64(), Bound::AtMost(QUICK_MATRIX));
+    ratios.finish();
 }
 
 fn median(times: &mut [Duration]) -> Duration {

@@ -18,7 +18,10 @@ use serde_json::json;
 
 mod common;
 
-use common::KEY;
+use common::{Bound, KEY};
+
+/// Bound of a quick run (CI, a few seconds of load): a p99 ratio past it is a regression.
+const QUICK_SWAP_P99: f64 = 3.0;
 const RATE_PER_SECOND: u64 = 200;
 const SWAP_EVERY_MS: u64 = 100;
 
@@ -53,7 +56,10 @@ impl Bench {
 }
 
 async fn run() {
-    let seconds: u64 = std::env::var("CXHOST_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let default_seconds = if common::quick() { 3 } else { 10 };
+    let seconds: u64 =
+        std::env::var("CXHOST_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(default_seconds);
+    let mut ratios = common::Ratios::default();
     let common::BenchServer { state, base, work } = common::start().await;
     let bench = Arc::new(Bench { client: reqwest::Client::new(), base: base.clone() });
 
@@ -91,6 +97,9 @@ async fn run() {
         swapping.sent,
         swapping.p99 / quiet.p99
     );
+    ratios.check("p99 with swaps ÷ without", swapping.p99 / quiet.p99, Bound::AtMost(QUICK_SWAP_P99));
+    let failed = (quiet.failed + swapping.failed) as f64;
+    ratios.check("failed requests", failed, Bound::AtMost(0.0));
 
     let custom = guest(test_guests::CUSTOM_AHT);
     let aht_url = format!("{base}/v1/tenants/bench/metrics/aht?from={from}&to={to}");

@@ -18,7 +18,12 @@ use cxhost::runtime::worlds::MetricWorld;
 
 mod common;
 
-use common::KEY;
+use common::{Bound, KEY};
+
+/// Bounds of a quick run (CI, small data): a ratio past one is a regression.
+const QUICK_INGEST: f64 = 0.25;
+const QUICK_AHT: f64 = 2.5;
+
 const AHT_BY_AGENT: &str = "SELECT i.agent_id AS grp, sum(i.talk_seconds + i.hold_seconds + i.wrap_seconds) AS num, count(*) AS den \
      FROM interactions i WHERE i.outcome = 'handled' AND i.offered_at >= ? AND i.offered_at < ? GROUP BY 1 ORDER BY 1";
 
@@ -28,7 +33,8 @@ fn main() {
 }
 
 async fn run() {
-    let scale: f64 = std::env::var("CXHOST_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let scale = common::scale(0.1);
+    let mut ratios = common::Ratios::default();
     let common::BenchServer { state, base, work } = common::start().await;
     let client = reqwest::Client::new();
 
@@ -66,6 +72,7 @@ async fn run() {
         duck_rate,
         http_rate / duck_rate
     );
+    ratios.check("ingest over HTTP ÷ read_csv", http_rate / duck_rate, Bound::AtLeast(QUICK_INGEST));
 
     let from = spec.start.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
     let to = (spec.start + chrono::Days::new(spec.days as u64 + 14))
@@ -73,7 +80,8 @@ async fn run() {
         .unwrap()
         .and_utc()
         .timestamp_micros();
-    metric_vs_sql(&state, &client, &base, interactions_rows, from, to).await;
+    let ratio = metric_vs_sql(&state, &client, &base, interactions_rows, from, to).await;
+    ratios.check("AHT by agent", ratio, Bound::AtMost(QUICK_AHT));
 
     // ~10M: the same contacts ten times over, with distinct ids.
     let db = state.tenants.get("bench").unwrap();
@@ -90,12 +98,23 @@ async fn run() {
     })
     .await
     .unwrap();
-    metric_vs_sql(&state, &client, &base, interactions_rows * 10, from, to).await;
+    let ratio = metric_vs_sql(&state, &client, &base, interactions_rows * 10, from, to).await;
+    ratios.check("AHT by agent, ten times the rows", ratio, Bound::AtMost(QUICK_AHT));
 
     call_latency(&state, &client, &base).await;
+    ratios.finish();
 }
 
-async fn metric_vs_sql(state: &Arc<Services>, client: &reqwest::Client, base: &str, rows: u64, from: i64, to: i64) {
+/// AHT by agent through the plugin over HTTP against the same SQL; prints both and returns
+/// the ratio.
+async fn metric_vs_sql(
+    state: &Arc<Services>,
+    client: &reqwest::Client,
+    base: &str,
+    rows: u64,
+    from: i64,
+    to: i64,
+) -> f64 {
     let db = state.tenants.get("bench").unwrap();
     let runs = 7;
     let mut sql_times = Vec::new();
@@ -139,6 +158,7 @@ async fn metric_vs_sql(state: &Arc<Services>, client: &reqwest::Client, base: &s
         ms(sql),
         plugin.as_secs_f64() / sql.as_secs_f64()
     );
+    plugin.as_secs_f64() / sql.as_secs_f64()
 }
 
 async fn call_latency(state: &Arc<Services>, client: &reqwest::Client, base: &str) {

@@ -102,11 +102,14 @@ impl Default for PluginLimits {
 
 impl PluginLimits {
     /// The limits of one call that does the work of `calls` single calls (a metric series of
-    /// that many periods): the rows and bytes it may read and the size of its result scale
-    /// with them; its deadline and memory cap do not.
+    /// that many periods): what those calls could have used one after the other — their time,
+    /// the rows and bytes they could read and the results they could return — with memory
+    /// scaled the same way up to the engine's ceiling of [`MAX_PLUGIN_MEMORY_BYTES`].
     pub fn for_calls(self, calls: u64) -> PluginLimits {
         let calls = calls.max(1);
         PluginLimits {
+            deadline_ms: self.deadline_ms.saturating_mul(calls),
+            memory_bytes: self.memory_bytes.saturating_mul(calls).min(MAX_PLUGIN_MEMORY_BYTES.max(self.memory_bytes)),
             max_rows_read: self.max_rows_read.saturating_mul(calls),
             max_bytes_read: self.max_bytes_read.saturating_mul(calls),
             max_result_bytes: self.max_result_bytes.saturating_mul(calls),

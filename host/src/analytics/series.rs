@@ -72,8 +72,8 @@ pub struct Cell {
 pub type Series = BTreeMap<(String, usize), Cell>;
 
 /// Computes the plan's metric with `params` for every `period` between consecutive `bounds`,
-/// grouped by `level`: in one call where the version answers series (with the data limits of
-/// one call per period, see [`PluginLimits::for_calls`]), else one call per period. The
+/// grouped by `level`: in one call where the version answers series (with the limits of one
+/// call per period, see [`PluginLimits::for_calls`]), else one call per period. The
 /// fallback version, if the plan has one, stands in for the whole series.
 pub fn metric_series(
     context: &CallContext,

@@ -1,7 +1,6 @@
 //! SQL fragments that group a source table by agent, team, site, queue, channel or period —
 //! and, for a series, by period as well.
 
-use crate::ask::PERIOD_SEPARATOR;
 use crate::{Ask, Grain, GroupBy};
 
 /// The canonical table a metric reads its rows from.
@@ -24,8 +23,9 @@ pub enum Source {
 /// How to select and group rows of a source.
 #[derive(Debug, Clone)]
 pub struct Grouping {
-    /// Expression giving each row's group as text; use it as `SELECT {key} AS grp`. For a
-    /// series it is the start of the row's period, a separator and the group.
+    /// Expression giving each row's group; use it as `SELECT {key} AS grp` and group by it.
+    /// For a series it is a struct of the row's period start (µs) and its group, which
+    /// [`ratio_rows`](crate::ratio_rows) turns into text once the rows are aggregated.
     pub key: String,
     /// The `FROM` clause with its alias and any join the key needs.
     pub from: String,
@@ -84,31 +84,28 @@ pub fn grouping(source: Source, ask: &Ask) -> Result<Grouping, String> {
                 Grain::Week => "week",
                 Grain::Month => "month",
             };
-            format!(
-                "(CAST(epoch_us(date_trunc('{grain}', {time_column})) AS VARCHAR) || '{PERIOD_SEPARATOR}'                  || coalesce(CAST({key} AS VARCHAR), '(none)'))"
-            )
+            format!("struct_pack(p := epoch_us(date_trunc('{grain}', {time_column})), g := {key})")
         }
     };
     let time_filter = format!("{time_column} >= ? AND {time_column} < ?");
     Ok(Grouping { key, from, time_filter, time_column })
 }
 
-/// `WITH shifts, logins`: the scheduled shifts starting in the range (`shift_id`, `agent_id`,
-/// `starts_at`, `ends_at`, `grp` by `g`, a [`Source::Schedules`] grouping) and the first login
-/// of each attended one (`shift_id`, `first_login`): the earliest `agent_states` interval of
-/// its agent starting from `early_minutes` before the shift's start to its end. Takes three
-/// time parameters: the range's start and end, then its start again.
+/// `WITH shifts`: the scheduled shifts starting in the range (`shift_id`, `agent_id`,
+/// `starts_at`, `ends_at`, `grp` by `g`, a [`Source::Schedules`] grouping) with the first
+/// login of each (`first_login`, null when the shift was missed): the earliest `agent_states`
+/// interval of its agent starting from `early_minutes` before the shift's start to its end.
+/// One ASOF join finds it — the first interval at or after that moment, kept when it starts
+/// before the end — so a range of many periods costs no more per shift than one. Takes the
+/// range's two time parameters.
 pub fn first_logins(g: &Grouping, early_minutes: i64) -> String {
     format!(
         "WITH shifts AS (\
-           SELECT sh.shift_id, sh.agent_id, sh.starts_at, sh.ends_at, {key} AS grp FROM {from} WHERE {time}), \
-         logins AS (\
-           SELECT s.shift_id, min(st.started_at) AS first_login \
-           FROM shifts s JOIN agent_states st ON st.agent_id = s.agent_id \
-             AND st.started_at >= s.starts_at - INTERVAL ({early_minutes}) MINUTE AND st.started_at < s.ends_at \
-           WHERE st.started_at >= CAST(? AS TIMESTAMP) - INTERVAL ({early_minutes}) MINUTE \
-             AND st.started_at < (SELECT max(ends_at) FROM shifts) \
-           GROUP BY 1)",
+           SELECT sh.shift_id, sh.agent_id, sh.starts_at, sh.ends_at, {key} AS grp, \
+           CASE WHEN st.started_at < sh.ends_at THEN st.started_at END AS first_login \
+           FROM {from} ASOF LEFT JOIN agent_states st \
+             ON st.agent_id = sh.agent_id AND st.started_at >= sh.starts_at - INTERVAL ({early_minutes}) MINUTE \
+           WHERE {time})",
         key = g.key,
         from = g.from,
         time = g.time_filter

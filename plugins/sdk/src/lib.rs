@@ -60,6 +60,8 @@ pub mod series {
 mod ask;
 mod grouping;
 
+use ask::PERIOD_SEPARATOR;
+
 pub use ask::{Ask, Metric, answer_series, answer_single};
 pub use cxhost_sdk_core::{
     Batch, Column, ColumnValues, LogLevel, Param, ParamSpec, ParamType, ParamValue, ParamsExt, PluginInfo, PluginKind,
@@ -124,8 +126,19 @@ pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>
 }
 
 /// Runs `sql`, which must return the columns `grp`, `num` and `den`, and turns each row into
-/// a ratio row: value = num / den, none when den is zero or null.
-pub fn ratio_rows(sql: &str, params: &[SqlValue]) -> Result<Vec<MetricRow>, String> {
+/// a ratio row: value = num / den, none when den is zero or null. For a series (`ask.grain`),
+/// `grp` is the struct [`grouping`] keys rows by, made into text here, after aggregation.
+pub fn ratio_rows(sql: &str, params: &[SqlValue], ask: &Ask) -> Result<Vec<MetricRow>, String> {
+    let series_sql;
+    let sql = if ask.grain.is_some() {
+        series_sql = format!(
+            "SELECT CAST(grp.p AS VARCHAR) || '{PERIOD_SEPARATOR}' || coalesce(CAST(grp.g AS VARCHAR), '(none)') AS grp, \
+             num, den FROM ({sql}) AS metric"
+        );
+        &series_sql
+    } else {
+        sql
+    };
     let table = query(sql, params)?;
     let groups = table.text("grp")?;
     let nums = table.float("num")?;
@@ -192,11 +205,11 @@ pub fn survey_ratio(
         time = g.time_filter
     );
     let [start, end] = time_range(req);
-    let rows = ratio_rows(&sql, &[start, end, SqlValue::Integer(min_responses)])?;
+    let rows = ratio_rows(&sql, &[start, end, SqlValue::Integer(min_responses)], req)?;
     Ok(MetricResult { unit: unit.to_string(), rows })
 }
 
 /// [`ratio_rows`] over the request's time range, wrapped into a result with `unit`.
 pub fn ratio_result(unit: &str, sql: &str, req: &Ask) -> Result<MetricResult, String> {
-    Ok(MetricResult { unit: unit.to_string(), rows: ratio_rows(sql, &time_range(req))? })
+    Ok(MetricResult { unit: unit.to_string(), rows: ratio_rows(sql, &time_range(req), req)? })
 }

@@ -62,7 +62,7 @@ impl Metric for AbandonRate {
             from = g.from,
             time = g.time_filter
         );
-        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params, req)? })
     }
 }
 

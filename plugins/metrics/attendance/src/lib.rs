@@ -26,16 +26,11 @@ impl Metric for Attendance {
         let g = grouping(Source::Schedules, req)?;
         let sql = format!(
             "{logins} \
-             SELECT s.grp, CAST(count(l.first_login) AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
-             FROM shifts s LEFT JOIN logins l USING (shift_id) GROUP BY 1 ORDER BY 1",
+             SELECT s.grp, CAST(count(s.first_login) AS DOUBLE) AS num, CAST(count(*) AS DOUBLE) AS den \
+             FROM shifts s GROUP BY 1 ORDER BY 1",
             logins = first_logins(&g, early)
         );
-        let params = [
-            SqlValue::Timestamp(req.period_start),
-            SqlValue::Timestamp(req.period_end),
-            SqlValue::Timestamp(req.period_start),
-        ];
-        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &time_range(req), req)? })
     }
 }
 

@@ -58,7 +58,7 @@ impl Metric for Occupancy {
             SqlValue::Timestamp(req.period_start),
             SqlValue::Timestamp(req.period_end),
         ];
-        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params, req)? })
     }
 }
 

@@ -33,17 +33,12 @@ impl Metric for ScheduleAdherence {
         let sql = format!(
             "{logins} \
              SELECT s.grp, \
-             CAST(count(*) FILTER (WHERE l.first_login <= s.starts_at + INTERVAL ({grace}) MINUTE) AS DOUBLE) AS num, \
+             CAST(count(*) FILTER (WHERE s.first_login <= s.starts_at + INTERVAL ({grace}) MINUTE) AS DOUBLE) AS num, \
              CAST(count(*) AS DOUBLE) AS den \
-             FROM shifts s JOIN logins l USING (shift_id) GROUP BY 1 ORDER BY 1",
+             FROM shifts s WHERE s.first_login IS NOT NULL GROUP BY 1 ORDER BY 1",
             logins = first_logins(&g, early)
         );
-        let params = [
-            SqlValue::Timestamp(req.period_start),
-            SqlValue::Timestamp(req.period_end),
-            SqlValue::Timestamp(req.period_start),
-        ];
-        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &time_range(req), req)? })
     }
 }
 

@@ -85,7 +85,7 @@ impl Metric for ServiceLevel {
             time = g.time_filter
         );
         params.extend(time_range(req));
-        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params)? })
+        Ok(MetricResult { unit: "ratio".to_string(), rows: ratio_rows(&sql, &params, req)? })
     }
 }
 
