@@ -159,15 +159,16 @@ fn check_row(group: &str, value: Option<f64>, numerator: Option<f64>, denominato
             return Err(format!("group `{}` has a non-finite {what} ({v})", shown(group)));
         }
     }
-    let group = shown(group);
-    match (value, numerator, denominator) {
-        (_, _, Some(d)) if d < 0.0 => Err(format!("group `{group}` has a negative denominator ({d})")),
-        (Some(v), _, Some(0.0)) => Err(format!("group `{group}` has the value {v} over a denominator of 0")),
+    // The group is quoted only for a fault: this runs on every row of every result.
+    let fault = match (value, numerator, denominator) {
+        (_, _, Some(d)) if d < 0.0 => format!("has a negative denominator ({d})"),
+        (Some(v), _, Some(0.0)) => format!("has the value {v} over a denominator of 0"),
         (Some(v), Some(n), Some(d)) if (v - n / d).abs() > 1e-9 * v.abs().max(1.0) => {
-            Err(format!("group `{group}` has the value {v}, but its numerator over denominator is {}", n / d))
+            format!("has the value {v}, but its numerator over denominator is {}", n / d)
         }
-        _ => Ok(()),
-    }
+        _ => return Ok(()),
+    };
+    Err(format!("group `{}` {fault}", shown(group)))
 }
 
 #[cfg(test)]
