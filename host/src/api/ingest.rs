@@ -132,7 +132,10 @@ pub async fn ingest(
 }
 
 async fn stream_to_file(body: Body, path: &std::path::Path) -> Result<(), ApiError> {
-    let mut file = tokio::fs::File::create(path).await.map_err(ApiError::internal)?;
+    // Large writes: a body arrives in chunks of a few KiB, and each write to a tokio file is a
+    // round trip to a blocking thread.
+    let file = tokio::fs::File::create(path).await.map_err(ApiError::internal)?;
+    let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {

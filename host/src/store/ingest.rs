@@ -165,9 +165,15 @@ fn stage_validate_apply(
 ) -> Result<IngestReport, IngestError> {
     let file = sql_string(&path.to_string_lossy());
     let present = batch_columns(conn, table, &file, opts.format)?;
-    stage_typed(conn, table, &file, opts.format, &present)?;
-    let checks = row_checks(table, &present);
-    let problems = has_problems(conn, table, &checks)?;
+    let (checks, problems) = match stage_clean_batch(conn, table, &file, opts.format, &present)? {
+        Some(checks) => (checks, false),
+        None => {
+            stage_typed(conn, table, &file, opts.format, &present)?;
+            let checks = row_checks(table, &present, Staging::Text);
+            let problems = has_problems(conn, table, &checks)?;
+            (checks, problems)
+        }
+    };
     let errors = if problems { errors_sql(table, &checks) } else { NO_ERRORS.to_string() };
     conn.execute_batch(&format!("CREATE TEMP TABLE __errors AS {errors}"))?;
 
@@ -274,7 +280,74 @@ fn source_sql(file: &str, format: Format, present: &[&Column]) -> String {
     }
 }
 
-/// `__typed`: the batch in one pass from its reader — the record number, each column parsed
+/// How `__typed` was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Staging {
+    /// By the reader with every column's type: each value parsed, or the read failed.
+    Strict,
+    /// As text, parsed column by column, keeping the text that did not parse for the report.
+    Text,
+}
+
+/// The fast path for a clean CSV batch: `__typed` read by DuckDB's reader with every column's
+/// type, in one pass, and checked. Returns the checks when the batch passed them all; `None`
+/// (with nothing staged) when any value did not parse or any row fails a check, for the text
+/// path to read again and report row by row. The two paths store the same values: text is
+/// trimmed and empty text is absent in both, and a value the typed reader parses is one
+/// `TRY_CAST` of its text parses the same way.
+fn stage_clean_batch(
+    conn: &Connection,
+    table: &Table,
+    file: &str,
+    format: Format,
+    present: &[&Column],
+) -> Result<Option<Vec<RowCheck>>, IngestError> {
+    if format != Format::Csv {
+        return Ok(None);
+    }
+    let types: Vec<String> = present
+        .iter()
+        .map(|c| {
+            let read_as = if c.ty == ColumnType::Timestamp { "TIMESTAMPTZ" } else { c.ty.sql() };
+            format!("'{}': '{read_as}'", c.name)
+        })
+        .collect();
+    let mut select = Vec::new();
+    for column in table.columns {
+        let is_present = present.iter().any(|c| c.name == column.name);
+        let read = match (is_present, column.ty) {
+            (false, _) => "NULL".to_string(),
+            (true, ColumnType::Text) => format!("nullif(trim({}), '')", column.name),
+            (true, _) => column.name.to_string(),
+        };
+        let value = match column.default {
+            Some(default) => format!("coalesce({read}, {default})"),
+            None => read.clone(),
+        };
+        select.push(format!("CAST({value} AS {}) AS {}", column.ty.sql(), column.name));
+        if column.required && column.default.is_none() {
+            select.push(format!("({read} IS NULL) AS __absent_{}", column.name));
+        }
+    }
+    let staged = conn.execute_batch(&format!(
+        "CREATE TEMP TABLE __typed AS SELECT {} FROM read_csv({file}, header = true, types = {{{}}})",
+        select.join(", "),
+        types.join(", ")
+    ));
+    if let Err(e) = staged {
+        tracing::debug!(error = %e, "the batch is not clean for its typed reader; reading it as text");
+        conn.execute_batch("DROP TABLE IF EXISTS temp.__typed")?;
+        return Ok(None);
+    }
+    let checks = row_checks(table, present, Staging::Strict);
+    if has_problems(conn, table, &checks)? {
+        conn.execute_batch("DROP TABLE temp.__typed")?;
+        return Ok(None);
+    }
+    Ok(Some(checks))
+}
+
+/// `__typed` for any batch: read as text in one pass by its reader — the record number, each column parsed
 /// to its type with its default, a flag for text that did not parse, and that text (kept only
 /// where it did not parse, for the error report).
 fn stage_typed(
@@ -338,14 +411,14 @@ impl RowCheck {
 }
 
 /// Every per-row check of `table` over `__typed`: types, required values, rules, checks.
-fn row_checks(table: &Table, present: &[&Column]) -> Vec<RowCheck> {
+fn row_checks(table: &Table, present: &[&Column], staging: Staging) -> Vec<RowCheck> {
     let mut checks = Vec::new();
     let mut check = |column: &str, condition: String, message: String| {
         checks.push(RowCheck { column: column.to_string(), condition, message })
     };
     for c in table.columns {
         let name = c.name;
-        let parses = may_not_parse(c, present);
+        let parses = staging == Staging::Text && may_not_parse(c, present);
         if parses {
             check(
                 name,
@@ -410,8 +483,8 @@ fn duplicate_keys_sql(table: &Table) -> Option<String> {
 /// so that a clean batch skips building the error report.
 fn has_problems(conn: &Connection, table: &Table, checks: &[RowCheck]) -> Result<bool, duckdb::Error> {
     let any = checks.iter().map(|c| format!("({})", c.condition)).collect::<Vec<_>>().join(" OR ");
-    let bad_rows: bool =
-        conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM __typed WHERE {any})"), [], |r| r.get(0))?;
+    let bad_rows: bool = !checks.is_empty()
+        && conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM __typed WHERE {any})"), [], |r| r.get(0))?;
     if bad_rows {
         return Ok(true);
     }
@@ -555,5 +628,46 @@ i4,c4,x2,fax,billing,2026-03-02T09:30:00Z,2026-03-02T09:30:05Z,2026-03-02T09:35:
         let replaced = load(&db, "agents", moved, ValidationMode::AllOrNothing, OnConflict::Replace).unwrap();
         assert_eq!((replaced.inserted, replaced.replaced, replaced.unchanged), (0, 1, 0));
         assert_eq!(rows(&db, teams), ["x1 south", "x2 south"]);
+    }
+
+    /// Values written in the ways clients write them: spaces around values, offsets, upper-case
+    /// and numeric booleans, empty cells, a header in another column order, an absent column.
+    const VARIED: &str = "\
+channel,interaction_id,customer_id,agent_id,queue,offered_at,answered_at,ended_at,outcome,talk_seconds,transferred,sale,sentiment
+voice,v1, c1 ,x1,billing,2026-03-02T10:00:00+01:00,2026-03-02 09:00:20,2026-03-02T09:05:00Z,handled, 200 ,TRUE,0,0.25
+chat,v2,c2, ,sales,2026-03-02T09:10:00Z,,2026-03-02T09:15:00.5Z,abandoned,,f,,
+email,v3,c3,x2,billing,2026-03-02T09:20:00-02:30,2026-03-02T11:50:05Z,2026-03-02T11:55:00Z,handled,7,1,False,-1
+";
+
+    const STORED: &str = "SELECT concat_ws('|', interaction_id, customer_id, agent_id, channel, queue, contact_reason,
+        offered_at, answered_at, ended_at, outcome, talk_seconds, hold_seconds, wrap_seconds, transferred,
+        sales_eligible, sale, revenue_cents, sentiment) FROM interactions ORDER BY interaction_id";
+
+    #[test]
+    fn a_clean_batch_read_by_the_typed_reader_stores_what_the_text_path_stores() {
+        let (_dir, db) = tenant_with_agents();
+        let clean = load(&db, "interactions", VARIED, ValidationMode::AllOrNothing, OnConflict::Skip).unwrap();
+        assert_eq!((clean.rows_received, clean.inserted, clean.rejected), (3, 3, 0));
+        let by_typed_reader = rows(&db, STORED);
+        assert_eq!(
+            by_typed_reader[0],
+            "v1|c1|x1|voice|billing|2026-03-02 09:00:00|2026-03-02 09:00:20|2026-03-02 09:05:00|handled|200|0|0|true|false|false|0|0.25"
+        );
+
+        // The same rows beside a bad one take the text path, which parses column by column.
+        let (_dir2, other) = tenant_with_agents();
+        let with_bad_row = format!(
+            "{VARIED}fax,v4,c4,x1,billing,2026-03-02T09:30:00Z,,2026-03-02T09:31:00Z,abandoned,abc,false,false,\n"
+        );
+        let mixed = load(&other, "interactions", &with_bad_row, ValidationMode::LoadValid, OnConflict::Skip).unwrap();
+        assert_eq!((mixed.rows_received, mixed.inserted, mixed.rejected), (4, 3, 1));
+        assert_eq!(
+            mixed.errors,
+            [
+                row_error(4, "channel", "'fax' is not one of voice, chat, email, messaging, self_service"),
+                row_error(4, "talk_seconds", "'abc' is not a valid integer"),
+            ]
+        );
+        assert_eq!(rows(&other, STORED), by_typed_reader);
     }
 }
