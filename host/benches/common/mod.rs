@@ -17,17 +17,25 @@ pub struct BenchServer {
 
 /// Opens a fresh data directory and serves it on a free port, with [`KEY`] as operator key.
 pub async fn start() -> BenchServer {
+    start_with(|config| {
+        // The benchmarks measure one tenant against plain DuckDB, so that tenant gets the whole
+        // machine, as plain DuckDB does: its memory, every core for its queries and as many
+        // plugin requests at once as there are cores (the server's defaults give a tenant half,
+        // for fairness between tenants; tests/load measures that).
+        config.default_limits.db_memory_bytes = cxhost::config::physical_memory_bytes() * 4 / 5;
+        config.default_limits.db_threads = cxhost::config::cores();
+        config.default_limits.max_concurrent_calls = cxhost::config::cores();
+        config.memory_budget_bytes = config.default_limits.db_memory_bytes;
+    })
+    .await
+}
+
+/// [`start`] with the configuration as `adjust` leaves it (the server's defaults otherwise).
+pub async fn start_with(adjust: impl FnOnce(&mut cxhost::Config)) -> BenchServer {
     let work = tempfile::tempdir().unwrap();
     let mut config = cxhost::Config::new(work.path().join("data"));
     config.operator_key = Some(KEY.to_string());
-    // The benchmarks measure one tenant against plain DuckDB, so that tenant gets the whole
-    // machine, as plain DuckDB does: its memory, every core for its queries and as many plugin
-    // requests at once as there are cores (the server's defaults give a tenant half, for
-    // fairness between tenants; tests/load measures that).
-    config.default_limits.db_memory_bytes = cxhost::config::physical_memory_bytes() * 4 / 5;
-    config.default_limits.db_threads = cxhost::config::cores();
-    config.default_limits.max_concurrent_calls = cxhost::config::cores();
-    config.memory_budget_bytes = config.default_limits.db_memory_bytes;
+    adjust(&mut config);
     let (state, _) = tokio::task::spawn_blocking(move || Services::open(config)).await.unwrap().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -24,8 +24,9 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct Grouping {
     /// Expression giving each row's group; use it as `SELECT {key} AS grp` and group by it.
-    /// For a series it is a struct of the row's period start (µs) and its group, which
-    /// [`ratio_rows`](crate::ratio_rows) turns into text once the rows are aggregated.
+    /// By day, week or month it is the period's start (a timestamp), and for a series a struct
+    /// of the row's period start (µs) and its group: [`ratio_rows`](crate::ratio_rows) turns
+    /// both into text once the rows are aggregated.
     pub key: String,
     /// The `FROM` clause with its alias and any join the key needs.
     pub from: String,
@@ -71,9 +72,11 @@ pub fn grouping(source: Source, ask: &Ask) -> Result<Grouping, String> {
                 }
             }
         }
-        GroupBy::Day => format!("strftime({time_column}, '%Y-%m-%d')"),
-        GroupBy::Week => format!("strftime(date_trunc('week', {time_column}), '%Y-%m-%d')"),
-        GroupBy::Month => format!("strftime({time_column}, '%Y-%m')"),
+        // The period's start as a timestamp: grouping by it is cheap, and ratio_rows writes it
+        // as text once per group rather than once per row.
+        GroupBy::Day => format!("date_trunc('day', {time_column})"),
+        GroupBy::Week => format!("date_trunc('week', {time_column})"),
+        GroupBy::Month => format!("date_trunc('month', {time_column})"),
         GroupBy::Total => "'total'".to_string(),
     };
     let key = match ask.grain {

@@ -126,18 +126,28 @@ pub fn info(name: &str, version: &str, description: &str, params: Vec<ParamSpec>
 }
 
 /// Runs `sql`, which must return the columns `grp`, `num` and `den`, and turns each row into
-/// a ratio row: value = num / den, none when den is zero or null. For a series (`ask.grain`),
-/// `grp` is the struct [`grouping`] keys rows by, made into text here, after aggregation.
+/// a ratio row: value = num / den, none when den is zero or null. By day, week or month, and
+/// for a series (`ask.grain`), `grp` is the timestamp or struct [`grouping`] keys rows by,
+/// made into text here, after aggregation.
 pub fn ratio_rows(sql: &str, params: &[SqlValue], ask: &Ask) -> Result<Vec<MetricRow>, String> {
-    let series_sql;
-    let sql = if ask.grain.is_some() {
-        series_sql = format!(
-            "SELECT CAST(grp.p AS VARCHAR) || '{PERIOD_SEPARATOR}' || coalesce(CAST(grp.g AS VARCHAR), '(none)') AS grp, \
-             num, den FROM ({sql}) AS metric"
-        );
-        &series_sql
-    } else {
-        sql
+    let as_text = |grp: &str| format!("SELECT {grp} AS grp, num, den FROM ({sql}) AS metric");
+    let wrapped;
+    let sql = match (ask.grain, ask.group_by) {
+        (Some(_), _) => {
+            wrapped = as_text(&format!(
+                "CAST(grp.p AS VARCHAR) || '{PERIOD_SEPARATOR}' || coalesce(CAST(grp.g AS VARCHAR), '(none)')"
+            ));
+            &wrapped
+        }
+        (None, GroupBy::Day | GroupBy::Week) => {
+            wrapped = as_text("strftime(grp, '%Y-%m-%d')");
+            &wrapped
+        }
+        (None, GroupBy::Month) => {
+            wrapped = as_text("strftime(grp, '%Y-%m')");
+            &wrapped
+        }
+        (None, _) => sql,
     };
     let table = query(sql, params)?;
     let groups = table.text("grp")?;
