@@ -21,7 +21,7 @@ mod common;
 use common::{Bound, KEY};
 
 /// Bounds of a quick run (CI, small data): a ratio past one is a regression.
-const QUICK_INGEST: f64 = 0.25;
+const QUICK_INGEST: f64 = 0.35;
 const QUICK_AHT: f64 = 2.5;
 
 const AHT_BY_AGENT: &str = "SELECT i.agent_id AS grp, sum(i.talk_seconds + i.hold_seconds + i.wrap_seconds) AS num, count(*) AS den \

@@ -98,7 +98,8 @@ fn coefficient(r: f64, n: usize) -> Coefficient {
 /// 1-based ranks, ties given the mean of the ranks they span.
 pub fn ranks(values: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // Ties share their mean rank, so their order among themselves does not matter.
+    order.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
     let mut ranks = vec![0.0; values.len()];
     let mut start = 0;
     while start < order.len() {

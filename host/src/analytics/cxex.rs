@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::correlation::{Correlation, CorrelationError, correlate};
-use super::series::{Paired, Period, Series, metric_series, pair, period_bounds};
+use super::series::{Paired, Period, Series, metric_series, pair, pair_values, period_bounds};
 use crate::app::Services;
 use crate::config::PluginLimits;
 use crate::deploy::{CallPlan, PlanError};
@@ -244,9 +244,17 @@ pub fn compute_series(
     Ok(Computed { bounds, series, surveyed, min_group: tenant.min_group_size })
 }
 
-/// Metrics whose series are computed at once. DuckDB runs each query on every core, but the
-/// plugin's side of a call (building and passing the rows) runs on one; two metrics in flight
-/// keep both cores of a small server busy.
+impl Computed {
+    /// The respondents an employee cell of `ex` needs to be shown: the privacy floor for
+    /// survey metrics, none for the others.
+    fn floor(&self, ex: &str) -> u32 {
+        if self.surveyed.contains(ex) { self.min_group } else { 0 }
+    }
+}
+
+/// Metrics whose series are computed at once (and matrix cells paired at once). DuckDB runs
+/// each query on every core, but the plugin's side of a call (building and passing the rows)
+/// runs on one; two metrics in flight keep both cores of a small server busy.
 const SERIES_WORKERS: usize = 2;
 
 /// `work` on every item on up to [`SERIES_WORKERS`] threads (each inside the caller's Tokio
@@ -276,12 +284,29 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> 
 /// One correlation cell: `ex` against `cx` taken `lag` periods later, with the privacy floor
 /// applied to survey-based employee figures.
 pub fn cell(computed: &Computed, cx: &str, ex: &str, lag: usize) -> Result<(Paired, Correlation), AnalyticsError> {
-    let floor = if computed.surveyed.contains(ex) { computed.min_group } else { 0 };
-    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, floor);
+    let paired = pair(&computed.series[ex], &computed.series[cx], lag, &computed.bounds, computed.floor(ex));
     let x: Vec<f64> = paired.points.iter().map(|p| p.ex).collect();
     let y: Vec<f64> = paired.points.iter().map(|p| p.cx).collect();
     let stats = correlate(&x, &y)?;
     Ok((paired, stats))
+}
+
+/// A matrix's cells, each `ex` against each `cx` (employee metric by employee metric), as
+/// (withheld employee cells, correlation): [`cell`] without the points, on two threads.
+/// Blocking: a year by agent pairs a million cells per pair of metrics.
+pub fn matrix_cells(
+    computed: &Computed,
+    cx: &[String],
+    ex: &[String],
+    lag: usize,
+) -> Result<Vec<(usize, Correlation)>, AnalyticsError> {
+    let pairs: Vec<(&String, &String)> = ex.iter().flat_map(|e| cx.iter().map(move |c| (e, c))).collect();
+    in_parallel(&pairs, |(e, c)| {
+        let (x, y, withheld) = pair_values(&computed.series[*e], &computed.series[*c], lag, computed.floor(e));
+        Ok((withheld, correlate(&x, &y)?))
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Splits a comma-separated metric list, keeping commas inside `[…]`.

@@ -112,7 +112,7 @@ fn series_at_once(
     let result = context.runtime.call::<MetricSeriesWorld>(plugin, context.db.clone(), None, limits, &request)?;
     let index: HashMap<i64, usize> =
         bounds[..bounds.len() - 1].iter().enumerate().map(|(i, day)| (micros(*day), i)).collect();
-    let mut series = Series::new();
+    let mut cells = Vec::with_capacity(result.rows.len());
     for row in result.rows {
         let Some(&period) = index.get(&row.period_start) else {
             return Err(CallError::InvalidResult {
@@ -125,10 +125,11 @@ fn series_at_once(
             });
         };
         if let Some(value) = row.value {
-            series.insert((row.group, period), Cell { value, weight: row.denominator });
+            cells.push(((row.group, period), Cell { value, weight: row.denominator }));
         }
     }
-    Ok(series)
+    // Sorted once and built in bulk: a year by agent is a million cells.
+    Ok(cells.into_iter().collect())
 }
 
 fn period_by_period(
@@ -182,23 +183,56 @@ pub struct Paired {
 /// (respondents) is below `min_group` are withheld, never paired.
 pub fn pair(ex: &Series, cx: &Series, lag: usize, bounds: &[NaiveDate], min_group: u32) -> Paired {
     let mut points = Vec::new();
+    let withheld = walk_pairs(ex, cx, lag, min_group, |group, period, cell, customer| {
+        points.push(Point {
+            group: group.to_string(),
+            ex_period: bounds[period].to_string(),
+            cx_period: bounds[period + lag].to_string(),
+            ex: cell.value,
+            cx: customer.value,
+            ex_respondents: cell.weight,
+        })
+    });
+    Paired { points, withheld }
+}
+
+/// The paired values alone, as [`pair`] pairs them: employee figures, customer figures, and
+/// how many employee cells were withheld.
+pub fn pair_values(ex: &Series, cx: &Series, lag: usize, min_group: u32) -> (Vec<f64>, Vec<f64>, usize) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let withheld = walk_pairs(ex, cx, lag, min_group, |_, _, cell, customer| {
+        xs.push(cell.value);
+        ys.push(customer.value);
+    });
+    (xs, ys, withheld)
+}
+
+/// Calls `paired` with each employee cell that is not withheld and its customer cell `lag`
+/// periods later, in (group, period) order; returns how many were withheld. One merge walk
+/// over both sorted series: (group, period) → (group, period + lag) keeps the order.
+fn walk_pairs(
+    ex: &Series,
+    cx: &Series,
+    lag: usize,
+    min_group: u32,
+    mut paired: impl FnMut(&str, usize, &Cell, &Cell),
+) -> usize {
     let mut withheld = 0;
+    let mut customers = cx.iter().peekable();
     for ((group, period), cell) in ex {
         if cell.weight.is_some_and(|w| w < f64::from(min_group)) {
             withheld += 1;
             continue;
         }
-        let Some(customer) = cx.get(&(group.clone(), period + lag)) else { continue };
-        points.push(Point {
-            group: group.clone(),
-            ex_period: bounds[*period].to_string(),
-            cx_period: bounds[period + lag].to_string(),
-            ex: cell.value,
-            cx: customer.value,
-            ex_respondents: cell.weight,
-        });
+        let wanted = (group.as_str(), period + lag);
+        while customers.next_if(|((g, p), _)| (g.as_str(), *p) < wanted).is_some() {}
+        if let Some(((g, p), customer)) = customers.peek()
+            && (g.as_str(), *p) == wanted
+        {
+            paired(group, *period, cell, customer);
+        }
     }
-    Paired { points, withheld }
+    withheld
 }
 
 #[cfg(test)]
@@ -238,5 +272,9 @@ mod tests {
         let got: Vec<(&str, &str, f64, f64)> =
             paired.points.iter().map(|p| (p.ex_period.as_str(), p.cx_period.as_str(), p.ex, p.cx)).collect();
         assert_eq!(got, vec![("2026-01-01", "2026-02-01", 10.0, 0.7), ("2026-02-01", "2026-03-01", 20.0, 0.8)]);
+        assert_eq!(pair_values(&ex, &cx, 1, 5), (vec![10.0, 20.0], vec![0.7, 0.8], 1));
+        // Without a lag only the same periods pair: t1's second month; t2 has no customer
+        // figure in its first.
+        assert_eq!(pair_values(&ex, &cx, 0, 0), (vec![20.0], vec![0.7], 0));
     }
 }

@@ -11,7 +11,9 @@ use super::error::{BadRequest, Keyed, NotFound, PluginCall, TenantData};
 use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState, Caller, TenantPath, Time};
 use crate::analytics::correlation::Coefficient;
-use crate::analytics::cxex::{Computed, Level, Scope, cell, check_matrix_side, compute_series, split_metrics};
+use crate::analytics::cxex::{
+    Computed, Level, Scope, cell, check_matrix_side, compute_series, matrix_cells, split_metrics,
+};
 use crate::analytics::series::{Period, Point};
 use crate::auth::Action;
 use crate::params::parse_range;
@@ -119,7 +121,9 @@ pub async fn correlate_metrics(
     };
     let metrics = vec![("ex", query.ex.clone()), ("cx", query.cx.clone())];
     let computed = compute(&state, &caller, &tenant_id, &common, metrics).await?;
-    let (paired, stats) = cell(&computed, &query.cx, &query.ex, common.lag)?;
+    let min_group = computed.min_group;
+    let (cx, ex, lag) = (query.cx.clone(), query.ex.clone(), common.lag);
+    let (paired, stats) = tokio::task::spawn_blocking(move || cell(&computed, &cx, &ex, lag)).await??;
     Ok(Json(CorrelationResponse {
         cx: query.cx,
         ex: query.ex,
@@ -128,7 +132,7 @@ pub async fn correlate_metrics(
         spearman: stats.spearman,
         lag: common.lag,
         withheld_groups: paired.withheld,
-        min_group: computed.min_group,
+        min_group,
         points: paired.points,
     }))
 }
@@ -210,19 +214,23 @@ pub async fn matrix(
     };
     let metrics = ex.iter().map(|m| ("ex", m.clone())).chain(cx.iter().map(|m| ("cx", m.clone()))).collect();
     let computed = compute(&state, &caller, &tenant_id, &common, metrics).await?;
-    let mut cells = Vec::new();
-    for e in &ex {
-        for c in &cx {
-            let (paired, stats) = cell(&computed, c, e, common.lag)?;
-            cells.push(MatrixCell {
-                cx: c.clone(),
-                ex: e.clone(),
-                n: stats.n,
-                pearson: stats.pearson,
-                spearman: stats.spearman,
-                withheld_groups: paired.withheld,
-            });
-        }
-    }
-    Ok(Json(MatrixResponse { cx, ex, lag: common.lag, min_group: computed.min_group, cells }))
+    let min_group = computed.min_group;
+    let (cx, ex, stats) = tokio::task::spawn_blocking(move || {
+        let stats = matrix_cells(&computed, &cx, &ex, common.lag);
+        (cx, ex, stats)
+    })
+    .await?;
+    let pairs = ex.iter().flat_map(|e| cx.iter().map(move |c| (e, c)));
+    let cells = pairs
+        .zip(stats?)
+        .map(|((e, c), (withheld, stats))| MatrixCell {
+            cx: c.clone(),
+            ex: e.clone(),
+            n: stats.n,
+            pearson: stats.pearson,
+            spearman: stats.spearman,
+            withheld_groups: withheld,
+        })
+        .collect();
+    Ok(Json(MatrixResponse { cx, ex, lag: common.lag, min_group, cells }))
 }

@@ -34,6 +34,18 @@ pub struct Grouping {
     pub time_filter: String,
     /// The qualified time column, e.g. `i.offered_at`.
     pub time_column: String,
+    /// The source table and its alias as `from` names them, e.g. `interactions i`.
+    source: String,
+}
+
+impl Grouping {
+    /// [`from`](Grouping::from) with the source table replaced by `rows`, a `SELECT` of the
+    /// same table's rows with any columns added (a window over them, say), under the same
+    /// alias: the key, the joins and the time filter work on it unchanged.
+    pub fn from_rows(&self, rows: &str) -> String {
+        let alias = self.source.rsplit(' ').next().unwrap_or_default();
+        self.from.replacen(&self.source, &format!("({rows}) {alias}"), 1)
+    }
 }
 
 /// The grouping of `source` that `ask` wants, or an error when that grouping means nothing for
@@ -49,7 +61,8 @@ pub fn grouping(source: Source, ask: &Ask) -> Result<Grouping, String> {
         Source::Schedules => ("schedules", "sh", "starts_at", "agent_id"),
     };
     let time_column = format!("{alias}.{time}");
-    let mut from = format!("{table} {alias}");
+    let source = format!("{table} {alias}");
+    let mut from = source.clone();
     let agent_join = format!(" LEFT JOIN agents a ON a.agent_id = {alias}.{agent_col}");
     let key = match group_by {
         GroupBy::Agent => format!("{alias}.{agent_col}"),
@@ -91,7 +104,7 @@ pub fn grouping(source: Source, ask: &Ask) -> Result<Grouping, String> {
         }
     };
     let time_filter = format!("{time_column} >= ? AND {time_column} < ?");
-    Ok(Grouping { key, from, time_filter, time_column })
+    Ok(Grouping { key, from, time_filter, time_column, source })
 }
 
 /// `WITH shifts`: the scheduled shifts starting in the range (`shift_id`, `agent_id`,

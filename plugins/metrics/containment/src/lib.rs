@@ -44,23 +44,21 @@ impl Metric for Containment {
         }
         let window = window_hours * MICROS_PER_HOUR;
         let g = grouping(Source::Interactions, req)?;
-        // `later` counts, for every contact, the customer's non-self-service contacts from its
-        // own offer time (peers included) to the window's end, over the range plus look-ahead.
+        // Every contact with the customer's non-self-service contacts from its own offer time
+        // (peers included) to the window's end, in one window over the range plus look-ahead;
+        // the outer query keeps the self-service contacts in range.
+        let with_later = "SELECT *, sum(CASE WHEN channel <> 'self_service' THEN 1 ELSE 0 END) OVER (\
+               PARTITION BY customer_id ORDER BY offered_at \
+               RANGE BETWEEN CURRENT ROW AND to_microseconds(?) FOLLOWING) AS agent_contacts \
+             FROM interactions WHERE offered_at >= ? AND offered_at < ?";
         let sql = format!(
-            "WITH later AS (\
-               SELECT interaction_id, \
-               sum(CASE WHEN channel <> 'self_service' THEN 1 ELSE 0 END) OVER (\
-                 PARTITION BY customer_id ORDER BY offered_at \
-                 RANGE BETWEEN CURRENT ROW AND to_microseconds(?) FOLLOWING) AS agent_contacts \
-               FROM interactions WHERE offered_at >= ? AND offered_at < ?) \
-             SELECT {key} AS grp, \
-             CAST(count(*) FILTER (WHERE l.agent_contacts = 0) AS DOUBLE) AS num, \
+            "SELECT {key} AS grp, \
+             CAST(count(*) FILTER (WHERE i.agent_contacts = 0) AS DOUBLE) AS num, \
              CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} JOIN later l ON l.interaction_id = i.interaction_id \
-             WHERE i.channel = 'self_service' AND {time} \
+             FROM {from} WHERE i.channel = 'self_service' AND {time} \
              GROUP BY 1 ORDER BY 1",
             key = g.key,
-            from = g.from,
+            from = g.from_rows(with_later),
             time = g.time_filter
         );
         let params = [

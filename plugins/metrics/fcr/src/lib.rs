@@ -40,29 +40,28 @@ impl Metric for Fcr {
         let window = window_days * MICROS_PER_DAY;
         let lookahead_end = req.period_end.saturating_add(window);
         let g = grouping(Source::Interactions, req)?;
-        // `nxt` pairs every contact with the next one of the same customer and reason, over the
-        // range plus the look-ahead window; the outer query keeps the handled contacts in range.
+        // Every contact with the next one of the same customer and reason, in one window over
+        // the range plus the look-ahead; the outer query keeps the handled contacts in range.
+        let with_next = "SELECT *, lead(offered_at) OVER (\
+               PARTITION BY customer_id, contact_reason ORDER BY offered_at, interaction_id) AS next_offered_at \
+             FROM interactions WHERE offered_at >= ? AND offered_at < ?";
         let sql = format!(
-            "WITH nxt AS (\
-               SELECT interaction_id, lead(offered_at) OVER (\
-                 PARTITION BY customer_id, contact_reason \
-                 ORDER BY offered_at, interaction_id) AS next_offered_at \
-               FROM interactions WHERE offered_at >= ? AND offered_at < ?) \
-             SELECT {key} AS grp, \
-             CAST(count(*) FILTER (WHERE n.next_offered_at IS NULL \
-               OR n.next_offered_at > i.offered_at + to_microseconds(?)) AS DOUBLE) AS num, \
+            "SELECT {key} AS grp, \
+             CAST(count(*) FILTER (WHERE i.next_offered_at IS NULL \
+               OR i.next_offered_at > i.offered_at + to_microseconds(?)) AS DOUBLE) AS num, \
              CAST(count(*) AS DOUBLE) AS den \
-             FROM {from} JOIN nxt n ON n.interaction_id = i.interaction_id \
-             WHERE i.outcome = 'handled' AND {time} \
+             FROM {from} WHERE i.outcome = 'handled' AND {time} \
              GROUP BY 1 ORDER BY 1",
             key = g.key,
-            from = g.from,
+            from = g.from_rows(with_next),
             time = g.time_filter
         );
+        // In the order of the placeholders: the window in SELECT, the look-ahead in FROM, the
+        // range in WHERE.
         let params = [
+            SqlValue::Integer(window),
             SqlValue::Timestamp(req.period_start),
             SqlValue::Timestamp(lookahead_end),
-            SqlValue::Integer(window),
             SqlValue::Timestamp(req.period_start),
             SqlValue::Timestamp(req.period_end),
         ];
