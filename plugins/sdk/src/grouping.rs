@@ -61,8 +61,8 @@ pub fn grouping(source: Source, ask: &Ask) -> Result<Grouping, String> {
         Source::Schedules => ("schedules", "sh", "starts_at", "agent_id"),
     };
     let time_column = format!("{alias}.{time}");
-    let source = format!("{table} {alias}");
-    let mut from = source.clone();
+    let table_and_alias = format!("{table} {alias}");
+    let mut from = table_and_alias.clone();
     let agent_join = format!(" LEFT JOIN agents a ON a.agent_id = {alias}.{agent_col}");
     let key = match group_by {
         GroupBy::Agent => format!("{alias}.{agent_col}"),
@@ -104,7 +104,7 @@ pub fn grouping(source: Source, ask: &Ask) -> Result<Grouping, String> {
         }
     };
     let time_filter = format!("{time_column} >= ? AND {time_column} < ?");
-    Ok(Grouping { key, from, time_filter, time_column, source })
+    Ok(Grouping { key, from, time_filter, time_column, source: table_and_alias })
 }
 
 /// `WITH shifts`: the scheduled shifts starting in the range (`shift_id`, `agent_id`,

@@ -55,8 +55,7 @@ impl game_mechanic::Guest for StandardGame {
     fn award(req: AwardRequest) -> Result<AwardResult, String> {
         let p = Rules::from(&req)?;
         let length = req.period_end - req.period_start;
-        let now = stats(req.period_start, req.period_end, p.short_seconds)?;
-        let before = stats(req.period_start - length, req.period_start, p.short_seconds)?;
+        let (before, now) = stats(req.period_start - length, req.period_start, req.period_end, p.short_seconds)?;
         let streaks = longest_streaks(&req)?;
         let lifetime = lifetime_points(req.period_start)?;
         let certified = certifications(req.period_start, req.period_end)?;
@@ -184,50 +183,65 @@ impl Stats {
     }
 }
 
-fn stats(start: i64, end: i64, short_seconds: i64) -> Result<BTreeMap<String, Stats>, String> {
+/// Every agent's figures in the period before `[start, end)` (from `before`) and in the period
+/// itself, in one query: one window over both periods' contacts (and the look-ahead) finds
+/// each contact's next one.
+#[allow(clippy::type_complexity)]
+fn stats(
+    before: i64,
+    start: i64,
+    end: i64,
+    short_seconds: i64,
+) -> Result<(BTreeMap<String, Stats>, BTreeMap<String, Stats>), String> {
     let lookahead = end + REPEAT_DAYS * 86_400_000_000;
     let sql = format!(
-        "WITH nxt AS (SELECT interaction_id, lead(offered_at) OVER (PARTITION BY customer_id, contact_reason \
-             ORDER BY offered_at, interaction_id) AS next_at FROM interactions WHERE offered_at >= ? AND offered_at < ?), \
-         c AS (SELECT i.agent_id, i.talk_seconds + i.hold_seconds + i.wrap_seconds AS secs, i.transferred, \
-             (n.next_at IS NULL OR n.next_at > i.offered_at + INTERVAL {REPEAT_DAYS} DAY) AS resolved \
-           FROM interactions i JOIN nxt n USING (interaction_id) \
-           WHERE i.outcome = 'handled' AND i.agent_id IS NOT NULL AND i.offered_at >= ? AND i.offered_at < ?), \
-         cs AS (SELECT agent_id, count(*) AS contacts, avg(secs) AS aht, count(*) FILTER (WHERE resolved) AS resolved, \
-             count(*) FILTER (WHERE secs < {short_seconds}) AS short, count(*) FILTER (WHERE transferred) AS transfers \
-           FROM c GROUP BY 1), \
-         fs AS (SELECT f.agent_id, count(*) FILTER (WHERE f.csat >= 4 AND NOT coalesce(i.transferred, FALSE)) AS kept, \
+        "WITH c AS (SELECT agent_id, CAST(offered_at >= ? AS INTEGER) AS period, \
+             talk_seconds + hold_seconds + wrap_seconds AS secs, transferred, \
+             (next_at IS NULL OR next_at > offered_at + INTERVAL {REPEAT_DAYS} DAY) AS resolved \
+           FROM (SELECT *, lead(offered_at) OVER (PARTITION BY customer_id, contact_reason \
+               ORDER BY offered_at, interaction_id) AS next_at FROM interactions WHERE offered_at >= ? AND offered_at < ?) \
+           WHERE outcome = 'handled' AND agent_id IS NOT NULL AND offered_at >= ? AND offered_at < ?), \
+         cs AS (SELECT agent_id, period, count(*) AS contacts, avg(secs) AS aht, \
+             count(*) FILTER (WHERE resolved) AS resolved, count(*) FILTER (WHERE secs < {short_seconds}) AS short, \
+             count(*) FILTER (WHERE transferred) AS transfers \
+           FROM c GROUP BY 1, 2), \
+         fs AS (SELECT f.agent_id, CAST(f.responded_at >= ? AS INTEGER) AS period, \
+             count(*) FILTER (WHERE f.csat >= 4 AND NOT coalesce(i.transferred, FALSE)) AS kept, \
              CAST(count(*) FILTER (WHERE f.csat >= 4) AS DOUBLE) / count(*) AS csat \
            FROM customer_feedback f LEFT JOIN interactions i ON i.interaction_id = f.interaction_id \
-           WHERE f.csat IS NOT NULL AND f.agent_id IS NOT NULL AND f.responded_at >= ? AND f.responded_at < ? GROUP BY 1) \
-         SELECT a.agent_id, a.team, CAST(coalesce(cs.contacts, 0) AS BIGINT) AS contacts, cs.aht, \
+           WHERE f.csat IS NOT NULL AND f.agent_id IS NOT NULL AND f.responded_at >= ? AND f.responded_at < ? \
+           GROUP BY 1, 2) \
+         SELECT a.agent_id, a.team, p.period, CAST(coalesce(cs.contacts, 0) AS BIGINT) AS contacts, cs.aht, \
            CAST(coalesce(cs.resolved, 0) AS BIGINT) AS resolved, CAST(coalesce(cs.short, 0) AS BIGINT) AS short, \
            CAST(coalesce(cs.transfers, 0) AS BIGINT) AS transfers, CAST(coalesce(fs.kept, 0) AS BIGINT) AS kept, fs.csat \
-         FROM agents a LEFT JOIN cs ON cs.agent_id = a.agent_id LEFT JOIN fs ON fs.agent_id = a.agent_id ORDER BY 1"
+         FROM agents a CROSS JOIN (VALUES (0), (1)) p(period) \
+           LEFT JOIN cs ON cs.agent_id = a.agent_id AND cs.period = p.period \
+           LEFT JOIN fs ON fs.agent_id = a.agent_id AND fs.period = p.period \
+         ORDER BY 1, 3"
     );
     let ts = SqlValue::Timestamp;
-    let t = query(&sql, &[ts(start), ts(lookahead), ts(start), ts(end), ts(start), ts(end)])?;
-    let (agents, teams) = (t.text("agent_id")?, t.text("team")?);
+    let params = [ts(start), ts(before), ts(lookahead), ts(before), ts(end), ts(start), ts(before), ts(end)];
+    let t = query(&sql, &params)?;
+    let (agents, teams, periods) = (t.text("agent_id")?, t.text("team")?, t.int("period")?);
     let (contacts, aht, resolved) = (t.int("contacts")?, t.float("aht")?, t.int("resolved")?);
     let (short, transfers, kept, csat) = (t.int("short")?, t.int("transfers")?, t.int("kept")?, t.float("csat")?);
-    let mut out = BTreeMap::new();
+    let (mut earlier, mut this) = (BTreeMap::new(), BTreeMap::new());
     for i in 0..t.row_count() {
         let Some(agent) = agents[i].clone() else { continue };
-        out.insert(
-            agent,
-            Stats {
-                team: teams[i].clone().unwrap_or_default(),
-                contacts: contacts[i].unwrap_or(0),
-                aht: aht[i],
-                resolved: resolved[i].unwrap_or(0),
-                short: short[i].unwrap_or(0),
-                transfers: transfers[i].unwrap_or(0),
-                top_box_kept: kept[i].unwrap_or(0),
-                csat: csat[i],
-            },
-        );
+        let stats = Stats {
+            team: teams[i].clone().unwrap_or_default(),
+            contacts: contacts[i].unwrap_or(0),
+            aht: aht[i],
+            resolved: resolved[i].unwrap_or(0),
+            short: short[i].unwrap_or(0),
+            transfers: transfers[i].unwrap_or(0),
+            top_box_kept: kept[i].unwrap_or(0),
+            csat: csat[i],
+        };
+        let period = if periods[i] == Some(1) { &mut this } else { &mut earlier };
+        period.insert(agent, stats);
     }
-    Ok(out)
+    Ok((earlier, this))
 }
 
 /// Each agent's longest run of consecutive CSAT 4–5 answers in the period.
