@@ -182,14 +182,16 @@ struct Work {
     surge_milli_seconds: i64,
 }
 
-/// Rows `(tz, valid_from, valid_to, offset_minutes)` for every zone the agents use, over the
-/// period with two days of margin, as SQL `VALUES`.
-fn offset_rows(req: &PayRequest) -> Result<String, String> {
+/// An SQL expression giving the UTC offset in minutes, at the time in `started`, of the zone
+/// named in `tz`, for every zone the agents use, over the period with two days of margin: a
+/// `CASE` on the zone and, where its offset changes (daylight saving), on the time — computed
+/// per contact without a join.
+fn offset_minutes(req: &PayRequest, tz: &str, started: &str) -> Result<String, String> {
     let zones = query("SELECT DISTINCT coalesce(nullif(timezone, ''), 'UTC') AS tz FROM agents ORDER BY 1", &[])?;
     let margin = 2 * 24 * 60 * MICROS_PER_MINUTE;
     let grid = GRID_MINUTES * MICROS_PER_MINUTE;
     let (start, end) = (req.period_start - margin, req.period_end + margin);
-    let mut rows = vec![format!("('UTC', make_timestamp({start}), make_timestamp({end}), 0)")];
+    let mut cases = Vec::new();
     for zone_name in zones.text("tz")?.into_iter().flatten() {
         if zone_name == "UTC" {
             continue;
@@ -200,20 +202,23 @@ fn offset_rows(req: &PayRequest) -> Result<String, String> {
             let utc = DateTime::from_timestamp_micros(micros).ok_or("period out of range")?.naive_utc();
             Ok(i64::from(zone.offset_from_utc_datetime(&utc).fix().local_minus_utc()) / 60)
         };
-        let quoted = zone_name.replace('\'', "''");
-        let (mut from, mut offset) = (start, offset_at(start)?);
+        // Each change of offset: from that moment on, the new one.
+        let mut offset = offset_at(start)?;
+        let mut changes = Vec::new();
         let mut t = start + grid;
         while t < end {
             let now = offset_at(t)?;
             if now != offset {
-                rows.push(format!("('{quoted}', make_timestamp({from}), make_timestamp({t}), {offset})"));
-                (from, offset) = (t, now);
+                changes.push(format!("WHEN {started} < make_timestamp({t}) THEN {offset}"));
+                offset = now;
             }
             t += grid;
         }
-        rows.push(format!("('{quoted}', make_timestamp({from}), make_timestamp({end}), {offset})"));
+        let by_time =
+            if changes.is_empty() { offset.to_string() } else { format!("CASE {} ELSE {offset} END", changes.join(" ")) };
+        cases.push(format!("WHEN '{}' THEN {by_time}", zone_name.replace('\'', "''")));
     }
-    Ok(rows.join(", "))
+    Ok(if cases.is_empty() { "0".to_string() } else { format!("CASE {tz} {} ELSE 0 END", cases.join(" ")) })
 }
 
 /// CTE `surge(h, factor_milli)`: each UTC hour's multiplier in thousandths (see describe()).
@@ -238,21 +243,20 @@ fn surge_cte(s: &Settings) -> String {
 
 fn work(req: &PayRequest, settings: &Settings) -> Result<BTreeMap<String, Work>, String> {
     let sql = format!(
-        "WITH offsets(tz, valid_from, valid_to, offset_minutes) AS (VALUES {offsets}), {surge}, \
+        "WITH {surge}, \
          c AS (SELECT i.agent_id, coalesce(i.answered_at, i.offered_at) AS started, \
                  i.talk_seconds + i.hold_seconds + i.wrap_seconds AS secs, \
                  CASE WHEN i.sale THEN coalesce(i.revenue_cents, 0) ELSE 0 END AS revenue, \
                  coalesce(nullif(a.timezone, ''), 'UTC') AS tz \
                FROM interactions i JOIN agents a ON a.agent_id = i.agent_id \
                WHERE i.outcome = 'handled' AND i.offered_at >= ? AND i.offered_at < ?), \
-         l AS (SELECT c.*, c.started + to_minutes(o.offset_minutes) AS local_start FROM c \
-               JOIN offsets o ON o.tz = c.tz AND c.started >= o.valid_from AND c.started < o.valid_to) \
+         l AS (SELECT c.*, c.started + to_minutes({offset}) AS local_start FROM c) \
          SELECT agent_id, CAST(count(*) AS BIGINT) AS contacts, CAST(sum(secs) AS BIGINT) AS secs, \
            CAST(coalesce(sum(secs) FILTER (WHERE {peak}), 0) AS BIGINT) AS peak_secs, \
            CAST(sum(revenue) AS BIGINT) AS revenue, \
            CAST(coalesce(sum(secs * (coalesce(sg.factor_milli, 1000) - 1000)), 0) AS BIGINT) AS surge_milli_secs \
          FROM l LEFT JOIN surge sg ON sg.h = date_trunc('hour', l.started) GROUP BY 1 ORDER BY 1",
-        offsets = offset_rows(req)?,
+        offset = offset_minutes(req, "c.tz", "c.started")?,
         surge = surge_cte(settings),
         peak = in_windows(&settings.windows, "(hour(local_start) * 60 + minute(local_start))")
     );
