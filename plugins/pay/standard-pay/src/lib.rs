@@ -214,8 +214,11 @@ fn offset_minutes(req: &PayRequest, tz: &str, started: &str) -> Result<String, S
             }
             t += grid;
         }
-        let by_time =
-            if changes.is_empty() { offset.to_string() } else { format!("CASE {} ELSE {offset} END", changes.join(" ")) };
+        let by_time = if changes.is_empty() {
+            offset.to_string()
+        } else {
+            format!("CASE {} ELSE {offset} END", changes.join(" "))
+        };
         cases.push(format!("WHEN '{}' THEN {by_time}", zone_name.replace('\'', "''")));
     }
     Ok(if cases.is_empty() { "0".to_string() } else { format!("CASE {tz} {} ELSE 0 END", cases.join(" ")) })
