@@ -1,5 +1,6 @@
 //! Storage: the system database, one DuckDB file per tenant, ingest and read-only plugin SQL.
 
+pub mod actions;
 pub mod awards;
 pub mod deployments;
 pub mod ingest;
