@@ -305,3 +305,78 @@ async fn a_series_in_one_call_equals_the_metric_asked_week_by_week() {
     .unwrap();
     assert!(checked >= 60, "{checked} metric × grouping series with rows compared");
 }
+
+/// The analytics that dashboards (and rules) call: `metric-series` asks a metric for every
+/// week of a range at once and gives exactly the rows of `metric` asked week by week; a grain
+/// of days gives a row per day; a series grouped by a period is refused, naming why.
+#[tokio::test]
+async fn the_analytics_metric_series_equals_the_metric_asked_week_by_week() {
+    use cxhost::analytics::host::TenantAnalytics;
+    use cxhost::runtime::bindings::{Grain, GroupBy, MetricRequest, SeriesRequest};
+    use cxhost::runtime::host::AnalyticsHost;
+
+    let s = app();
+    let key = s.tenant("aseries").await;
+    let sample = tempfile::tempdir().unwrap();
+    let spec = cxhost::generate::SampleSpec {
+        agents: 8,
+        days: 28,
+        contacts_per_agent_day: 10.0,
+        ..cxhost::generate::SampleSpec::demo()
+    };
+    cxhost::generate::generate(&spec, sample.path()).expect("sample data generated");
+    s.load_fixture_from(&key, "aseries", sample.path()).await;
+
+    let state = crate::util::app_state().clone();
+    tokio::task::spawn_blocking(move || {
+        let analytics = TenantAnalytics {
+            state: state.clone(),
+            tenant: state.tenant("aseries").unwrap(),
+            subject: "test".to_string(),
+            db: state.tenants.get("aseries").unwrap(),
+            limits: cxhost::config::PluginLimits::default(),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let micros = |day: chrono::NaiveDate| day.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
+        // 2026-01-05 is a Monday: four whole weeks.
+        let (from, to) = (spec.start, spec.start + chrono::Days::new(28));
+        let ask = |grain, group_by| SeriesRequest {
+            period_start: micros(from),
+            period_end: micros(to),
+            grain,
+            group_by,
+            params: Vec::new(),
+        };
+        for name in ["csat", "aht", "fcr"] {
+            let series = analytics.metric_series(name, ask(Grain::Week, GroupBy::Agent), deadline).unwrap();
+            let mut weekly = Vec::new();
+            for week in 0..4 {
+                let start = from + chrono::Days::new(7 * week);
+                let request = MetricRequest {
+                    period_start: micros(start),
+                    period_end: micros(start + chrono::Days::new(7)),
+                    group_by: GroupBy::Agent,
+                    params: Vec::new(),
+                };
+                let result = analytics.metric(name, request, deadline).unwrap();
+                weekly.extend(result.rows.into_iter().map(|r| (micros(start), r.group, r.value, r.denominator)));
+            }
+            let mut got: Vec<_> =
+                series.rows.into_iter().map(|r| (r.period_start, r.group, r.value, r.denominator)).collect();
+            got.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            weekly.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            assert!(weekly.len() >= 8 * 4 - 4, "{name}: {} agent-weeks", weekly.len());
+            assert_eq!(got, weekly, "{name}");
+        }
+        let daily = analytics.metric_series("aht", ask(Grain::Day, GroupBy::Total), deadline).unwrap();
+        let days: std::collections::BTreeSet<i64> = daily.rows.iter().map(|r| r.period_start).collect();
+        assert!(days.len() > 20 && days.iter().all(|d| (d - micros(from)) % 86_400_000_000 == 0), "{days:?}");
+        let refused = analytics.metric_series("aht", ask(Grain::Week, GroupBy::Week), deadline).unwrap_err();
+        assert_eq!(
+            refused,
+            "a series is grouped by agent, team, site, queue, channel or total; its periods come from its grain"
+        );
+    })
+    .await
+    .unwrap();
+}

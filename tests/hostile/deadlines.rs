@@ -15,6 +15,7 @@ async fn every_kind_of_work_stops_at_the_deadline() {
         ("many short queries", a.metric("sql_loop", &[("sql", "SELECT count(*) FROM range(200000)")]).await),
         ("a wide result", a.metric("sql_loop", &[("sql", "SELECT repeat('z', 1000) AS s FROM range(50000)")]).await),
         ("nested metric calls", a.dashboard("nested", &[("sql", "hostile_metric"), ("n", "5")]).await),
+        ("nested metric series calls", a.dashboard("nested_series", &[("sql", "hostile_metric"), ("n", "3")]).await),
         ("log calls", a.metric("log_flood", &[("size", "100")]).await),
     ];
     for (what, call) in &cases {

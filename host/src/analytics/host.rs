@@ -10,16 +10,19 @@ use chrono::{DateTime, NaiveDate};
 
 use super::correlation::Coefficient;
 use super::cxex::{AnalyticsError, Level, Scope, cell, check_matrix_side, compute_series, resolve_named};
-use super::series::Period;
+use super::series::{Period, grain_bounds, series_rows};
 use crate::app::Services;
 use crate::config::PluginLimits;
 use crate::runtime::bindings::{
-    CorrelationRequest, MatrixRequest, MetricRequest, MetricResult, ParamValue, WitCoefficient, WitCorrelation,
-    WitLevel, WitMatrixCell, WitPeriod, WitPoint,
+    CorrelationRequest, GroupBy, MatrixRequest, MetricRequest, MetricResult, ParamValue, SeriesRequest, SeriesResult,
+    WitCoefficient, WitCorrelation, WitLevel, WitMatrixCell, WitPeriod, WitPoint,
 };
 use crate::runtime::host::AnalyticsHost;
 use crate::store::TenantDb;
 use crate::store::system::Tenant;
+
+/// Most periods one `metric-series` call may ask for (e.g. two years and nine months by day).
+pub const MAX_SERIES_PERIODS: usize = 1000;
 
 /// Analytics bound to the tenant (and caller) a dashboard renders for.
 pub struct TenantAnalytics {
@@ -91,6 +94,35 @@ impl AnalyticsHost for TenantAnalytics {
         let context = self.state.call_context(&self.tenant.id, &plan.serve.info.name, self.db.clone(), limits);
         let request = MetricRequest { params, ..request };
         context.answer(&plan, &request).map(|answer| answer.result).map_err(|e| e.to_string())
+    }
+
+    fn metric_series(&self, name: &str, request: SeriesRequest, deadline: Instant) -> Result<SeriesResult, String> {
+        if matches!(request.group_by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
+            return Err("a series is grouped by agent, team, site, queue, channel or total; its periods come from \
+                        its grain"
+                .to_string());
+        }
+        let date = |micros: i64| DateTime::from_timestamp_micros(micros).map(|t| t.date_naive());
+        let (Some(from), Some(to)) = (date(request.period_start), date(request.period_end)) else {
+            return Err("period-start or period-end is out of range".to_string());
+        };
+        if from >= to {
+            return Err(format!("the range is empty: {from} is not before {to}"));
+        }
+        let bounds = grain_bounds(request.grain, from, to);
+        if bounds.len() > MAX_SERIES_PERIODS + 1 {
+            return Err(format!(
+                "a series has at most {MAX_SERIES_PERIODS} periods; this range has {}",
+                bounds.len() - 1
+            ));
+        }
+        let extra = request.params.iter().map(|p| (p.name.clone(), text_of(&p.value))).collect();
+        let (plan, params) =
+            resolve_named(&self.state, &self.tenant, &self.subject, name, extra).map_err(|e| e.to_string())?;
+        let limits = self.limits_until(deadline)?;
+        let context = self.state.call_context(&self.tenant.id, &plan.serve.info.name, self.db.clone(), limits);
+        series_rows(&context, &plan, &params, (request.group_by, request.grain), &bounds, Some(deadline))
+            .map_err(|e| e.to_string())
     }
 
     fn correlate(&self, request: CorrelationRequest, deadline: Instant) -> Result<WitCorrelation, String> {

@@ -4,16 +4,16 @@
 //! not, and the pairing of an employee series with a customer series `lag` periods later.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[cfg(doc)]
 use crate::config::PluginLimits;
 use crate::deploy::CallPlan;
 use crate::deploy::call::CallContext;
-use crate::runtime::bindings::{Grain, GroupBy, MetricRequest, Param, SeriesRequest};
+use crate::runtime::bindings::{Grain, GroupBy, MetricRequest, Param, SeriesRequest, SeriesResult, SeriesRow};
 use crate::runtime::worlds::{MetricSeriesWorld, MetricWorld};
 use crate::runtime::{CallError, Plugin};
 
@@ -71,6 +71,16 @@ pub struct Cell {
 /// (group, period index) → cell.
 pub type Series = BTreeMap<(String, usize), Cell>;
 
+/// The start of every day that begins in `[from, to)`, or of every week or month (as
+/// [`period_bounds`]), plus the end of the last one.
+pub fn grain_bounds(grain: Grain, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    match grain {
+        Grain::Day => from.iter_days().take_while(|day| *day <= to).collect(),
+        Grain::Week => period_bounds(Period::Week, from, to),
+        Grain::Month => period_bounds(Period::Month, from, to),
+    }
+}
+
 /// Computes the plan's metric with `params` for every `period` between consecutive `bounds`,
 /// grouped by `level`: in one call where the version answers series (with the limits of one
 /// call per period, see [`PluginLimits::for_calls`]), else one call per period. The
@@ -82,54 +92,92 @@ pub fn metric_series(
     (level, period): (GroupBy, Period),
     bounds: &[NaiveDate],
 ) -> Result<Series, CallError> {
+    let result = series_rows(context, plan, params, (level, period.grain()), bounds, None)?;
+    let index = period_index(bounds);
+    // Sorted once and built in bulk: a year by agent is a million cells.
+    Ok(result
+        .rows
+        .into_iter()
+        .filter_map(|row| {
+            let period = *index.get(&row.period_start)?;
+            Some(((row.group, period), Cell { value: row.value?, weight: row.denominator }))
+        })
+        .collect())
+}
+
+/// The metric's rows for every period between consecutive `bounds` (each period's start in
+/// µs), as [`metric_series`] computes them. With `until`, every call ends by then (a nested
+/// call within a plugin's own deadline).
+pub fn series_rows(
+    context: &CallContext,
+    plan: &CallPlan,
+    params: &[Param],
+    (level, grain): (GroupBy, Grain),
+    bounds: &[NaiveDate],
+    until: Option<Instant>,
+) -> Result<SeriesResult, CallError> {
     let answer = context.answer_with(plan, |plugin| {
         if plugin.answers_series() {
-            series_at_once(context, plugin, params, (level, period), bounds)
+            series_at_once(context, plugin, params, (level, grain), bounds, until)
         } else {
-            period_by_period(context, plugin, params, level, bounds)
+            period_by_period(context, plugin, params, level, bounds, until)
         }
     })?;
     Ok(answer.result)
+}
+
+/// `limits` with their deadline cut to what is left before `until`; a timeout once it passed.
+fn within(limits: PluginLimits, until: Option<Instant>, plugin: &Plugin) -> Result<PluginLimits, CallError> {
+    let Some(until) = until else { return Ok(limits) };
+    let left = until.saturating_duration_since(Instant::now()).as_millis() as u64;
+    if left == 0 {
+        return Err(CallError::Timeout {
+            plugin: plugin.info.name.clone(),
+            version: plugin.info.version.clone(),
+            deadline_ms: limits.deadline_ms,
+        });
+    }
+    Ok(PluginLimits { deadline_ms: limits.deadline_ms.min(left), ..limits })
+}
+
+/// Each period's start (µs) → its index.
+fn period_index(bounds: &[NaiveDate]) -> HashMap<i64, usize> {
+    bounds[..bounds.len().saturating_sub(1)].iter().enumerate().map(|(i, day)| (micros(*day), i)).collect()
 }
 
 fn series_at_once(
     context: &CallContext,
     plugin: &Plugin,
     params: &[Param],
-    (level, period): (GroupBy, Period),
+    (level, grain): (GroupBy, Grain),
     bounds: &[NaiveDate],
-) -> Result<Series, CallError> {
-    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else { return Ok(Series::new()) };
+    until: Option<Instant>,
+) -> Result<SeriesResult, CallError> {
+    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else {
+        return Ok(SeriesResult { unit: String::new(), rows: Vec::new() });
+    };
     let request = SeriesRequest {
         period_start: micros(*first),
         period_end: micros(*last),
-        grain: period.grain(),
+        grain,
         group_by: level,
         params: params.to_vec(),
     };
     let periods = bounds.len() as u64 - 1;
-    let limits = context.limits.for_calls(periods);
+    let limits = within(context.limits.for_calls(periods), until, plugin)?;
     let result = context.runtime.call::<MetricSeriesWorld>(plugin, context.db.clone(), None, limits, &request)?;
-    let index: HashMap<i64, usize> =
-        bounds[..bounds.len() - 1].iter().enumerate().map(|(i, day)| (micros(*day), i)).collect();
-    let mut cells = Vec::with_capacity(result.rows.len());
-    for row in result.rows {
-        let Some(&period) = index.get(&row.period_start) else {
-            return Err(CallError::InvalidResult {
-                plugin: plugin.info.name.clone(),
-                version: plugin.info.version.clone(),
-                detail: format!(
-                    "a series row is for a period starting at {} µs, which is not the start of a period asked for",
-                    row.period_start
-                ),
-            });
-        };
-        if let Some(value) = row.value {
-            cells.push(((row.group, period), Cell { value, weight: row.denominator }));
-        }
+    let index = period_index(bounds);
+    if let Some(row) = result.rows.iter().find(|row| !index.contains_key(&row.period_start)) {
+        return Err(CallError::InvalidResult {
+            plugin: plugin.info.name.clone(),
+            version: plugin.info.version.clone(),
+            detail: format!(
+                "a series row is for a period starting at {} µs, which is not the start of a period asked for",
+                row.period_start
+            ),
+        });
     }
-    // Sorted once and built in bulk: a year by agent is a million cells.
-    Ok(cells.into_iter().collect())
+    Ok(result)
 }
 
 fn period_by_period(
@@ -138,21 +186,26 @@ fn period_by_period(
     params: &[Param],
     level: GroupBy,
     bounds: &[NaiveDate],
-) -> Result<Series, CallError> {
-    let mut series = Series::new();
-    for (index, window) in bounds.windows(2).enumerate() {
+    until: Option<Instant>,
+) -> Result<SeriesResult, CallError> {
+    let mut series = SeriesResult { unit: String::new(), rows: Vec::new() };
+    for window in bounds.windows(2) {
         let request = MetricRequest {
             period_start: micros(window[0]),
             period_end: micros(window[1]),
             group_by: level,
             params: params.to_vec(),
         };
-        let result = context.runtime.call::<MetricWorld>(plugin, context.db.clone(), None, context.limits, &request)?;
-        for row in result.rows {
-            if let Some(value) = row.value {
-                series.insert((row.group, index), Cell { value, weight: row.denominator });
-            }
-        }
+        let limits = within(context.limits, until, plugin)?;
+        let result = context.runtime.call::<MetricWorld>(plugin, context.db.clone(), None, limits, &request)?;
+        series.unit = result.unit;
+        series.rows.extend(result.rows.into_iter().map(|row| SeriesRow {
+            period_start: request.period_start,
+            group: row.group,
+            value: row.value,
+            numerator: row.numerator,
+            denominator: row.denominator,
+        }));
     }
     Ok(series)
 }

@@ -15,7 +15,7 @@ use super::bindings::dashboard::cxhost::plugin::analytics;
 use super::bindings::metric::cxhost::plugin::{host, types};
 use super::bindings::{
     Batch, Column, ColumnValues, CorrelationRequest, GroupBy, LogLevel, MatrixRequest, MetricRequest, MetricResult,
-    Param, SqlValue, WitCorrelation, WitMatrixCell,
+    Param, SeriesRequest, SeriesResult, SqlValue, WitCorrelation, WitMatrixCell,
 };
 use super::limiter::CallLimiter;
 use super::logs::{CallLog, TenantLogBudgets};
@@ -38,6 +38,7 @@ pub enum HostStop {
 /// must finish by `deadline` (the dashboard's own).
 pub trait AnalyticsHost: Send + Sync {
     fn metric(&self, name: &str, request: MetricRequest, deadline: Instant) -> Result<MetricResult, String>;
+    fn metric_series(&self, name: &str, request: SeriesRequest, deadline: Instant) -> Result<SeriesResult, String>;
     fn correlate(&self, request: CorrelationRequest, deadline: Instant) -> Result<WitCorrelation, String>;
     fn correlate_matrix(&self, request: MatrixRequest, deadline: Instant) -> Result<Vec<WitMatrixCell>, String>;
 }
@@ -179,6 +180,16 @@ impl analytics::Host for CallState {
             let request = MetricRequest { period_start, period_end, group_by, params };
             analytics.metric(&name, request, self.deadline)
         });
+        self.after_nested_call(result)
+    }
+
+    fn metric_series(
+        &mut self,
+        name: String,
+        request: SeriesRequest,
+    ) -> wasmtime::Result<Result<SeriesResult, String>> {
+        self.queries += 1;
+        let result = self.analytics()?.and_then(|analytics| analytics.metric_series(&name, request, self.deadline));
         self.after_nested_call(result)
     }
 

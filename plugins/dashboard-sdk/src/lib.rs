@@ -41,7 +41,9 @@ pub use dashboard::cxhost::plugin::analytics::{
     correlate_matrix,
 };
 pub use dashboard::cxhost::plugin::dashboard_types::{DashboardRequest, Panel, PanelKind};
-pub use dashboard::cxhost::plugin::metric_types::{GroupBy, MetricResult, MetricRow};
+pub use dashboard::cxhost::plugin::metric_types::{
+    Grain, GroupBy, MetricResult, MetricRow, SeriesRequest, SeriesResult, SeriesRow,
+};
 
 /// Everything a dashboard plugin usually needs.
 pub mod prelude {

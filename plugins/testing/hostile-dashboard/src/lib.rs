@@ -1,14 +1,14 @@
 //! Test plugin: a hostile dashboard that attacks the sandbox as its `mode` parameter says.
 //! Loops, stack and memory exhaustion, traps, SQL, log floods and WASI probes come from
 //! ../../hostile.rs, as does a hostile `describe()` picked by patching the .wasm; malformed
-//! panels and nested metric calls are made here.
+//! panels and nested metric (and metric series) calls are made here.
 
 #[path = "../../hostile.rs"]
 mod hostile;
 
 use cxhost_dashboard_sdk::dashboard::cxhost::plugin::analytics;
 use cxhost_dashboard_sdk::prelude::*;
-use cxhost_dashboard_sdk::{PanelKind, Param, ParamValue, PluginKind};
+use cxhost_dashboard_sdk::{Grain, PanelKind, Param, ParamValue, PluginKind, SeriesRequest};
 use hostile::{MIB, Outcome, filler};
 
 struct HostileDashboard;
@@ -43,6 +43,7 @@ impl dashboard::Guest for HostileDashboard {
             }
             "huge_title" => vec![panel::kpi(&filler(args.bytes(MIB), "t"), Some(1.0), "count", "")],
             "nested" => nested(&req, &args)?,
+            "nested_series" => nested_series(&req, &args)?,
             _ => match hostile::run(&args)? {
                 Outcome::Ok => vec![panel::kpi("ok", Some(1.0), "count", "")],
                 Outcome::Figure(value, unit) => vec![panel::kpi(args.mode, Some(value), unit, "")],
@@ -63,6 +64,24 @@ fn nested(req: &DashboardRequest, args: &hostile::Args) -> Result<Vec<Panel>, St
     let value = last.as_ref().and_then(|r| r.rows.first()).and_then(|row| row.value);
     let unit = last.as_ref().map_or("", |r| r.unit.as_str());
     Ok(vec![panel::kpi("nested", value, unit, &format!("{calls} nested calls to `{}`", args.sql))])
+}
+
+/// Asks the metric named by `sql` with `mode = loop` for every day of the request's period in
+/// one `metric-series` call, `n` times (once when `n` is 0): a series gets the limits of one
+/// call per period, which must still end within the dashboard's own deadline.
+fn nested_series(req: &DashboardRequest, args: &hostile::Args) -> Result<Vec<Panel>, String> {
+    let request = SeriesRequest {
+        period_start: req.period_start,
+        period_end: req.period_end,
+        grain: Grain::Day,
+        group_by: GroupBy::Total,
+        params: vec![Param { name: "mode".to_string(), value: ParamValue::Text("loop".to_string()) }],
+    };
+    let calls = args.n.max(1);
+    for _ in 0..calls {
+        analytics::metric_series(args.sql, &request)?;
+    }
+    Ok(vec![panel::kpi("nested series", Some(1.0), "count", &format!("{calls} series calls to `{}`", args.sql))])
 }
 
 export_dashboard!(HostileDashboard);
