@@ -49,16 +49,7 @@ impl TenantAnalytics {
         (start, end): (i64, i64),
         lag: u32,
     ) -> Result<Scope, AnalyticsError> {
-        let date = |field: &'static str, micros: i64| -> Result<NaiveDate, AnalyticsError> {
-            DateTime::from_timestamp_micros(micros).map(|t| t.date_naive()).ok_or(AnalyticsError::OutOfRange(field))
-        };
-        let (from, to) = (date("period-start", start)?, date("period-end", end)?);
-        if from >= to {
-            return Err(AnalyticsError::Param(crate::params::ParamError::EmptyRange {
-                from: from.to_string(),
-                to: to.to_string(),
-            }));
-        }
+        let (from, to) = dates(start, end)?;
         let level = match level {
             WitLevel::Agent => Level::Agent,
             WitLevel::Team => Level::Team,
@@ -70,6 +61,21 @@ impl TenantAnalytics {
         };
         Scope::new(level, period, from, to, lag as usize)
     }
+}
+
+/// The days of a request's `[period-start, period-end)` (µs), refused when out of range or empty.
+fn dates(start: i64, end: i64) -> Result<(NaiveDate, NaiveDate), AnalyticsError> {
+    let date = |field: &'static str, micros: i64| -> Result<NaiveDate, AnalyticsError> {
+        DateTime::from_timestamp_micros(micros).map(|t| t.date_naive()).ok_or(AnalyticsError::OutOfRange(field))
+    };
+    let (from, to) = (date("period-start", start)?, date("period-end", end)?);
+    if from >= to {
+        return Err(AnalyticsError::Param(crate::params::ParamError::EmptyRange {
+            from: from.to_string(),
+            to: to.to_string(),
+        }));
+    }
+    Ok((from, to))
 }
 
 fn text_of(value: &ParamValue) -> String {
@@ -102,13 +108,7 @@ impl AnalyticsHost for TenantAnalytics {
                         its grain"
                 .to_string());
         }
-        let date = |micros: i64| DateTime::from_timestamp_micros(micros).map(|t| t.date_naive());
-        let (Some(from), Some(to)) = (date(request.period_start), date(request.period_end)) else {
-            return Err("period-start or period-end is out of range".to_string());
-        };
-        if from >= to {
-            return Err(format!("the range is empty: {from} is not before {to}"));
-        }
+        let (from, to) = dates(request.period_start, request.period_end).map_err(|e| e.to_string())?;
         let bounds = grain_bounds(request.grain, from, to);
         if bounds.len() > MAX_SERIES_PERIODS + 1 {
             return Err(format!(
