@@ -36,7 +36,7 @@ fn main() {
         let Some(stem) = file.strip_suffix(".wasm") else { continue };
         components.push(stem.to_string());
         std::fs::copy(&path, guests_dir.join(&file)).unwrap();
-        let standard_name = ["cxhost_metric_", "cxhost_dashboard_", "cxhost_pay_", "cxhost_game_"]
+        let standard_name = ["cxhost_metric_", "cxhost_dashboard_", "cxhost_pay_", "cxhost_game_", "cxhost_rule_"]
             .iter()
             .find_map(|prefix| file.strip_prefix(prefix));
         if let Some(name) = standard_name.and_then(|f| f.strip_suffix(".wasm")) {
@@ -45,7 +45,7 @@ fn main() {
     }
     standard.sort();
     let mut code = String::from(
-        "/// Standard plugins built from `plugins/metrics/`, `plugins/dashboards/`, `plugins/pay/` and `plugins/game/`: (name, component bytes).\n",
+        "/// Standard plugins built from `plugins/metrics/`, `plugins/dashboards/`, `plugins/pay/`, `plugins/game/` and `plugins/rules/`: (name, component bytes).\n",
     );
     code.push_str("pub static STANDARD_PLUGINS: &[(&str, &[u8])] = &[\n");
     for (name, path) in &standard {

@@ -329,13 +329,13 @@ async fn the_analytics_metric_series_equals_the_metric_asked_week_by_week() {
 
     let state = crate::util::app_state().clone();
     tokio::task::spawn_blocking(move || {
-        let analytics = TenantAnalytics {
-            state: state.clone(),
-            tenant: state.tenant("aseries").unwrap(),
-            subject: "test".to_string(),
-            db: state.tenants.get("aseries").unwrap(),
-            limits: cxhost::config::PluginLimits::default(),
-        };
+        let analytics = TenantAnalytics::new(
+            state.clone(),
+            state.tenant("aseries").unwrap(),
+            "test".to_string(),
+            state.tenants.get("aseries").unwrap(),
+            cxhost::config::PluginLimits::default(),
+        );
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let micros = |day: chrono::NaiveDate| day.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
         // 2026-01-05 is a Monday: four whole weeks.

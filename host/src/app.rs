@@ -1,7 +1,7 @@
 //! The application root: the services that every route and page uses — configuration, the
 //! system database, tenant databases, the plugin registry and deployments, keys, admission and
-//! page sessions — opened once at start-up, and the access check both the API and the pages
-//! make before touching a tenant.
+//! page sessions — opened once at start-up with the rule scheduler, and the access check both
+//! the API and the pages make before touching a tenant.
 
 use std::sync::Arc;
 
@@ -80,8 +80,13 @@ impl Services {
         close_idle_tenants(&tenants, config.idle_close);
         let ui_sessions = crate::ui::sessions::Sessions::default();
         let admission = Admission::default();
+        let rule_tick = config.rule_tick;
         let services = Services { config, system, tenants, admission, registry, deployments, keys, ui_sessions };
-        Ok((Arc::new(services), bootstrap))
+        let services = Arc::new(services);
+        if let Some(every) = rule_tick {
+            crate::runs::schedule::spawn(Arc::downgrade(&services), every);
+        }
+        Ok((services, bootstrap))
     }
 
     /// The limits in force for `tenant`: its own or the server's defaults.

@@ -23,6 +23,10 @@ pub enum Role {
     Analyst,
     /// Loads data into one tenant.
     Ingest,
+    /// Leads agents of one tenant: reads its figures and moves its coaching tasks on (open →
+    /// scheduled → in progress → done, or dismissed). Scoped to the whole tenant until people's
+    /// accounts scope team leads to their teams.
+    TeamLead,
 }
 
 impl Role {
@@ -32,11 +36,14 @@ impl Role {
             Role::TenantAdmin => "tenant_admin",
             Role::Analyst => "analyst",
             Role::Ingest => "ingest",
+            Role::TeamLead => "team_lead",
         }
     }
 
     fn parse(s: &str) -> Option<Role> {
-        [Role::Operator, Role::TenantAdmin, Role::Analyst, Role::Ingest].into_iter().find(|r| r.as_str() == s)
+        [Role::Operator, Role::TenantAdmin, Role::Analyst, Role::Ingest, Role::TeamLead]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -48,6 +55,8 @@ pub enum Action {
     ManagePlugins,
     Ingest,
     Query,
+    /// Move coaching tasks and alerts on, and record coaching sessions.
+    Coach,
 }
 
 impl Action {
@@ -59,6 +68,7 @@ impl Action {
             Action::ManagePlugins => "manage plugins",
             Action::Ingest => "ingest",
             Action::Query => "query",
+            Action::Coach => "act on coaching tasks",
         }
     }
 
@@ -68,6 +78,7 @@ impl Action {
             Role::TenantAdmin => self != Action::ManageTenants,
             Role::Analyst => self == Action::Query,
             Role::Ingest => self == Action::Ingest,
+            Role::TeamLead => matches!(self, Action::Query | Action::Coach),
         }
     }
 }

@@ -215,6 +215,9 @@ pub struct Config {
     pub memory_budget_bytes: u64,
     /// A tenant database unused for this long is closed (and reopened on its next request).
     pub idle_close: Duration,
+    /// How often the rule scheduler looks for rule runs that came due; none: rules run only on
+    /// demand (tests that drive the scheduler themselves).
+    pub rule_tick: Option<Duration>,
 }
 
 impl Config {
@@ -231,6 +234,7 @@ impl Config {
             compiler: Compiler::InProcess,
             memory_budget_bytes: physical_memory_bytes() / 2,
             idle_close: Duration::from_secs(300),
+            rule_tick: Some(Duration::from_secs(30)),
         }
     }
 

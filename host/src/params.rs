@@ -67,6 +67,12 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<DateTime<Utc>, Para
 }
 
 /// `[from, to)` from the two texts; `from` must come first.
+/// µs since the Unix epoch as an RFC 3339 timestamp (UTC), for messages.
+pub fn micros_text(micros: i64) -> String {
+    DateTime::<Utc>::from_timestamp_micros(micros)
+        .map_or_else(|| format!("{micros} µs"), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 pub fn parse_range(from_text: &str, to_text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), ParamError> {
     let from = parse_time("from", from_text)?;
     let to = parse_time("to", to_text)?;

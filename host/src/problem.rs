@@ -218,9 +218,11 @@ impl From<crate::deploy::PlanError> for Failure {
             PluginKind::Dashboard => "dashboard_not_found",
             PluginKind::PayModel => "pay_model_not_found",
             PluginKind::GameMechanic => "game_mechanic_not_found",
+            PluginKind::Rule => "rule_not_found",
             _ => "plugin_not_found",
         };
-        let field = if matches!(kind, PluginKind::PayModel | PluginKind::GameMechanic) { "plugin" } else { "name" };
+        let by_body = matches!(kind, PluginKind::PayModel | PluginKind::GameMechanic | PluginKind::Rule);
+        let field = if by_body { "plugin" } else { "name" };
         Failure::not_found(code, e.to_string()).with_field(field)
     }
 }
@@ -246,7 +248,7 @@ impl From<crate::analytics::cxex::AnalyticsError> for Failure {
             AnalyticsError::Param(source) => return Failure::from(source),
             AnalyticsError::Call(source) => return Failure::from(source),
             AnalyticsError::Database(source) => return Failure::from(source),
-            AnalyticsError::Statistics(_) => return Failure::internal(e),
+            AnalyticsError::Statistics(_) | AnalyticsError::Sessions(_) => return Failure::internal(e),
             AnalyticsError::UnknownParameter { .. } => Failure::bad_request("unknown_parameter", e.to_string()),
             AnalyticsError::BelowPrivacyFloor(_) => Failure::bad_request("below_privacy_floor", e.to_string()),
             AnalyticsError::TooManyPeriods => Failure::bad_request("invalid_range", e.to_string()),
@@ -289,6 +291,57 @@ impl From<crate::runs::RunError> for Failure {
                 Failure::bad_request("wrong_kind", e.to_string())
             }
         }
+    }
+}
+
+impl From<crate::runs::rules::RuleError> for Failure {
+    fn from(e: crate::runs::rules::RuleError) -> Self {
+        use crate::runs::rules::RuleError;
+        match e {
+            RuleError::Plan(e) => e.into(),
+            RuleError::Params(e) => e.into(),
+            RuleError::Call(e) => e.into(),
+            RuleError::Database(e) => e.into(),
+            RuleError::Ledger(e) => e.into(),
+            RuleError::Agents(_) => Failure::internal(e),
+            RuleError::InTheFuture(_) => Failure::bad_request("invalid_parameter", e.to_string()).with_field("at"),
+        }
+    }
+}
+
+impl From<crate::runs::rules::RunFailure> for Failure {
+    fn from(e: crate::runs::rules::RunFailure) -> Self {
+        use crate::runs::rules::RunFailure;
+        match e {
+            RunFailure::Refused(e) => e.into(),
+            RunFailure::Task(e) => e.into(),
+            RunFailure::Rule(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::store::actions::ActionsError> for Failure {
+    fn from(e: crate::store::actions::ActionsError) -> Self {
+        use crate::store::actions::ActionsError;
+        match e {
+            ActionsError::NotFound(_) => Failure::not_found("action_not_found", e.to_string()).with_field("id"),
+            ActionsError::Transition { .. } => {
+                Failure::new(Class::Conflict, "invalid_transition", "Not a step this action can take", e.to_string())
+                    .with_field("state")
+            }
+            ActionsError::ReasonRequired => Failure::bad_request("missing_parameter", e.to_string()).with_field("note"),
+            ActionsError::WhenRequired => {
+                Failure::bad_request("missing_parameter", e.to_string()).with_field("scheduled_for")
+            }
+            ActionsError::Db(_) => Failure::internal(e),
+        }
+    }
+}
+
+impl From<crate::runs::schedule::ScheduleError> for Failure {
+    fn from(e: crate::runs::schedule::ScheduleError) -> Self {
+        let field = e.field();
+        Failure::bad_request("invalid_schedule", e.to_string()).with_field(field)
     }
 }
 

@@ -48,6 +48,8 @@ pub enum AnalyticsError {
     Database(#[from] TenantDbError),
     #[error("correlation: {0}")]
     Statistics(#[from] CorrelationError),
+    #[error("cannot read the coaching sessions: {0}")]
+    Sessions(#[source] duckdb::Error),
 }
 
 impl AnalyticsError {

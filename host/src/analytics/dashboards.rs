@@ -72,7 +72,7 @@ pub async fn render(
     let db = state.tenants.get(&tenant.id)?;
     let started = std::time::Instant::now();
     let (worker, name) = (state.clone(), name.to_string());
-    let analytics = Arc::new(TenantAnalytics { state: state.clone(), tenant, subject, db: db.clone(), limits });
+    let analytics = Arc::new(TenantAnalytics::new(state.clone(), tenant, subject, db.clone(), limits));
     let answer = tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
         let context = worker.call_context(&analytics.tenant.id, &name, db.clone(), limits);

@@ -1,7 +1,7 @@
-//! The analytics a dashboard plugin calls (`cxhost:plugin/analytics`), served for one tenant
-//! through the same services as the metric and correlation routes: the same serving versions,
-//! parameter checks, privacy floor and limits. Nested plugin calls get at most the time the
-//! dashboard has left.
+//! The analytics a dashboard or rule plugin calls (`cxhost:plugin/analytics`), served for one
+//! tenant through the same services as the metric and correlation routes: the same serving
+//! versions, parameter checks, privacy floor and limits. Nested plugin calls get at most the
+//! time the caller has left; a rule's calls may not reach past the finished periods it judges.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,16 +24,37 @@ use crate::store::system::Tenant;
 /// Most periods one `metric-series` call may ask for (e.g. two years and nine months by day).
 pub const MAX_SERIES_PERIODS: usize = 1000;
 
-/// Analytics bound to the tenant (and caller) a dashboard renders for.
+/// Analytics bound to the tenant (and caller) a dashboard renders for or a rule runs for.
 pub struct TenantAnalytics {
     pub state: Arc<Services>,
     pub tenant: Tenant,
     pub subject: String,
     pub db: Arc<TenantDb>,
     pub limits: PluginLimits,
+    /// For a rule: the end of the finished periods it may judge (µs); asking for a range that
+    /// ends later is refused.
+    pub judged_until: Option<i64>,
 }
 
 impl TenantAnalytics {
+    /// Analytics for a dashboard (or a page) of `tenant`, asked by `subject`: any range.
+    pub fn new(state: Arc<Services>, tenant: Tenant, subject: String, db: Arc<TenantDb>, limits: PluginLimits) -> Self {
+        TenantAnalytics { state, tenant, subject, db, limits, judged_until: None }
+    }
+
+    /// Refuses a range ending at `end` (µs) when it reaches past the finished periods.
+    fn finished(&self, end: i64) -> Result<(), String> {
+        match self.judged_until {
+            Some(until) if end > until => Err(format!(
+                "a rule judges finished periods only: this range ends at {}, after the last finished day, which \
+                 ends at {}",
+                crate::params::micros_text(end),
+                crate::params::micros_text(until)
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The tenant's limits, with the deadline cut to what is left before `deadline`.
     fn limits_until(&self, deadline: Instant) -> Result<PluginLimits, String> {
         let left = deadline.saturating_duration_since(Instant::now()).as_millis() as u64;
@@ -78,6 +99,27 @@ fn dates(start: i64, end: i64) -> Result<(NaiveDate, NaiveDate), AnalyticsError>
     Ok((from, to))
 }
 
+/// Midnight UTC of `day`, µs.
+fn day_micros(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0).map_or(i64::MAX, |t| t.and_utc().timestamp_micros())
+}
+
+impl TenantAnalytics {
+    /// Refuses a correlation whose whole periods reach past the finished ones.
+    fn finished_periods(&self, period: WitPeriod, start: i64, end: i64) -> Result<(), String> {
+        if self.judged_until.is_none() {
+            return Ok(());
+        }
+        let (from, to) = dates(start, end).map_err(|e| e.to_string())?;
+        let period = match period {
+            WitPeriod::Week => Period::Week,
+            WitPeriod::Month => Period::Month,
+        };
+        let bounds = crate::analytics::series::period_bounds(period, from, to);
+        bounds.last().map_or(Ok(()), |last| self.finished(day_micros(*last)))
+    }
+}
+
 fn text_of(value: &ParamValue) -> String {
     match value {
         ParamValue::Integer(v) => v.to_string(),
@@ -93,6 +135,7 @@ fn coefficient(c: Option<Coefficient>) -> Option<WitCoefficient> {
 
 impl AnalyticsHost for TenantAnalytics {
     fn metric(&self, name: &str, request: MetricRequest, deadline: Instant) -> Result<MetricResult, String> {
+        self.finished(request.period_end)?;
         let extra = request.params.iter().map(|p| (p.name.clone(), text_of(&p.value))).collect();
         let (plan, params) =
             resolve_named(&self.state, &self.tenant, &self.subject, name, extra).map_err(|e| e.to_string())?;
@@ -110,6 +153,9 @@ impl AnalyticsHost for TenantAnalytics {
         }
         let (from, to) = dates(request.period_start, request.period_end).map_err(|e| e.to_string())?;
         let bounds = grain_bounds(request.grain, from, to);
+        if let Some(last) = bounds.last() {
+            self.finished(day_micros(*last))?;
+        }
         if bounds.len() > MAX_SERIES_PERIODS + 1 {
             return Err(format!(
                 "a series has at most {MAX_SERIES_PERIODS} periods; this range has {}",
@@ -126,6 +172,7 @@ impl AnalyticsHost for TenantAnalytics {
     }
 
     fn correlate(&self, request: CorrelationRequest, deadline: Instant) -> Result<WitCorrelation, String> {
+        self.finished_periods(request.period, request.period_start, request.period_end)?;
         let limits = self.limits_until(deadline)?;
         let computed = (|| {
             let scope =
@@ -152,6 +199,7 @@ impl AnalyticsHost for TenantAnalytics {
 
     fn correlate_matrix(&self, request: MatrixRequest, deadline: Instant) -> Result<Vec<WitMatrixCell>, String> {
         check_matrix_side("cx", &request.cx).and(check_matrix_side("ex", &request.ex)).map_err(|e| e.to_string())?;
+        self.finished_periods(request.period, request.period_start, request.period_end)?;
         let limits = self.limits_until(deadline)?;
         let cells = (|| {
             let scope =

@@ -1,6 +1,8 @@
-//! CX–EX analytics: statistics over paired customer and employee figures, and the panels
-//! dashboards show them in.
+//! The host's built-in analytics: CX–EX statistics over paired customer and employee figures,
+//! the panels dashboards show them in, the analytics import of dashboards and rules, and the
+//! impact of coaching.
 
+pub mod coaching;
 pub mod correlation;
 pub mod cxex;
 pub mod dashboards;

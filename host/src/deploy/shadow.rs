@@ -1,6 +1,7 @@
 //! Shadow runs: a candidate version computes beside the serving one, its output is never
 //! served, and the differences are summed up per plugin — calls compared, groups that differ,
-//! the largest differences and the agents most affected.
+//! the largest differences and the agents most affected; for rules, the tasks and alerts the
+//! candidate would open or close that the serving version does not.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -43,7 +44,39 @@ pub struct ShadowReport {
     pub largest: Vec<GroupDiff>,
     /// Agents whose rows differed (calls grouped by agent), most affected first.
     pub agents_most_affected: Vec<AgentImpact>,
+    /// Rules: actions the serving version and the candidate proposed, over every run compared.
+    pub actions_compared: u64,
+    /// Rules: actions only one of them proposed.
+    pub actions_differing: u64,
+    /// Rules: the actions the candidate would open or close that the serving version does not
+    /// (the first hundred, newest run first).
+    pub action_differences: Vec<ActionDiff>,
 }
+
+/// What a rule's candidate would do differently with one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionChange {
+    /// The candidate proposes it and the serving version does not: it would open.
+    WouldOpen,
+    /// The serving version proposes it and the candidate does not: a live one would close
+    /// (resolved by itself) under the candidate, a new one would not open.
+    WouldClose,
+}
+
+/// An action one version proposes and the other does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ActionDiff {
+    pub change: ActionChange,
+    pub agent_id: Option<String>,
+    pub team: Option<String>,
+    pub subject: String,
+    pub cause: String,
+    pub title: String,
+}
+
+/// Most action differences a report keeps.
+const MAX_ACTION_DIFFS: usize = 100;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgentImpact {
@@ -128,6 +161,37 @@ impl ShadowReport {
         });
         self.largest.dedup_by(|a, b| a.group_by == b.group_by && a.group == b.group && a.abs_diff == b.abs_diff);
         self.largest.truncate(LARGEST);
+    }
+
+    /// Adds one compared rule run: the actions each version proposed, keyed by agent (or team)
+    /// and cause.
+    pub fn add_actions(&mut self, served: &[ActionDiff], candidate: &[ActionDiff]) {
+        let key = |a: &ActionDiff| {
+            (a.agent_id.clone(), if a.agent_id.is_some() { None } else { a.team.clone() }, a.cause.clone())
+        };
+        let served_keys: std::collections::HashSet<_> = served.iter().map(key).collect();
+        let candidate_keys: std::collections::HashSet<_> = candidate.iter().map(key).collect();
+        let mut diffs: Vec<ActionDiff> = candidate
+            .iter()
+            .filter(|a| !served_keys.contains(&key(a)))
+            .map(|a| ActionDiff { change: ActionChange::WouldOpen, ..a.clone() })
+            .chain(
+                served
+                    .iter()
+                    .filter(|a| !candidate_keys.contains(&key(a)))
+                    .map(|a| ActionDiff { change: ActionChange::WouldClose, ..a.clone() }),
+            )
+            .collect();
+        self.calls_compared += 1;
+        self.actions_compared += (served_keys.len() + candidate_keys.len()) as u64;
+        self.actions_differing += diffs.len() as u64;
+        if !diffs.is_empty() {
+            self.calls_differing += 1;
+        }
+        diffs.truncate(MAX_ACTION_DIFFS);
+        diffs.extend(self.action_differences.drain(..));
+        diffs.truncate(MAX_ACTION_DIFFS);
+        self.action_differences = diffs;
     }
 
     pub fn add_candidate_error(&mut self, error: String) {

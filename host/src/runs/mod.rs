@@ -2,10 +2,13 @@
 //! in one of the tenant's places, its output is checked against the tenant's agents and
 //! recorded in its ledger, and a shadow candidate, if any, is compared per agent. One generic
 //! run serves every [`Ledger`]; each ledger says only how to call its world, check and total
-//! its output, and record it.
+//! its output, and record it. Rule runs (`rules`, with their scheduler in `schedule`) keep the
+//! actions ledger, whose reconciling is not a period's books.
 
 pub mod awards;
 pub mod pay;
+pub mod rules;
+pub mod schedule;
 pub mod shadow;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -1,5 +1,5 @@
 //! What a plugin call may reach: the `host` interface (logging, read-only tenant SQL), the
-//! `analytics` interface of dashboards (metrics and correlations, served through
+//! `analytics` interface of dashboards and rules (metrics and correlations, served through
 //! [`AnalyticsHost`]) and the per-call state that enforces its limits.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -34,8 +34,8 @@ pub enum HostStop {
     ByteCap(u64),
 }
 
-/// The host's analytics as a dashboard call sees them, bound to the calling tenant. Calls
-/// must finish by `deadline` (the dashboard's own).
+/// The host's analytics as a dashboard or rule call sees them, bound to the calling tenant.
+/// Calls must finish by `deadline` (the caller's own).
 pub trait AnalyticsHost: Send + Sync {
     fn metric(&self, name: &str, request: MetricRequest, deadline: Instant) -> Result<MetricResult, String>;
     fn metric_series(&self, name: &str, request: SeriesRequest, deadline: Instant) -> Result<SeriesResult, String>;
@@ -47,7 +47,7 @@ pub trait AnalyticsHost: Send + Sync {
 pub struct CallState {
     /// The calling tenant's database; none while `describe()` runs.
     pub tenant: Option<Arc<TenantDb>>,
-    /// Metrics and correlations for dashboard calls; none for other kinds.
+    /// Metrics and correlations for dashboard and rule calls; none for other kinds.
     pub analytics: Option<Arc<dyn AnalyticsHost>>,
     pub plugin: String,
     pub version: String,
@@ -76,7 +76,7 @@ impl CallState {
         if Instant::now() >= self.deadline {
             return Err(HostStop::QueryDeadline(self.limits.deadline_ms).into());
         }
-        Ok(self.analytics.clone().ok_or_else(|| "analytics are offered to dashboard calls only".to_string()))
+        Ok(self.analytics.clone().ok_or_else(|| "analytics are offered to dashboard and rule calls only".to_string()))
     }
 
     fn tenant_id(&self) -> &str {

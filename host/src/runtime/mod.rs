@@ -1,6 +1,6 @@
 //! The plugin runtime: one wasmtime engine (component model, pooling allocator, epoch
 //! interruption), compiled components cached by content hash and recognised by their world
-//! (metric, dashboard, pay model or game mechanic), and calls that each get a fresh `Store`
+//! (metric, dashboard, pay model, game mechanic or rule), and calls that each get a fresh `Store`
 //! with a deadline, a memory cap and caps on rows read, bytes read and bytes returned. A panic
 //! anywhere in a call becomes [`CallError::HostPanic`]; nothing of the call outlives it.
 

@@ -8,6 +8,7 @@ pub mod overview;
 pub mod pay;
 pub mod readonly;
 pub mod runs;
+pub mod schedules;
 pub mod schema;
 pub mod system;
 pub mod tenant;

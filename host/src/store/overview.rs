@@ -65,3 +65,10 @@ pub fn agent_ids(db: &TenantDb) -> Result<std::collections::HashSet<String>, duc
     let mut stmt = conn.prepare("SELECT agent_id FROM agents")?;
     stmt.query_map([], |r| r.get(0))?.collect()
 }
+
+/// Every agent's team, by agent id.
+pub fn agent_teams(db: &TenantDb) -> Result<std::collections::HashMap<String, String>, duckdb::Error> {
+    let conn = db.connection()?;
+    let mut stmt = conn.prepare("SELECT agent_id, team FROM agents")?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+}

@@ -346,6 +346,26 @@ pub static QA_EVALUATIONS: Table = Table {
     checks: &[],
 };
 
+pub static COACHING_SESSIONS: Table = Table {
+    name: "coaching_sessions",
+    key: "session_id",
+    doc: "Coaching sessions held with an agent: who coached, when, on what, and the coaching task \
+          it answers. Ingested like the other tables, or recorded when a task is marked done \
+          (`PATCH …/actions/{id}`); the coaching-impact analysis compares the coached agent's \
+          figures before and after against comparable agents.",
+    columns: &[
+        req("session_id", Text, "Stable identifier of the session."),
+        req("agent_id", Text, "Who was coached.").rule(Rule::References("agents", "agent_id")),
+        req("coach", Text, "Who coached: a team lead, a QA specialist."),
+        req("held_at", Timestamp, "When the session was held.").unit("UTC"),
+        req("topic", Text, "The metric (as the API names it, e.g. `fcr`) or behaviour coached."),
+        col("action_id", Text, "The coaching task the session answers; the next rule run closes it as done.")
+            .rule(Rule::References("actions", "action_id")),
+        col("notes", Text, "What was agreed."),
+    ],
+    checks: &[],
+};
+
 /// Every canonical table, in the order they may be loaded (referenced tables first).
 pub static TABLES: &[&Table] = &[
     &AGENTS,
@@ -356,6 +376,7 @@ pub static TABLES: &[&Table] = &[
     &SCHEDULES,
     &QA_EVALUATIONS,
     &CERTIFICATIONS,
+    &COACHING_SESSIONS,
 ];
 
 pub fn table(name: &str) -> Option<&'static Table> {
@@ -411,10 +432,14 @@ pub fn reference_markdown() -> String {
          Written by the server, never ingested; plugins can read them like the tables above. \
          `pay_statements` and `pay_lines` hold the pay ledger (a statement is replaced, never \
          edited: `superseded_by` names its successor); `points_ledger` is append-only (a \
-         correction is an entry that `reverses` another) and `game_flags` holds suspected gaming.\n\n```sql",
+         correction is an entry that `reverses` another) and `game_flags` holds suspected gaming; \
+         `actions` holds the coaching tasks and alerts of rule runs (one live action per agent or \
+         team and cause), `action_events` every change of their state with who made it, and \
+         `rule_runs` the log of rule runs.\n\n```sql",
     );
     out.push_str(super::pay::CREATE_SQL);
     out.push_str(super::awards::CREATE_SQL);
+    out.push_str(super::actions::CREATE_SQL);
     out.push_str("\n```\n");
     out
 }

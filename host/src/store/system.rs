@@ -1,5 +1,5 @@
-//! The system database: tenants, API keys (hashed), plugin versions, active versions and
-//! the audit log. Low-traffic, so one connection behind a mutex serves it.
+//! The system database: tenants, API keys (hashed), plugin versions, active versions, rule
+//! schedules and the audit log. Low-traffic, so one connection behind a mutex serves it.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -81,6 +81,7 @@ impl SystemDb {
         // competing with tenant queries for the cores.
         conn.execute_batch("SET threads = 1; SET memory_limit = '512MB'")?;
         conn.execute_batch(SCHEMA)?;
+        SystemDb::create_schedules(&conn)?;
         let db = SystemDb { conn: Mutex::new(conn), tenant_cache: RwLock::new(HashMap::new()) };
         db.refresh_tenants()?;
         Ok(db)

@@ -267,8 +267,7 @@ pub async fn team(
     let (start, end) = crate::params::parse_range(&from, &to)?;
     let limits = state.limits_of(&tenant);
     let admitted = state.admit(&tenant).await?;
-    let analytics =
-        TenantAnalytics { state: state.clone(), tenant: tenant.clone(), subject: viewer.0.actor(), db, limits };
+    let analytics = TenantAnalytics::new(state.clone(), tenant.clone(), viewer.0.actor(), db, limits);
     let team_for_work = team.clone();
     let (agents, per_agent, team_enps) = blocking(move || {
         let _admitted = admitted;

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod game_mechanic;
 pub mod metric;
 pub mod pay_model;
+pub mod rule;
 
 use std::any::Any;
 
@@ -22,12 +23,13 @@ pub use self::dashboard::DashboardWorld;
 pub use self::game_mechanic::GameMechanicWorld;
 pub use self::metric::{MetricPre, MetricSeriesWorld, MetricWorld};
 pub use self::pay_model::PayModelWorld;
+pub use self::rule::RuleWorld;
 
 /// One plugin world.
 pub trait World: 'static {
     /// The kind `describe()` must say.
     const KIND: PluginKind;
-    /// Whether calls get the `analytics` import (dashboards).
+    /// Whether calls get the `analytics` import (dashboards and rules).
     const ANALYTICS: bool = false;
     /// The pre-instantiated bindings, kept with the plugin.
     type Pre: Send + Sync + 'static;
@@ -57,7 +59,8 @@ pub fn link_all(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
     MetricWorld::link(linker)?;
     DashboardWorld::link(linker)?;
     PayModelWorld::link(linker)?;
-    GameMechanicWorld::link(linker)
+    GameMechanicWorld::link(linker)?;
+    RuleWorld::link(linker)
 }
 
 /// A component recognised as one world: its kind, its pre-instantiated bindings, and how to
@@ -76,6 +79,7 @@ pub const RECOGNIZERS: &[(&str, Recognizer)] = &[
     ("dashboard", recognize::<DashboardWorld>),
     ("pay model", recognize::<PayModelWorld>),
     ("game mechanic", recognize::<GameMechanicWorld>),
+    ("rule", recognize::<RuleWorld>),
 ];
 
 fn recognize<W: World>(instance: &InstancePre<CallState>) -> wasmtime::Result<Recognized> {
