@@ -10,6 +10,7 @@ use crate::generate::{SampleSpec, generate};
 use crate::runs::PeriodRun;
 use crate::runs::awards::PointsLedger;
 use crate::runs::pay::PayLedger;
+use crate::runs::rules::{RulePlan, RunAsk, Trigger};
 use crate::store::{Format, IngestOptions, OnConflict, ValidationMode, ingest, schema};
 
 pub const DEMO_TENANT: &str = "demo";
@@ -45,6 +46,7 @@ pub struct DemoKeys {
     pub operator: String,
     pub tenant_admin: String,
     pub analyst: String,
+    pub team_lead: String,
 }
 
 /// Opens `config.data_dir`, loading the demo tenant with generated sample data on first use.
@@ -63,12 +65,14 @@ pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys,
             load_sample(&db, &sample_dir)?.iter().map(|(table, rows)| format!("{rows} {table}")).collect();
         let _ = std::fs::remove_dir_all(&sample_dir);
         let books = settle_books(&state, spec)?;
-        summary = format!("seed {}: {}; {books}", generated.seed, counts.join(", "));
+        let coaching = open_coaching_tasks(&state, spec)?;
+        summary = format!("seed {}: {}; {books}; {coaching}", generated.seed, counts.join(", "));
     }
     let keys = DemoKeys {
         operator: mint(&state, Role::Operator, None, "demo-operator")?,
         tenant_admin: mint(&state, Role::TenantAdmin, Some(DEMO_TENANT), "demo-admin")?,
         analyst: mint(&state, Role::Analyst, Some(DEMO_TENANT), "demo-analyst")?,
+        team_lead: mint(&state, Role::TeamLead, Some(DEMO_TENANT), "demo-team-lead")?,
     };
     Ok((state, keys, summary))
 }
@@ -112,6 +116,26 @@ fn settle_books(state: &AppState, spec: &SampleSpec) -> Result<String, DemoError
     Ok(format!("{statements} pay statements and {points} points over {months} months"))
 }
 
+/// Runs the standard coaching rule as it would have run the morning after the sample's last
+/// day, so the coaching queue has tasks with evidence to show.
+fn open_coaching_tasks(state: &AppState, spec: &SampleSpec) -> Result<String, DemoError> {
+    let other = |e: &dyn std::fmt::Display| DemoError::Other(format!("the demo's coaching run failed: {e}"));
+    let tenant = state.tenant(DEMO_TENANT).map_err(|e| other(&e))?;
+    let last = spec.start + chrono::Days::new(u64::from(spec.days));
+    let at = last.and_hms_opt(2, 0, 0).expect("02:00 exists").and_utc();
+    let ask = RunAsk {
+        rule: "standard_coaching",
+        at: Some(at),
+        settle: chrono::Duration::hours(1),
+        params: &serde_json::Map::new(),
+        trigger: Trigger::OnDemand,
+        actor: "demo",
+    };
+    let plan = RulePlan::prepare(state, &tenant, &ask).map_err(|e| other(&e))?;
+    let outcome = plan.execute(state).map_err(|e| other(&e))?;
+    Ok(format!("{} coaching tasks and alerts opened", outcome.reconciled.opened.len()))
+}
+
 /// Loads every table's CSV in `dir` (as `generate` writes them) into `db`, all or nothing per
 /// table, in load order; returns the rows inserted per table.
 pub fn load_sample(db: &crate::store::TenantDb, dir: &Path) -> Result<Vec<(&'static str, u64)>, DemoError> {
@@ -153,8 +177,10 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          keys (made for this run; stored hashed):\n\
          \x20 analyst      {a}\n\
          \x20 tenant admin {admin}\n\
-         \x20 operator     {op}\n\n\
-         open in a browser: {base}/ui/tenants/demo/dashboards/cx_ex  (sign in with the analyst key)\n\n\
+         \x20 operator     {op}\n\
+         \x20 team lead    {lead}\n\n\
+         open in a browser: {base}/ui/tenants/demo/dashboards/cx_ex  (sign in with the analyst key)\n\
+         \x20 and the coaching queue: {base}/ui/tenants/demo/coaching  (sign in with the team lead key)\n\n\
          try:\n\
          \x20 curl -s {base}/healthz\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' {base}/v1/tenants/demo/plugins\n\
@@ -169,6 +195,7 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          Ctrl-C stops the server; the data stays in the data directory for the next run.\n",
         admin = keys.tenant_admin,
         op = keys.operator,
+        lead = keys.team_lead,
         start = spec.start.format("%Y-%m-%d"),
         end = (spec.start + chrono::Days::new(u64::from(spec.days))).format("%Y-%m-%d"),
     )

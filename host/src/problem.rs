@@ -287,6 +287,8 @@ impl From<crate::runs::RunError> for Failure {
             RunError::PointsLedger(e) => e.into(),
             RunError::Agents(_) => Failure::internal(e),
             RunError::Registry(e) => e.into(),
+            RunError::Rule(e) => e.into(),
+            RunError::Access(e) => e.into(),
             RunError::KindMismatch { .. } | RunError::NotComparable(_) => {
                 Failure::bad_request("wrong_kind", e.to_string())
             }

@@ -272,8 +272,9 @@ pub async fn shadow_report(
 
 /// Compare a candidate with the serving version on a chosen past period, now: both compute
 /// `[from, to)` and the report lists how their outputs differ — per group for a metric, per
-/// agent (statement totals, points) for a pay model or game mechanic. Nothing is served or
-/// written.
+/// agent (statement totals, points) for a pay model or game mechanic, and for a rule the
+/// tasks and alerts the candidate would open or close that the serving version does not (both
+/// judge the periods finished at `to`). Nothing is served or written.
 #[utoipa::path(post, path = "/tenants/{tenant}/plugins/{name}/shadow/run", tag = "deployments",
     params(PluginPath), request_body = ShadowRunBody,
     responses((status = 200, body = ShadowReport, description = "how the candidate's outputs differ from the serving version's"),

@@ -1,7 +1,9 @@
 //! The HTTP API under `/v1`: one module per resource, the authenticated caller, and the one
 //! error type every route answers with.
 
+pub mod actions;
 pub mod awards;
+pub mod coaching;
 pub mod correlations;
 pub mod dashboards;
 pub mod deploy;
@@ -13,6 +15,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pay;
 pub mod plugins;
+pub mod rules;
 pub mod runs;
 pub mod tenants;
 pub mod topics;
@@ -68,6 +71,13 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(pay::run))
         .routes(routes!(pay::statements))
         .routes(routes!(pay::statements_csv))
+        .routes(routes!(rules::run, rules::runs))
+        .routes(routes!(rules::schedules))
+        .routes(routes!(rules::set_schedule, rules::schedule_of, rules::remove_schedule))
+        .routes(routes!(actions::list))
+        .routes(routes!(actions::show, actions::change))
+        .routes(routes!(coaching::impact_of))
+        .routes(routes!(coaching::sessions))
 }
 
 /// The path of a tenant's routes, `/tenants/{tenant}`.

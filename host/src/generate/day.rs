@@ -20,9 +20,10 @@ impl World<'_> {
         let weekend = matches!(weekday, Weekday::Sat | Weekday::Sun);
         let month = (month_index(today) - self.first_month) as usize;
 
-        // Phase 0: who works when, and who completes a certification.
+        // Phase 0: who works when, who completes a certification, who is coached.
         let total_lambda = self.plan_shifts(day, day0, weekend, month, &mut out.schedules)?;
         self.certifications(day, day0, &mut out.certifications)?;
+        self.coaching_sessions(day, day0, &mut out.coaching)?;
 
         // Phase 1: self-service contacts; some come back on an agent channel.
         self.self_service_contacts(day, day0, total_lambda, &mut out.interactions)?;

@@ -126,7 +126,8 @@ impl World<'_> {
             return Ok(None);
         }
 
-        let speed = (-0.08 * a.skill).exp() * QUEUE_TALK[q];
+        let coached = self.coached_since[i].is_some_and(|since| d.at >= since);
+        let speed = (-0.08 * a.skill).exp() * QUEUE_TALK[q] * if coached { p.coaching_talk_factor } else { 1.0 };
         let (talk, hold, wrap) = match d.channel {
             Channel::Voice => {
                 let hold = if rng.random::<f64>() < 0.35 { lognormal(rng, 50.0, 0.7) } else { 0.0 };

@@ -3,10 +3,11 @@
 //! ([`GenerateError`]).
 //!
 //! Deterministic sample data for a distributed contact center: agents, interactions, customer
-//! feedback, employee surveys, agent states, schedules, QA evaluations and certifications as CSV
-//! files in the canonical schema, with a planted CX–EX relationship (an agent's engagement this
-//! month drives the satisfaction of the customers they serve next month) that analysis is meant
-//! to find.
+//! feedback, employee surveys, agent states, schedules, QA evaluations, certifications and
+//! coaching sessions as CSV files in the canonical schema, with a planted CX–EX relationship (an
+//! agent's engagement this month drives the satisfaction of the customers they serve next
+//! month) and a planted coaching effect (a coached agent's talk time shrinks) that analysis is
+//! meant to find.
 //!
 //! The same [`SampleSpec`] always produces byte-identical files. Rows are streamed to buffered
 //! writers: memory grows with the number of agents (and the few days of pending repeat
@@ -21,7 +22,8 @@
 //! - `roster`: the agents and their latent traits; `vocabulary`: queues, reasons, channels;
 //! - `shifts`: schedules, attendance and agent states; `volume`: how many contacts arrive
 //!   and who gets them; `interactions`: what happens on a contact; `feedback`: customer
-//!   surveys; `surveys`: employee pulse surveys; `qa`: QA evaluations and certifications;
+//!   surveys; `surveys`: employee pulse surveys; `qa`: QA evaluations, certifications and
+//!   coaching sessions;
 //! - `table_out`: the CSV writers; `fields`: field formatting; `calendar`: day arithmetic;
 //!   `random`: the random streams and distributions.
 

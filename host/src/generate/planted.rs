@@ -68,6 +68,12 @@ pub struct PlantedEffects {
     pub occupancy_max: f64,
     /// Agent skill = tenure_coef * standardized tenure + type offset + N(0, 0.85).
     pub tenure_to_skill: f64,
+    /// Coaching sessions on handle time per agent and month, on average: agents of below-average
+    /// skill are coached three times as often as the others.
+    pub coaching_sessions_per_agent_month: f64,
+    /// From the first session on, the coached agent's talk time is multiplied by this (the
+    /// planted effect of coaching on AHT; agents not coached keep their speed).
+    pub coaching_talk_factor: f64,
 }
 
 impl Default for PlantedEffects {
@@ -111,6 +117,8 @@ impl Default for PlantedEffects {
             occupancy_min: 0.75,
             occupancy_max: 0.85,
             tenure_to_skill: 0.45,
+            coaching_sessions_per_agent_month: 0.25,
+            coaching_talk_factor: 0.85,
         }
     }
 }

@@ -1,11 +1,13 @@
-//! Quality and qualifications: QA evaluations of handled contacts (the `qa_evaluations`
-//! table) and the certifications agents complete on working days (the `certifications` table).
+//! Quality, qualifications and coaching: QA evaluations of handled contacts (the
+//! `qa_evaluations` table), the certifications agents complete on working days (the
+//! `certifications` table) and the coaching sessions team leads hold on handle time (the
+//! `coaching_sessions` table), whose planted effect shortens the coached agent's talk time.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::GenerateError;
-use super::random::{TAG_CERTIFICATION, normal, sub_rng};
+use super::random::{TAG_CERTIFICATION, TAG_COACHING, normal, sub_rng};
 use super::table_out::TableOut;
 use super::vocabulary::QUEUES;
 use super::world::World;
@@ -31,6 +33,33 @@ impl World<'_> {
                 );
                 t.timestamp("completed_at", day0 + (start + len) * 3_600 - 1_800);
                 t.end_row()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The coaching sessions held on `day` (day0: its first second): a working agent is coached
+    /// on handle time an hour into the shift with a chance that makes
+    /// `coaching_sessions_per_agent_month` sessions on average (three times as likely below
+    /// average skill). From the first one on, the agent talks `coaching_talk_factor` as long.
+    pub(super) fn coaching_sessions(&mut self, day: u32, day0: i64, t: &mut TableOut) -> Result<(), GenerateError> {
+        let per_day = self.p.coaching_sessions_per_agent_month / 21.0;
+        for (i, a) in self.agents.iter().enumerate() {
+            let Some((start, _)) = self.shift[i] else { continue };
+            let mut coaching = sub_rng(self.seed, TAG_COACHING, i as u64, u64::from(day));
+            let chance = if a.skill < 0.0 { 1.5 * per_day } else { 0.5 * per_day };
+            if coaching.random::<f64>() < chance {
+                let held = day0 + start * 3_600 + 3_600;
+                t.id("session_id", b'c', self.next_coaching, 7);
+                self.next_coaching += 1;
+                t.text("agent_id", &a.id);
+                t.text("coach", &format!("lead-team-{:02}", a.team));
+                t.timestamp("held_at", held);
+                t.text("topic", "aht");
+                t.null("action_id");
+                t.text("notes", "handle time: call structure and wrap-up");
+                t.end_row()?;
+                self.coached_since[i].get_or_insert(held);
             }
         }
         Ok(())

@@ -16,6 +16,7 @@ pub(super) const TAG_CONTACTS: u64 = 7;
 pub(super) const TAG_TEAMS: u64 = 8;
 pub(super) const TAG_ATTENDANCE: u64 = 9;
 pub(super) const TAG_CERTIFICATION: u64 = 10;
+pub(super) const TAG_COACHING: u64 = 11;
 
 fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -187,6 +187,7 @@ pub(super) struct Outputs {
     pub(super) schedules: TableOut,
     pub(super) qa: TableOut,
     pub(super) certifications: TableOut,
+    pub(super) coaching: TableOut,
 }
 
 impl Outputs {
@@ -200,11 +201,12 @@ impl Outputs {
             schedules: TableOut::create(dir, &schema::SCHEDULES)?,
             qa: TableOut::create(dir, &schema::QA_EVALUATIONS)?,
             certifications: TableOut::create(dir, &schema::CERTIFICATIONS)?,
+            coaching: TableOut::create(dir, &schema::COACHING_SESSIONS)?,
         })
     }
 
     /// Every writer, in the order of `schema::TABLES` (a unit test holds them to it).
-    pub(super) fn all(&mut self) -> [&mut TableOut; 8] {
+    pub(super) fn all(&mut self) -> [&mut TableOut; 9] {
         [
             &mut self.agents,
             &mut self.interactions,
@@ -214,6 +216,7 @@ impl Outputs {
             &mut self.schedules,
             &mut self.qa,
             &mut self.certifications,
+            &mut self.coaching,
         ]
     }
 }

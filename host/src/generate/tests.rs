@@ -38,17 +38,19 @@ impl CsvFile {
     }
 }
 
-/// SHA-256 of every file `generate(&SampleSpec::tiny(), …)` wrote before the generator was
-/// split into modules; the output must never change by accident (a deliberate change of the
-/// generated data updates these).
-const TINY_SHA256: [(&str, &str); 9] = [
+/// SHA-256 of every file `generate(&SampleSpec::tiny(), …)` writes; the output must never
+/// change by accident (a deliberate change of the generated data updates these: the last was
+/// the coaching sessions, which two weeks of a dozen agents do not yet hold, so only their
+/// header and the manifest's planted coaching parameters changed).
+const TINY_SHA256: [(&str, &str); 10] = [
     ("agent_states.csv", "e00edb2a91abfe58259a1dbea0b53463fac198969296fd1b23acd2a495e26e37"),
     ("agents.csv", "979663cd72d7f73003d871f1d05f5d6b28683ce9a7961dc9f7ebcd802d0ebf8e"),
     ("certifications.csv", "d139635dd3bb190246ecf2548247378627a6827a51a0abea6914d9b7b93a3165"),
+    ("coaching_sessions.csv", "259cab62e2a121a54ac62e27fac84805048043032c253282bd32c749c9e636b4"),
     ("customer_feedback.csv", "93b3c7f585f2e717cd80ba0c76261f15c4e2be1d88bf1af5180f73bb9a63f963"),
     ("employee_surveys.csv", "7429f08f734941355c2b97609fd9cb0fac7a42f17e2761143b9ffc834a33210c"),
     ("interactions.csv", "d30f6546be23088da509bfc12d4061cb5aac9ac61f83a04f60473576ec3fd949"),
-    ("manifest.json", "ba6a5c8ae3f9ecbc095494d6d29a73f8b1a54c69b00ef659577a3e1efc78b32e"),
+    ("manifest.json", "b5155efd6485cd89f34446fc21afc6203756645f14dca0b703974ced8d547f04"),
     ("qa_evaluations.csv", "eff4c2d572db69d47947c0291f63a035f57a57fc97e055ff95fb5c78531c85e9"),
     ("schedules.csv", "f9d181610697512d83dac762b52e584fc23f1dccc8d08c2e57a67b04b94535aa"),
 ];
@@ -76,7 +78,9 @@ fn same_spec_same_bytes() {
     for (table, path, rows) in &sa.files {
         let other = b.join(path.file_name().unwrap());
         assert_eq!(std::fs::read(path).unwrap(), std::fs::read(&other).unwrap(), "{table} differs");
-        assert!(*rows > 0, "{table} is empty");
+        // Coaching sessions are sparse (about one per agent and quarter): two weeks of a
+        // dozen agents may hold none.
+        assert!(*rows > 0 || table == "coaching_sessions", "{table} is empty");
     }
     assert_eq!(std::fs::read(a.join("manifest.json")).unwrap(), std::fs::read(b.join("manifest.json")).unwrap());
     assert_eq!(sa.files.iter().map(|f| f.2).collect::<Vec<_>>(), sb.files.iter().map(|f| f.2).collect::<Vec<_>>());
@@ -111,7 +115,8 @@ fn rejects_bad_specs() {
 #[test]
 fn every_schema_table_and_column_is_generated() {
     let dir = tmp("schema");
-    let summary = generate(&SampleSpec::tiny(), &dir).unwrap();
+    // Eight weeks, so that the sparse tables (coaching sessions) have rows too.
+    let summary = generate(&SampleSpec { days: 56, ..SampleSpec::tiny() }, &dir).unwrap();
     let tables: Vec<&str> = summary.files.iter().map(|(table, _, _)| table.as_str()).collect();
     assert_eq!(tables, schema::TABLES.iter().map(|t| t.name).collect::<Vec<_>>());
     for table in schema::TABLES {
@@ -120,6 +125,9 @@ fn every_schema_table_and_column_is_generated() {
         assert!(file.rows.iter().all(|r| r.len() == table.columns.len()), "{} row lengths", table.name);
         // Each column has a value somewhere: none is written empty on every row.
         for (i, column) in table.columns.iter().enumerate() {
+            if (table.name, column.name) == ("coaching_sessions", "action_id") {
+                continue; // generated sessions answer no rule's task
+            }
             assert!(file.rows.iter().any(|r| !r[i].is_empty()), "{}.{} is always empty", table.name, column.name);
         }
     }
@@ -131,7 +139,7 @@ fn tiny_rows_are_valid() {
     let dir = tmp("valid");
     let summary = generate(&SampleSpec::tiny(), &dir).unwrap();
     let counts: HashMap<&str, u64> = summary.files.iter().map(|(t, _, n)| (t.as_str(), *n)).collect();
-    assert_eq!(counts.len(), 8);
+    assert_eq!(counts.len(), 9);
     assert_eq!(counts["agents"], 12);
     assert!((250..=700).contains(&counts["interactions"]), "{counts:?}");
     assert!((30..=160).contains(&counts["customer_feedback"]), "{counts:?}");

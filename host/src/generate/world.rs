@@ -27,6 +27,9 @@ pub(super) struct World<'a> {
     pub(super) next_qa: u64,
     pub(super) next_shift: u64,
     pub(super) next_certification: u64,
+    pub(super) next_coaching: u64,
+    /// When each agent was first coached (seconds since the epoch), if they were.
+    pub(super) coached_since: Vec<Option<i64>>,
     /// Pending contacts by day (ring indexed by day % PENDING_RING).
     pub(super) pending: Vec<Vec<Pending>>,
     /// Today's shift of each agent: (start hour UTC, length in hours), None when off.
@@ -76,6 +79,8 @@ impl<'a> World<'a> {
             next_qa: 1,
             next_shift: 1,
             next_certification: 1,
+            next_coaching: 1,
+            coached_since: vec![None; n],
             pending: vec![Vec::new(); PENDING_RING],
             shift: vec![None; n],
             late_seconds: vec![0; n],

@@ -49,8 +49,12 @@ pub enum RunError {
     Registry(#[from] crate::registry::RegistryError),
     #[error("version {candidate} is a {candidate_kind} plugin, the serving one a {serving_kind}")]
     KindMismatch { candidate: String, candidate_kind: &'static str, serving_kind: &'static str },
-    #[error("shadow runs compare metrics, pay models and game mechanics, not {0} plugins")]
+    #[error("shadow runs compare metrics, pay models, game mechanics and rules, not {0} plugins")]
     NotComparable(&'static str),
+    #[error(transparent)]
+    Rule(#[from] rules::RuleError),
+    #[error(transparent)]
+    Access(crate::auth::AccessError),
 }
 
 /// A ledger that period runs of one plugin kind write to.

@@ -444,6 +444,10 @@ pub fn compare(
     (at, given): (DateTime<Utc>, &HashMap<String, String>),
     limits: PluginLimits,
 ) -> Result<(Vec<ActionDiff>, Result<Vec<ActionDiff>, CallError>), RuleError> {
+    // Like a run, a comparison judges only periods that are over.
+    if at > Utc::now() + FUTURE_SLACK {
+        return Err(RuleError::InTheFuture(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+    }
     let db: Arc<TenantDb> = state.tenants.get(&tenant.id)?;
     let teams = crate::store::overview::agent_teams(&db).map_err(RuleError::Agents)?;
     let until = judged_until(at, Duration::zero());

@@ -1,7 +1,8 @@
 //! On-demand shadow runs: a candidate version and the serving one compute the same past
 //! period, and the report lists how their outputs differ — per group for metrics, per agent
 //! (statement totals, points) for pay models and game mechanics, reduced by each ledger's
-//! `per_agent`. Nothing is served or written.
+//! `per_agent`, and the actions one proposes and the other does not for rules (judging the
+//! periods finished at the period's end). Nothing is served or written.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub struct ShadowRun<'a> {
     pub candidate: &'a str,
     /// Parameters as texts; each version takes the ones it declares.
     pub params: HashMap<String, String>,
+    /// The period compared; a rule judges the periods finished at its end.
     pub period: (DateTime<Utc>, DateTime<Utc>),
     /// How metrics are grouped (`agent`, `team`, …); ledgers compare per agent.
     pub group_by: (GroupBy, &'a str),
@@ -36,7 +38,7 @@ pub struct ShadowRun<'a> {
 
 impl ShadowRun<'_> {
     /// Runs both versions and compares them. Blocking: it runs plugins.
-    pub fn run(&self, state: &Services, limits: PluginLimits) -> Result<ShadowReport, RunError> {
+    pub fn run(&self, state: &Arc<Services>, limits: PluginLimits) -> Result<ShadowReport, RunError> {
         let hash = state.registry.find_version(&state.system, self.tenant, self.name, self.candidate)?;
         let candidate = state.registry.version(self.tenant, &hash)?;
         let serving = state.deployments.serving(&state.registry, self.tenant, self.name).ok_or_else(|| {
@@ -53,10 +55,20 @@ impl ShadowRun<'_> {
                 serving_kind: kind_name(serving.kind()),
             });
         }
-        let db = state.tenants.get(self.tenant)?;
-        let served = self.comparable(state, &serving, (db.clone(), limits))?;
         let mut report =
             ShadowReport::new((&candidate.hash, &candidate.info.version), (&serving.hash, &serving.info.version));
+        if serving.kind() == PluginKind::Rule {
+            let tenant = state.tenant(self.tenant).map_err(RunError::Access)?;
+            let (served, compared) =
+                super::rules::compare(state, &tenant, (&serving, &candidate), (self.period.1, &self.params), limits)?;
+            match compared {
+                Ok(candidate) => report.add_actions(&served, &candidate),
+                Err(e) => report.add_candidate_error(e.to_string()),
+            }
+            return Ok(report);
+        }
+        let db = state.tenants.get(self.tenant)?;
+        let served = self.comparable(state, &serving, (db.clone(), limits))?;
         let compared_by = if serving.kind() == PluginKind::Metric { self.group_by.1 } else { "agent" };
         match self.comparable(state, &candidate, (db, limits)) {
             Ok(result) => report.add(compared_by, &served, &result),

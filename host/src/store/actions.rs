@@ -741,15 +741,22 @@ pub struct Session {
     pub notes: Option<String>,
 }
 
-/// An agent's coaching sessions, newest first.
-pub fn sessions_of(db: &TenantDb, agent: &str) -> Result<Vec<Session>, ActionsError> {
+/// Coaching sessions, newest first: an agent's or everyone's, held in `[from, to)` when given.
+pub fn sessions(
+    db: &TenantDb,
+    agent: Option<&str>,
+    (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    limit: u32,
+) -> Result<Vec<Session>, ActionsError> {
     let conn = db.connection()?;
+    let (from, to) = (from.map(micros), to.map(micros));
     let rows = conn
         .prepare(&format!(
             "SELECT session_id, agent_id, coach, strftime(held_at, {ISO}), topic, action_id, notes \
-             FROM coaching_sessions WHERE agent_id = ? ORDER BY held_at DESC, session_id"
+             FROM coaching_sessions WHERE (? IS NULL OR agent_id = ?) AND (? IS NULL OR held_at >= ?) \
+             AND (? IS NULL OR held_at < ?) ORDER BY held_at DESC, session_id LIMIT ?"
         ))?
-        .query_map(params![agent], |r| {
+        .query_map(params![agent, agent, from.clone(), from, to.clone(), to, limit], |r| {
             Ok(Session {
                 session_id: r.get(0)?,
                 agent_id: r.get(1)?,
@@ -762,6 +769,11 @@ pub fn sessions_of(db: &TenantDb, agent: &str) -> Result<Vec<Session>, ActionsEr
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// An agent's coaching sessions, newest first.
+pub fn sessions_of(db: &TenantDb, agent: &str) -> Result<Vec<Session>, ActionsError> {
+    sessions(db, Some(agent), (None, None), 10_000)
 }
 
 /// One rule run in the run log.

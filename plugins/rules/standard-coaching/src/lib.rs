@@ -236,11 +236,14 @@ impl rule::Guest for StandardCoaching {
     }
 }
 
+/// One agent's figure over the window: agent id, value, sample.
+type AgentFigure<'a> = (&'a str, f64, Option<f64>);
+
 /// Tasks for the agents in the worst `percentile` percent of their team over the window.
 fn percentile_tasks(s: &Settings, window: &Window) -> Result<Vec<Action>, String> {
     let teams = agent_teams()?;
     let whole = metric(&s.metric, window, GroupBy::Agent)?;
-    let mut by_team: BTreeMap<&str, Vec<(&str, f64, Option<f64>)>> = BTreeMap::new();
+    let mut by_team: BTreeMap<&str, Vec<AgentFigure>> = BTreeMap::new();
     for row in &whole.rows {
         let (Some(value), Some(team)) = (row.value, teams.get(&row.group)) else { continue };
         if row.denominator.unwrap_or(f64::INFINITY) < s.min_sample {
