@@ -5,14 +5,15 @@
 mod access; // keys, roles and tenants: who may do what, and where
 mod analytics; // CX–EX correlations on the demo tenant, refused requests, comment topics side by side
 mod awards; // awards runs: points and flags hand-checked, reversals, leaderboards, the flags page
-mod browser; // the /ui pages in a real headless Chromium: sign-in, charts drawn, drill-down
+mod browser; // the /ui pages in a real headless Chromium: sign-in, charts drawn, drill-down, the coaching queue
 mod crash; // the server binary killed mid-ingest, mid-pay-run and mid-activation: nothing half-written
 mod dashboards; // dashboard plugins: the standard cx_ex, a tenant's own, invalid panels refused
 mod deploy; // plugin lifecycle: uploads refused, activation under load, rollback, canary, shadow, restarts
 mod ingest; // batches: validation with row and column, all-or-nothing or valid rows, re-sends, formats
 mod metrics; // standard metrics against the hand-checked fixture, listing, a tenant's own, bad requests
 mod operations; // health, readiness, OpenAPI, Prometheus metrics, the schema reference
-mod pages; // /ui sign-in over plain HTTP: session cookie, sign-out, redirects kept on the server
+mod pages; // /ui over plain HTTP: session cookie, sign-out, redirects on the server, coaching forms refused cross-site
 mod pay; // pay runs: statements hand-checked, idempotent, superseded with differences, CSV, shadow runs
+mod rules; // rule runs into the actions ledger: triggers, duplicates, expiry, tasks moved on, coaching impact, schedules, hot swap
 mod sandbox; // runaway plugins stopped while the server answers; plugin SQL confined and read-only
 mod util; // helpers: the servers (loopback and in-process), requests, fixtures, guest components

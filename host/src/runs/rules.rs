@@ -92,6 +92,9 @@ pub struct RulePlan {
     pub params: Vec<Param>,
     /// Every parameter the rule runs with, as JSON.
     pub echoed: BTreeMap<String, Value>,
+    /// The parameters as given: a shadow candidate reads them against its own `describe()`,
+    /// taking its own defaults for the others.
+    pub given: HashMap<String, String>,
     pub at: DateTime<Utc>,
     pub judged_until: DateTime<Utc>,
     pub limits: PluginLimits,
@@ -142,13 +145,14 @@ impl RulePlan {
         let plan =
             state.deployments.plan_of_kind(&state.registry, (&tenant.id, ask.rule, &run_id), PluginKind::Rule)?;
         let given: HashMap<String, String> = params::texts_of(ask.params);
-        let (params, echoed) = params::plugin_params(&plan.serve.info, given, "(none besides its own)")?;
+        let (params, echoed) = params::plugin_params(&plan.serve.info, given.clone(), "(none besides its own)")?;
         Ok(RulePlan {
             run_id,
             tenant: tenant.clone(),
             plan,
             params,
             echoed,
+            given,
             at,
             judged_until: judged_until(at, ask.settle),
             limits: state.limits_of(tenant),
@@ -177,15 +181,16 @@ impl RulePlan {
             ..TenantAnalytics::new(state.clone(), self.tenant.clone(), self.actor.clone(), db.clone(), self.limits)
         });
         let runtime = state.registry.runtime();
-        let compute = |plugin: &Plugin| {
+        let compute_with = |plugin: &Plugin, request: &RuleRequest| {
             let result =
-                runtime.call::<RuleWorld>(plugin, db.clone(), Some(analytics.clone()), self.limits, &request)?;
+                runtime.call::<RuleWorld>(plugin, db.clone(), Some(analytics.clone()), self.limits, request)?;
             check(&result, self.at, self.judged_until, &teams).map_err(|detail| CallError::InvalidResult {
                 plugin: plugin.info.name.clone(),
                 version: plugin.info.version.clone(),
                 detail,
             })
         };
+        let compute = |plugin: &Plugin| compute_with(plugin, &request);
         let context = state.call_context(&self.tenant.id, &self.plan.serve.info.name, db.clone(), self.limits);
         let params = json!(self.echoed);
         let log =
@@ -233,12 +238,21 @@ impl RulePlan {
         };
         log(Some(served), answer.served_as, Ok((checked.proposals.len(), &reconciled)), Some(checked.period))?;
         if let Some(candidate) = self.plan.shadow.as_ref().filter(|_| answer.served_as != ServedAs::Fallback) {
-            let compared = context.candidate(candidate, compute).map(|output| diffs_of(&output.proposals));
+            // The candidate reads the given parameters against its own `describe()`.
+            let compared = params::plugin_params(&candidate.info, self.given.clone(), "(none besides its own)")
+                .map_err(|e| format!("plugin `{}` {}: {e}", candidate.info.name, candidate.info.version))
+                .and_then(|(params, _)| {
+                    let request = RuleRequest { params, ..self.request() };
+                    context
+                        .candidate(candidate, |plugin| compute_with(plugin, &request))
+                        .map(|output| diffs_of(&output.proposals))
+                        .map_err(|e| e.to_string())
+                });
             let served_diffs = diffs_of(&checked.proposals);
             state.deployments.shadows.update(&self.tenant.id, &candidate.info.name, &candidate.hash, |shadow| {
                 match compared {
                     Ok(candidate) => shadow.add_actions(&served_diffs, &candidate),
-                    Err(e) => shadow.add_candidate_error(e.to_string()),
+                    Err(e) => shadow.add_candidate_error(e),
                 }
             });
         }
