@@ -1,7 +1,9 @@
 //! The `/ui` pages in a real headless Chromium, driven over WebDriver by ChromeDriver (both
 //! from the system packages; `.ci/run` installs them): sign-in, the overview, the CX–EX
 //! dashboard with its charts drawn, the drill-down to a team, the leaderboard and an agent's
-//! pay statements, no console errors and nothing fetched from outside the server.
+//! pay statements; a team lead's coaching queue (schedule, mark done, a dismissal refused
+//! without a reason), the task and its session on the agent's page, and the impact of
+//! coaching drawn as charts; no console errors and nothing fetched from outside the server.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -114,6 +116,32 @@ impl Browser {
             assert!(started.elapsed() < Duration::from_secs(20), "still at {url}, waiting for {path}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Waits until `script` (a function body) returns true on the current page.
+    async fn wait_until(&self, script: &str) {
+        let started = Instant::now();
+        loop {
+            if self.script(script).await == Value::Bool(true) {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "waited 20 s for: {script}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.post(&format!("/element/{element}/click"), json!({})).await;
+    }
+
+    /// Signs in on the sign-in page the browser was sent to, and waits to be back at `path`.
+    async fn sign_in(&self, key: &str, path: &str) {
+        self.wait_for_path("/ui/login").await;
+        let field = self.find("input#key").await;
+        self.post(&format!("/element/{field}/value"), json!({"text": key})).await;
+        self.click("button[type=submit]").await;
+        self.wait_for_path(path).await;
     }
 
     /// Console messages at level SEVERE (errors) since the last call.
@@ -243,6 +271,202 @@ async fn pages_load_in_a_real_browser_with_charts_drawn_and_no_console_errors() 
     assert!(agent["statements"].as_u64().unwrap() >= 4, "a statement per month: {agent}");
 
     let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+/// What the coaching queue shows, counted in the browser.
+const QUEUE_FACTS: &str = r#"
+const tasks = [...document.querySelectorAll('article.task')];
+return {
+  h1: document.querySelector('h1').textContent,
+  tasks: tasks.length,
+  ids: tasks.map((t) => t.dataset.action),
+  states: tasks.map((t) => t.dataset.state),
+  agents: tasks.map((t) => t.querySelector('a[href*="/agents/"]').textContent),
+  subjects: tasks.map((t) => t.querySelector('p.note').textContent.split(' · ')[1]),
+  evidence_rows: tasks.map((t) => t.querySelectorAll('table.evidence tbody tr').length),
+  evidence_first: tasks.length ? [...tasks[0].querySelectorAll('table.evidence tbody tr:first-child td')].map((c) => c.textContent) : [],
+  schedule_buttons: document.querySelectorAll('article.task button.schedule').length,
+  done_buttons: document.querySelectorAll('article.task button.done').length,
+  dismiss_buttons: document.querySelectorAll('article.task button.dismiss').length,
+  notice: document.querySelector('p.notice') ? document.querySelector('p.notice').textContent : null,
+  refused: document.querySelector('p.error') ? document.querySelector('p.error').textContent : null,
+  created: tasks.map((t) => t.querySelector('p.note').textContent.match(/opened (\S+)/)[1]),
+};
+"#;
+
+/// What the impact page shows, counted in the browser.
+const IMPACT_FACTS: &str = r#"
+const count = (css) => document.querySelectorAll(css).length;
+const text = (css) => [...document.querySelectorAll(css)].map((e) => e.textContent);
+return {
+  h1: document.querySelector('h1').textContent,
+  from: document.querySelector('input[name=from]').value,
+  to: document.querySelector('input[name=to]').value,
+  drawn: [...document.querySelectorAll('svg.chart')].every((svg) => svg.getBoundingClientRect().width > 100),
+  line_series: count('svg[data-chart=line] polyline.series'),
+  line_points: count('svg[data-chart=line] circle.point'),
+  line_labels: text('svg[data-chart=line] g.axis text'),
+  legend: text('ul.legend li'),
+  interval_points: count('svg[data-chart=intervals] circle.point'),
+  interval_lines: count('svg[data-chart=intervals] line.interval'),
+  zero_lines: count('svg[data-chart=intervals] line.zero'),
+  interval_labels: text('svg[data-chart=intervals] > text'),
+  kpi: text('.kpi-value'),
+  total_n: document.querySelector('p.total-n').textContent,
+  interval: document.querySelector('p.total-interval').textContent,
+  rows: count('table.sessions tbody tr'),
+  measured_rows: count('table.sessions tbody tr[data-status=measured]'),
+  insufficient_reasons: text('table.sessions tbody tr[data-status=insufficient] td.status'),
+  foreign: performance.getEntriesByType('resource').filter((r) => !r.name.startsWith(location.origin)).length,
+};
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_lead_works_the_coaching_queue_and_sees_the_impact_of_coaching() {
+    let (base, keys) = demo_server().await;
+    let browser = Browser::start().await;
+    let queue_path = "/ui/tenants/demo/coaching";
+
+    // The demo's coaching run opened tasks with evidence; a team lead signs in to the queue.
+    browser.go(&format!("{base}{queue_path}")).await;
+    browser.sign_in(&keys.team_lead, queue_path).await;
+    let queue = browser.script(QUEUE_FACTS).await;
+    browser.screenshot("coaching-queue").await;
+    assert_eq!(queue["h1"], "Coaching queue", "{queue}");
+    let tasks = queue["tasks"].as_u64().unwrap();
+    assert!(tasks >= 2, "the demo opens coaching tasks: {queue}");
+    for what in ["schedule_buttons", "done_buttons", "dismiss_buttons"] {
+        assert_eq!(queue[what].as_u64(), Some(tasks), "one {what} per task: {queue}");
+    }
+    assert!(queue["evidence_rows"].as_array().unwrap().iter().all(|n| n.as_u64().unwrap() >= 1), "{queue}");
+    assert!(queue["states"].as_array().unwrap().iter().all(|s| s == "open" || s == "scheduled"), "{queue}");
+    let created: Vec<&str> = queue["created"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert!(created.windows(2).all(|w| w[0] <= w[1]), "oldest first: {created:?}");
+    // The first evidence figure has a metric's period and value.
+    let first = &queue["evidence_first"];
+    assert!(first[0].as_str().unwrap().contains(" to "), "period: {queue}");
+    assert!(first[1].as_str().unwrap().parse::<f64>().is_ok(), "value: {queue}");
+
+    let id = queue["ids"][0].as_str().unwrap().to_string();
+    let agent = queue["agents"][0].as_str().unwrap().to_string();
+    let subject = queue["subjects"][0].as_str().unwrap().to_string();
+    let card = format!("article.task[data-action='{id}']");
+
+    // One click schedules the session (the form holds tomorrow at 10:00) …
+    browser.click(&format!("{card} button.schedule")).await;
+    browser.wait_until("return !!document.querySelector('p.notice');").await;
+    let scheduled = browser.script(QUEUE_FACTS).await;
+    assert!(scheduled["notice"].as_str().unwrap().contains(&format!("Task {id}")), "{scheduled}");
+    assert!(scheduled["notice"].as_str().unwrap().contains("is now scheduled, the session at"), "{scheduled}");
+    let position = scheduled["ids"].as_array().unwrap().iter().position(|i| i == id.as_str()).expect("still queued");
+    assert_eq!(scheduled["states"][position], "scheduled", "{scheduled}");
+
+    // … and one more marks it done, which records the session; the task leaves the queue.
+    browser.click(&format!("{card} button.done")).await;
+    browser.wait_until("return !!document.querySelector('p.notice') && document.querySelector('p.notice').textContent.includes('is now done');").await;
+    let done = browser.script(QUEUE_FACTS).await;
+    assert_eq!(done["tasks"].as_u64(), Some(tasks - 1), "{done}");
+    assert!(!done["ids"].as_array().unwrap().iter().any(|i| i == id.as_str()), "{done}");
+
+    // The agent's page shows the task as done and the session that answers it.
+    browser.go(&format!("{base}/ui/tenants/demo/agents/{agent}")).await;
+    let row = format!("section[aria-labelledby=coaching-tasks] tr[data-action='{id}']");
+    let agent_page = browser
+        .script(&format!(
+            r#"const row = document.querySelector("{row}");
+               const session = document.querySelector("table.coaching-sessions tr[data-action='{id}']");
+               return {{ h1: document.querySelector('h1').textContent,
+                         state: row && row.dataset.state, state_text: row && row.querySelector('td.state').textContent,
+                         session: session && [...session.children].map((c) => c.textContent) }};"#
+        ))
+        .await;
+    browser.screenshot("coaching-agent").await;
+    assert_eq!(agent_page["h1"], format!("Agent {agent}"), "{agent_page}");
+    assert_eq!(agent_page["state"], "done", "{agent_page}");
+    assert_eq!(agent_page["state_text"], "done", "{agent_page}");
+    let session = agent_page["session"].as_array().unwrap_or_else(|| panic!("no session row: {agent_page}"));
+    assert_eq!(session[0], format!("s-{id}"), "{agent_page}");
+    assert_eq!(session[2], "team_lead:demo-team-lead", "the lead coached: {agent_page}");
+    assert_eq!(session[3], subject.as_str(), "on the task's subject: {agent_page}");
+    assert_eq!(session[4], id.as_str(), "{agent_page}");
+
+    // Dismissing without a reason is refused with a message; the task stays open.
+    browser.go(&format!("{base}{queue_path}")).await;
+    let before = browser.script(QUEUE_FACTS).await;
+    let other = before["ids"][0].as_str().unwrap().to_string();
+    browser.click(&format!("article.task[data-action='{other}'] button.dismiss")).await;
+    browser.wait_until("return !!document.querySelector('p.error');").await;
+    let refused = browser.script(QUEUE_FACTS).await;
+    browser.screenshot("coaching-refused").await;
+    let error = refused["refused"].as_str().unwrap();
+    assert!(error.contains(&other) && error.contains("dismissing an action needs a reason"), "{refused}");
+    assert_eq!(refused["tasks"], before["tasks"], "{refused}");
+    // With a reason it goes.
+    let reason =
+        browser.find(&format!("article.task[data-action='{other}'] form:has(button.dismiss) input[name=note]")).await;
+    browser.post(&format!("/element/{reason}/value"), json!({"text": "on leave this month"})).await;
+    browser.click(&format!("article.task[data-action='{other}'] button.dismiss")).await;
+    browser.wait_until("return !!document.querySelector('p.notice') && document.querySelector('p.notice').textContent.includes('is now dismissed');").await;
+    let dismissed = browser.script(QUEUE_FACTS).await;
+    assert_eq!(dismissed["tasks"].as_u64(), before["tasks"].as_u64().map(|n| n - 1), "{dismissed}");
+
+    // The impact of coaching on AHT: the demo's planted coaching effect, drawn.
+    browser.go(&format!("{base}/ui/tenants/demo")).await;
+    browser.click("a[href^='/ui/tenants/demo/coaching/impact']").await;
+    browser.wait_for_path("/ui/tenants/demo/coaching/impact").await;
+    let impact = browser.script(IMPACT_FACTS).await;
+    browser.screenshot("coaching-impact").await;
+    assert_eq!(impact["h1"], "Impact of coaching", "{impact}");
+    assert_eq!(impact["foreign"], 0, "{impact}");
+    assert_eq!(impact["drawn"], true, "{impact}");
+    // The same figures as the API's for the page's range.
+    let url = format!(
+        "{base}/v1/tenants/demo/coaching/impact?metric=aht&weeks=4&from={}&to={}",
+        impact["from"].as_str().unwrap(),
+        impact["to"].as_str().unwrap()
+    );
+    let report: Value =
+        reqwest::Client::new().get(url).bearer_auth(&keys.analyst).send().await.unwrap().json().await.unwrap();
+    let (sessions, measured) =
+        (report["total"]["sessions"].as_u64().unwrap(), report["total"]["measured"].as_u64().unwrap());
+    assert!(measured >= 2, "the demo's sessions are measured: {report}");
+    assert_eq!(impact["line_series"], 3, "coached, comparison, coached as the comparison changed: {impact}");
+    assert_eq!(impact["line_points"], 6, "before and after of each: {impact}");
+    let labels = impact["line_labels"].as_array().unwrap();
+    assert!(labels.contains(&json!("4 weeks before")) && labels.contains(&json!("4 weeks after")), "{impact}");
+    assert_eq!(
+        impact["legend"],
+        json!(["coached agents", "comparison agents", "coached, changing as the comparison did"]),
+        "{impact}"
+    );
+    assert_eq!(impact["interval_points"].as_u64(), Some(measured + 1), "each measured session and the total: {impact}");
+    assert_eq!(impact["zero_lines"], 1, "{impact}");
+    assert_eq!(impact["interval_labels"].as_array().unwrap().last().unwrap(), "all sessions", "{impact}");
+    assert_eq!(impact["rows"].as_u64(), Some(sessions), "every session is listed: {impact}");
+    assert_eq!(impact["measured_rows"].as_u64(), Some(measured), "{impact}");
+    let reasons = impact["insufficient_reasons"].as_array().unwrap();
+    assert_eq!(reasons.len() as u64, sessions - measured, "{impact}");
+    assert!(reasons.iter().all(|r| r.as_str().unwrap().starts_with("not measured: ")), "{impact}");
+    let effect = report["total"]["effect"].as_f64().unwrap();
+    assert_eq!(impact["kpi"][0], cxhost::ui::charts::number(effect), "{impact}");
+    assert!(
+        impact["total_n"].as_str().unwrap().starts_with(&format!("n = {measured} measured sessions of {sessions}")),
+        "{impact}"
+    );
+    if let (Some(low), Some(high)) = (report["total"]["ci_low"].as_f64(), report["total"]["ci_high"].as_f64()) {
+        let shown = format!("95% interval {} to {}", cxhost::ui::charts::number(low), cxhost::ui::charts::number(high));
+        assert!(impact["interval"].as_str().unwrap().contains(&shown), "{impact}");
+    }
+
+    // The refused dismissal was answered 400, which the browser may log; nothing else.
+    let errors: Vec<String> = browser
+        .console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !(e.contains("/coaching/tasks/") && e.contains("400")))
+        .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
     browser.close().await;
 }

@@ -1,6 +1,7 @@
 //! Panels as HTML: KPIs and tables as markup, lines, bars, scatters and heat maps as inline
 //! SVG drawn on the server (no script, no external asset), each chart with a title, a
-//! description and its data as a table for screen readers.
+//! description and its data as a table for screen readers; and estimates with their
+//! intervals (a forest plot), which pages draw outside panels.
 
 use maud::{Markup, PreEscaped, html};
 
@@ -319,6 +320,67 @@ fn scatter_svg(id: usize, title: &str, scatter: &Scatter) -> Markup {
     }
 }
 
+/// One row of an interval chart: an estimate and its interval, when it has one.
+pub struct Estimate {
+    pub label: String,
+    pub value: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Drawn apart (bold, in the second colour): a total among its parts.
+    pub total: bool,
+}
+
+/// Estimates with their intervals, one row each, on one horizontal axis with a line at zero:
+/// `circle.point` for each estimate, `line.interval` for each interval, `line.zero` at zero.
+pub fn intervals_svg(id: usize, title: &str, axis_label: &str, rows: &[Estimate]) -> Markup {
+    let label_width = 200.0;
+    let row_h = 24.0;
+    let height = TOP + row_h * rows.len().max(1) as f64 + BOTTOM;
+    let values = rows.iter().flat_map(|r| [Some(r.value), r.low, r.high]).flatten().chain(std::iter::once(0.0));
+    let x = Scale::new(values, label_width, WIDTH - RIGHT);
+    let desc = format!(
+        "{} estimates of {axis_label} with their 95% intervals, as points with horizontal lines, and a line at zero",
+        rows.len()
+    );
+    let (head, t, d) = svg_open(id, title, &desc);
+    let y_at = |i: usize| TOP + row_h * (i as f64 + 0.5);
+    let bottom = TOP + row_h * rows.len().max(1) as f64;
+    html! {
+        svg.chart data-chart="intervals" viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-labelledby=(format!("{t} {d}")) {
+            (head)
+            g.axis {
+                line x1=(label_width) y1=(bottom) x2=(WIDTH - RIGHT) y2=(bottom) {}
+                @for tick in x.ticks() {
+                    line.grid x1=(format!("{:.1}", x.at(tick))) x2=(format!("{:.1}", x.at(tick))) y1=(TOP) y2=(bottom) {}
+                    text x=(format!("{:.1}", x.at(tick))) y=(bottom + 16.0) text-anchor="middle" { (number(tick)) }
+                }
+                text x=(label_width + (WIDTH - label_width - RIGHT) / 2.0) y=(height - 8.0) text-anchor="middle" { (axis_label) }
+            }
+            line.zero x1=(format!("{:.1}", x.at(0.0))) x2=(format!("{:.1}", x.at(0.0))) y1=(TOP) y2=(bottom) stroke="#555" stroke-dasharray="4 3" {}
+            @for (i, row) in rows.iter().enumerate() {
+                @let colour = PALETTE[usize::from(row.total)];
+                text x=(label_width - 8.0) y=(format!("{:.1}", y_at(i) + 4.0)) text-anchor="end" font-weight=(if row.total { "bold" } else { "normal" }) { (row.label) }
+                @if let (Some(low), Some(high)) = (row.low, row.high) {
+                    line.interval x1=(format!("{:.1}", x.at(low))) x2=(format!("{:.1}", x.at(high)))
+                        y1=(format!("{:.1}", y_at(i))) y2=(format!("{:.1}", y_at(i))) stroke=(colour) stroke-width="2" {}
+                }
+                circle.point cx=(format!("{:.1}", x.at(row.value))) cy=(format!("{:.1}", y_at(i))) r=(if row.total { "5" } else { "3.5" }) fill=(colour) {
+                    title { (row.label) ": " (number(row.value)) @if let (Some(low), Some(high)) = (row.low, row.high) { " (" (number(low)) " to " (number(high)) ")" } }
+                }
+            }
+        }
+        details { summary { "Data" }
+            table.data {
+                thead { tr { th scope="col" { "" } th scope="col" { (axis_label) } th scope="col" { "95% interval" } } }
+                tbody { @for row in rows { tr {
+                    th scope="row" { (row.label) } td { (number(row.value)) }
+                    td { @if let (Some(low), Some(high)) = (row.low, row.high) { (number(low)) " to " (number(high)) } @else { "–" } }
+                } } }
+            }
+        }
+    }
+}
+
 /// A diverging colour: blue below the middle of the scale, red above, white at the middle.
 fn heat_colour(v: f64, min: f64, max: f64) -> String {
     let mid = (min + max) / 2.0;
@@ -393,7 +455,13 @@ pub const STYLE: PreEscaped<&str> = PreEscaped(
      .swatch{display:inline-block;width:12px;height:12px;margin-right:4px}\
      form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end;margin:1rem 0}\
      form.filters label{display:flex;flex-direction:column;font-size:.85rem}\
-     .error{background:#fde8e6;border:1px solid #b8322a;padding:.75rem;border-radius:6px}",
+     .error{background:#fde8e6;border:1px solid #b8322a;padding:.75rem;border-radius:6px}\
+     .notice{background:#e7f3ea;border:1px solid #2b7a3d;padding:.75rem;border-radius:6px}\
+     article.task{margin:1rem 0}.task h2{font-size:1.05rem}\
+     .task-forms{display:flex;flex-wrap:wrap;gap:1rem;margin-top:.75rem}\
+     .task-forms form{display:flex;align-items:end;gap:.25rem}\
+     .task-forms label{display:flex;flex-direction:column;font-size:.85rem}\
+     table.data caption{text-align:left;font-weight:600;padding:.25rem 0}",
 );
 
 #[cfg(test)]

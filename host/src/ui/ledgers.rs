@@ -1,6 +1,6 @@
 //! Pages for pay and points: a leaderboard (agents or teams, with a bar chart of the leaders),
-//! an agent's page with its pay statements, its points ledger and its standing, and the
-//! suspected-gaming flags for operators and tenant admins.
+//! an agent's page with its pay statements, its points ledger, its standing, its coaching tasks
+//! and sessions, and the suspected-gaming flags for operators and tenant admins.
 
 use std::collections::HashMap;
 
@@ -9,12 +9,14 @@ use axum::response::Response;
 use maud::html;
 
 use super::charts::{self, Drill};
+use super::coaching::{day, words};
 use super::pages::{blocking, default_range, require};
 use super::{UiError, Viewer, page};
 use crate::analytics::panels::{Bar, BarSeries, CheckedPanel, PanelData};
 use crate::app::AppState;
 use crate::params::parse_range;
 use crate::problem::Failure;
+use crate::store::actions::{self, Kind};
 use crate::store::overview;
 use crate::store::{awards, pay};
 
@@ -105,7 +107,7 @@ pub async fn agent(
     let window = parse_range(&from, &to)?;
     let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
     let who = agent.clone();
-    let (statements, ledger, places) = blocking(move || {
+    let (statements, ledger, places, (tasks, sessions)) = blocking(move || {
         if !overview::agent_ids(&db).map_err(Failure::internal)?.contains(&who) {
             return Err(Failure::not_found("agent_not_found", format!("no agent `{who}`")));
         }
@@ -114,7 +116,7 @@ pub async fn agent(
         let statements = pay::statements(&db, &filter)?;
         let ledger = awards::ledger(&db, window, Some(&who))?;
         let places = awards::leaderboard(&db, window, false, None)?;
-        Ok((statements, ledger, places))
+        Ok((statements, ledger, places, coaching_of(&db, &who)?))
     })
     .await?;
     let standing = places.iter().find(|p| p.name == agent);
@@ -148,6 +150,40 @@ pub async fn agent(
                 }
             }
         }
+        section.panel aria-labelledby="coaching-tasks" {
+            h2 id="coaching-tasks" { "Coaching tasks (" (tasks.len()) ")" }
+            p.note { "Every task, open and past, oldest first; the "
+                a href=(format!("/ui/tenants/{tenant_id}/coaching")) { "coaching queue" } " acts on the open ones." }
+            @if tasks.is_empty() { p { "No coaching tasks." } }
+            @else {
+                table.data.tasks {
+                    thead { tr { th scope="col" { "task" } th scope="col" { "subject" } th scope="col" { "title" }
+                                 th scope="col" { "state" } th scope="col" { "opened" } th scope="col" { "due" }
+                                 th scope="col" { "session planned" } th scope="col" { "why closed" } } }
+                    tbody { @for t in &tasks { tr data-action=(t.action_id) data-state=(t.state.as_str()) {
+                        th scope="row" { code { (t.action_id) } } td { (t.subject) } td { (t.title) }
+                        td.state { (words(t.state)) } td { (day(&t.created_at)) }
+                        td { (t.due_at.as_deref().map_or("–", day)) } td { (t.scheduled_for.as_deref().map_or("–", day)) }
+                        td { (t.reason.as_deref().unwrap_or("")) }
+                    } } }
+                }
+            }
+        }
+        section.panel aria-labelledby="coaching-sessions" {
+            h2 id="coaching-sessions" { "Coaching sessions (" (sessions.len()) ")" }
+            @if sessions.is_empty() { p { "No coaching sessions." } }
+            @else {
+                table.data.coaching-sessions {
+                    thead { tr { th scope="col" { "session" } th scope="col" { "held" } th scope="col" { "coach" }
+                                 th scope="col" { "topic" } th scope="col" { "answers task" } th scope="col" { "notes" } } }
+                    tbody { @for s in &sessions { tr data-action=(s.action_id.as_deref().unwrap_or("")) {
+                        th scope="row" { (s.session_id) } td { (s.held_at.replace('T', " ").trim_end_matches('Z')) }
+                        td { (s.coach) } td { (s.topic) } td { (s.action_id.as_deref().unwrap_or("–")) }
+                        td { (s.notes.as_deref().unwrap_or("")) }
+                    } } }
+                }
+            }
+        }
         section.panel aria-labelledby="points" {
             h2 id="points" { "Points ledger (" (points) " points)" }
             table.data {
@@ -161,6 +197,20 @@ pub async fn agent(
         }
     };
     Ok(page(&format!("Agent {agent}"), Some(&viewer.0), body))
+}
+
+/// An agent's coaching tasks (every state, oldest first) and sessions (newest first).
+fn coaching_of(
+    db: &crate::store::TenantDb,
+    agent: &str,
+) -> Result<(Vec<actions::ActionRow>, Vec<actions::Session>), Failure> {
+    let filter = actions::Filter {
+        kind: Some(Kind::CoachingTask),
+        agent: Some(agent.to_string()),
+        limit: 1_000,
+        ..Default::default()
+    };
+    Ok((actions::list(db, &filter)?, actions::sessions_of(db, agent)?))
 }
 
 /// Suspected gaming patterns raised by award runs, for operators and tenant admins.

@@ -1,16 +1,19 @@
 //! HTML pages for people under `/ui`: sign-in with an API key (a session token in an HttpOnly
 //! cookie stands for it),
 //! the page layout, and errors as pages rather than JSON problems. Pages are server-rendered,
-//! need no script and load nothing from outside the server.
+//! need no script and load nothing from outside the server. Forms that change something are
+//! refused unless they come from a page of this server (`SameOrigin`).
 
 pub mod charts;
+pub mod coaching;
+pub mod impact;
 pub mod ledgers;
 pub mod pages;
 pub mod sessions;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -40,6 +43,9 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/tenants/{tenant}/leaderboard", get(ledgers::leaderboard))
         .route("/ui/tenants/{tenant}/flags", get(ledgers::flags))
         .route("/ui/tenants/{tenant}/agents/{agent}", get(ledgers::agent))
+        .route("/ui/tenants/{tenant}/coaching", get(coaching::queue))
+        .route("/ui/tenants/{tenant}/coaching/impact", get(impact::impact))
+        .route("/ui/tenants/{tenant}/coaching/tasks/{id}", axum::routing::post(coaching::change))
 }
 
 /// A full page with the common head, header and security headers.
@@ -89,6 +95,13 @@ pub struct UiError {
     message: String,
 }
 
+impl UiError {
+    /// A failure of the request itself (`403`): the message is shown as it is.
+    pub fn forbidden(message: impl Into<String>) -> UiError {
+        UiError { status: StatusCode::FORBIDDEN, message: message.into() }
+    }
+}
+
 impl<E: Into<Failure>> From<E> for UiError {
     fn from(e: E) -> Self {
         let e: Failure = e.into();
@@ -118,6 +131,11 @@ impl IntoResponse for SignIn {
         let target = format!("/ui/login?next={}", form_urlencoded_path(&self.0));
         (StatusCode::SEE_OTHER, [(LOCATION, target)]).into_response()
     }
+}
+
+/// `text` as one path segment of a URL: everything but unreserved characters percent-encoded.
+pub fn path_segment(text: &str) -> String {
+    form_urlencoded_path(text).replace('/', "%2F")
 }
 
 fn form_urlencoded_path(path: &str) -> String {
@@ -156,4 +174,39 @@ pub fn session_cookie(token: Option<&str>) -> (axum::http::HeaderName, String) {
         None => format!("{SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0"),
     };
     (SET_COOKIE, value)
+}
+
+/// A form post that came from a page of this server. Its session cookie is `SameSite=Strict`,
+/// so a browser sends none with a post another site starts; on top of that the post must
+/// carry an `Origin` header (browsers send one with every form post) whose host and port are
+/// the request's own `Host`. A post without one, with `Origin: null`, or from another origin
+/// is refused with `403` before anything else is looked at.
+pub struct SameOrigin;
+
+impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let refused = |why: &str| {
+            tracing::info!(path = %parts.uri.path(), why, "cross-site form post refused");
+            UiError::forbidden(format!(
+                "This form was not sent from a page of this server ({why}), so nothing was changed. \
+                 Open the page again and send it from there."
+            ))
+        };
+        let host = parts
+            .headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+        let Some(host) = host else { return Err(refused("the request names no host")) };
+        let Some(origin) = parts.headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
+            return Err(refused("it carries no Origin header"));
+        };
+        match origin.split_once("://").map(|(_, rest)| rest) {
+            Some(origin_host) if origin_host.eq_ignore_ascii_case(&host) => Ok(SameOrigin),
+            _ => Err(refused("it comes from another origin")),
+        }
+    }
 }

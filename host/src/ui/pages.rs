@@ -1,6 +1,6 @@
-//! The pages: sign-in, the start page (tenants), a tenant's overview (data, plugins, teams),
-//! a dashboard rendered from its plugin, a team's drill-down to its agents, and a plugin's
-//! versions and deployment.
+//! The pages: sign-in, the start page (tenants), a tenant's overview (data, plugins, teams,
+//! links to the leaderboard and coaching), a dashboard rendered from its plugin, a team's
+//! drill-down to its agents, and a plugin's versions and deployment.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -152,6 +152,8 @@ pub async fn overview(
         }
         p {
             a href=(format!("/ui/tenants/{tenant_id}/leaderboard{range}")) { "Leaderboard" }
+            " · " a href=(format!("/ui/tenants/{tenant_id}/coaching")) { "Coaching queue" }
+            " · " a href=(format!("/ui/tenants/{tenant_id}/coaching/impact{range}")) { "Impact of coaching" }
             @if viewer.0.may(Action::ManagePlugins, Some(&tenant_id)) {
                 " · " a href=(format!("/ui/tenants/{tenant_id}/flags{range}")) { "Suspected gaming" }
             }
