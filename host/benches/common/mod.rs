@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use cxhost::Services;
 
+pub mod sample;
+
 pub const KEY: &str = "cxk_bench_operator_key_00000000000000000000000";
 
 /// A running server: its state, base URL and the directory holding its data.

@@ -322,18 +322,19 @@ pub fn reconcile(db: &TenantDb, run: &RuleRun, proposals: &[Proposed]) -> Result
         let mut live = live;
         let mut held: HashSet<usize> = HashSet::new();
         let mut inserts: Vec<(String, &Proposed)> = Vec::new();
+        // The proposals to insert by target and cause, and by agent and subject (indexes into
+        // `inserts`), so that a run of many proposals is not quadratic.
+        let mut insert_causes: HashSet<(Target, String)> = HashSet::new();
+        let mut insert_subjects: HashMap<(String, String), usize> = HashMap::new();
         let mut raises: Vec<(usize, &Proposed)> = Vec::new();
         for p in proposals {
-            let target = p.target();
-            let cause_key = (target.clone(), p.cause.clone());
+            let cause_key = (p.target(), p.cause.clone());
             if let Some(&i) = by_cause.get(&cause_key) {
                 held.insert(i);
                 done.duplicates += 1;
                 continue;
             }
-            if recently_handled.contains(&cause_key)
-                || inserts.iter().any(|(_, q)| q.target() == target && q.cause == p.cause)
-            {
+            if recently_handled.contains(&cause_key) || insert_causes.contains(&cause_key) {
                 done.duplicates += 1;
                 continue;
             }
@@ -351,16 +352,20 @@ pub fn reconcile(db: &TenantDb, run: &RuleRun, proposals: &[Proposed]) -> Result
                 }
                 continue;
             }
-            if p.agent_id.is_some()
-                && let Some(open) = inserts.iter().position(|(_, q)| q.agent_id == p.agent_id && q.subject == p.subject)
-            {
+            if let Some(&open) = subject_key.as_ref().and_then(|k| insert_subjects.get(k)) {
                 // Two proposals of this run on one agent and subject: the higher priority.
                 if p.priority > inserts[open].1.priority {
+                    insert_causes.remove(&(inserts[open].1.target(), inserts[open].1.cause.clone()));
+                    insert_causes.insert(cause_key);
                     inserts[open].1 = p;
                 }
                 done.duplicates += 1;
                 continue;
             }
+            if let Some(key) = subject_key {
+                insert_subjects.insert(key, inserts.len());
+            }
+            insert_causes.insert(cause_key);
             inserts.push((format!("{}-{}", run.run_id, inserts.len()), p));
         }
 
