@@ -407,8 +407,12 @@ async fn people_move_tasks_forward_only_a_dismissal_needs_a_reason_and_done_reco
 
     let when_missing = patch(s, &lead, t, p0, json!({"state": "scheduled"})).await;
     assert_eq!(
-        (when_missing.status, when_missing.body["code"].as_str(), when_missing.body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("missing_parameter"), Some("scheduled_for")),
+        (when_missing.status, when_missing.body["code"].as_str(), when_missing.body["detail"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_body"),
+            Some("the body does not fit the request: missing field `scheduled_for`")
+        ),
         "{}",
         when_missing.body
     );
@@ -462,11 +466,15 @@ async fn people_move_tasks_forward_only_a_dismissal_needs_a_reason_and_done_reco
     let sessions = s.get(&analyst, &format!("/v1/tenants/{t}/coaching/sessions")).await;
     assert_eq!(sessions.body, json!([session]), "the session is data, linked to its task");
     assert_eq!(s.get(&key, &format!("/v1/tenants/{t}/coaching/sessions?agent=r2")).await.body, json!([]));
+    // A person never asks for `open` (or `resolved`): the body is refused as it is read.
     let reopened = patch(s, &lead, t, p0, json!({"state": "open"})).await;
     assert_eq!(
-        (reopened.status, reopened.body["detail"].as_str()),
-        (StatusCode::CONFLICT, Some("an action that is done cannot become open"))
+        (reopened.status, reopened.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body")),
+        "{}",
+        reopened.body
     );
+    assert!(reopened.body["detail"].as_str().unwrap().contains("unknown variant `open`"), "{}", reopened.body);
 
     let no_reason = patch(s, &lead, t, p1, json!({"state": "dismissed", "note": "  "})).await;
     assert_eq!(
@@ -488,8 +496,8 @@ async fn people_move_tasks_forward_only_a_dismissal_needs_a_reason_and_done_reco
     );
     let by_person = patch(s, &key, t, p2, json!({"state": "resolved"})).await;
     assert_eq!(
-        (by_person.status, by_person.body["detail"].as_str()),
-        (StatusCode::CONFLICT, Some("an action that is open cannot become resolved"))
+        (by_person.status, by_person.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
     let unknown = patch(s, &lead, t, "nope", json!({"state": "done"})).await;
     assert_eq!((unknown.status, unknown.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("action_not_found")));

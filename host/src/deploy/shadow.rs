@@ -189,7 +189,7 @@ impl ShadowReport {
             self.calls_differing += 1;
         }
         diffs.truncate(MAX_ACTION_DIFFS);
-        diffs.extend(self.action_differences.drain(..));
+        diffs.append(&mut self.action_differences);
         diffs.truncate(MAX_ACTION_DIFFS);
         self.action_differences = diffs;
     }

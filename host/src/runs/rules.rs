@@ -449,6 +449,9 @@ pub enum RunFailure {
     Rule(RuleError),
 }
 
+/// The serving version's actions, and the candidate's or why it failed.
+pub type Compared = (Vec<ActionDiff>, Result<Vec<ActionDiff>, CallError>);
+
 /// A rule's shadow candidate and its serving version judging the same run; nothing is
 /// written. Blocking: it runs plugins.
 pub fn compare(
@@ -457,7 +460,7 @@ pub fn compare(
     (serving, candidate): (&Plugin, &Plugin),
     (at, given): (DateTime<Utc>, &HashMap<String, String>),
     limits: PluginLimits,
-) -> Result<(Vec<ActionDiff>, Result<Vec<ActionDiff>, CallError>), RuleError> {
+) -> Result<Compared, RuleError> {
     // Like a run, a comparison judges only periods that are over.
     if at > Utc::now() + FUTURE_SLACK {
         return Err(RuleError::InTheFuture(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
