@@ -237,7 +237,7 @@ async fn a_rerun_and_an_overlapping_rule_open_nothing_new_and_the_higher_priorit
     // At a higher priority (5 > 2) it takes the task over.
     let higher = run(s, &key, t, scripted(AT, "r1:aht:aht-scripted:5")).await;
     assert_eq!(did(&higher), (0, 0, 1, 0, 0), "{higher}");
-    assert_eq!(ids(&higher["raised"]), [task_id.clone()]);
+    assert_eq!(ids(&higher["raised"]), std::slice::from_ref(&task_id));
     let taken = action(s, &key, t, &task_id).await;
     assert_eq!((taken["rule"].as_str(), taken["priority"].as_i64()), (Some("scripted_rule"), Some(5)));
     assert_eq!((taken["cause"].as_str(), taken["title"].as_str()), (Some("aht-scripted"), Some("aht: aht-scripted")));
@@ -355,7 +355,7 @@ async fn an_overdue_task_expires_and_one_whose_condition_went_away_resolves_unle
     let later = run(s, &key, t, standard("2026-04-07T02:00:00Z", aht_params(2))).await;
     assert_eq!(later["period_start"], "2026-03-09T00:00:00Z");
     assert_eq!((later["proposed"].as_u64(), did(&later)), (Some(0), (0, 0, 0, 1, 0)), "{later}");
-    assert_eq!(ids(&later["resolved"]), [r1.clone()]);
+    assert_eq!(ids(&later["resolved"]), std::slice::from_ref(&r1));
     let resolved = action(s, &key, t, &r1).await;
     assert_eq!(resolved["state"], "resolved");
     let reason =
@@ -896,7 +896,7 @@ async fn rules_hot_swap_shadow_canary_activate_and_rollback() {
         (Some("2.0.0"), Some("canary"))
     );
     assert_eq!(did(&by_canary), (1, 1, 0, 1, 0), "{by_canary}");
-    assert_eq!(ids(&by_canary["resolved"]), [r1_task.clone()]);
+    assert_eq!(ids(&by_canary["resolved"]), std::slice::from_ref(&r1_task));
     let r2_task = by_canary["opened"][0].as_str().unwrap().to_string();
     let r2 = action(s, &key, t, &r2_task).await;
     assert_eq!(

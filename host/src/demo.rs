@@ -116,8 +116,9 @@ fn settle_books(state: &AppState, spec: &SampleSpec) -> Result<String, DemoError
     Ok(format!("{statements} pay statements and {points} points over {months} months"))
 }
 
-/// Runs the standard coaching rule as it would have run the morning after the sample's last
-/// day, so the coaching queue has tasks with evidence to show.
+/// Runs the standard coaching rule (FCR below 0.70 in 3 of the last 4 weeks, or in the worst
+/// 10% of the agent's team) as it would have run the morning after the sample's last day, so
+/// the coaching queue has tasks with evidence to show.
 fn open_coaching_tasks(state: &AppState, spec: &SampleSpec) -> Result<String, DemoError> {
     let other = |e: &dyn std::fmt::Display| DemoError::Other(format!("the demo's coaching run failed: {e}"));
     let tenant = state.tenant(DEMO_TENANT).map_err(|e| other(&e))?;
@@ -127,7 +128,7 @@ fn open_coaching_tasks(state: &AppState, spec: &SampleSpec) -> Result<String, De
         rule: "standard_coaching",
         at: Some(at),
         settle: chrono::Duration::hours(1),
-        params: &serde_json::Map::new(),
+        params: &[("percentile".to_string(), serde_json::Value::from(10))].into_iter().collect(),
         trigger: Trigger::OnDemand,
         actor: "demo",
     };

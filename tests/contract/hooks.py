@@ -3,11 +3,14 @@
 They teach the fuzzer the two rules the OpenAPI document states only in words, because JSON
 Schema cannot relate one value to another or know what a plugin declares at run time:
 
-- a period's `from` comes before its `to` (and a correlation spans at most 261 weeks);
+- a period's `from` comes before its `to` (and a correlation spans at most 261 weeks, a
+  coaching-impact range three years);
 - a plugin's `params` are the ones that plugin declares (`GET …/plugins` lists them), so the
   fuzzer sends none and the plugin's defaults apply.
 
-They also tell it how to send the bodies the document gives as bytes or text, and give the
+They also tell it how to send the bodies the document gives as bytes or text, give each valid
+step of a coaching task a task that can take it (a step moves a task on for good), keep the
+deployment routes on the tenant's own version, and give the
 two operations whose bodies no schema can describe real ones in their positive cases: a batch
 must have the columns of the table its path names (data/SCHEMA.md) and a component must be
 one of the plugin worlds, so generated text and bytes are always refused. Positive cases of
@@ -28,8 +31,10 @@ schemathesis.serializer.alias("application/vnd.apache.parquet", "application/oct
 schemathesis.serializer.alias("text/csv", "text/plain")
 schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 
-# A correlation may span at most 261 weeks; stay a little inside.
+# A correlation may span at most 261 weeks, a coaching-impact range three years; stay a little
+# inside.
 LONGEST_CORRELATION = timedelta(days=7 * 260)
+LONGEST_IMPACT = timedelta(days=3 * 365)
 
 
 def _parse(text):
@@ -71,6 +76,11 @@ SAMPLES = Path(os.environ["CXHOST_CONTRACT_SAMPLES"])
 COMPONENT = Path(os.environ["CXHOST_CONTRACT_COMPONENT"]).read_bytes()
 TABLES = sorted(path.stem for path in SAMPLES.glob("*.csv"))
 _served = 0
+# The tenant's own `aht` version that the deployment routes act on, and a pool of live
+# coaching tasks: a valid step moves a task on for good, so each valid step gets a fresh one.
+VERSION = os.environ["CXHOST_CONTRACT_HASH"]
+LIVE_TASKS = Path(os.environ["CXHOST_CONTRACT_ACTIONS"]).read_text().split()
+_stepped = 0
 
 
 def _is_positive(case):
@@ -99,6 +109,14 @@ def _real_body(case):
         case.body = (SAMPLES / f"{table}.csv").read_text()
     elif path.endswith("/plugins") and case.operation.method.upper() == "POST":
         case.body = COMPONENT
+    elif path.endswith("/actions/{id}") and case.operation.method.upper() == "PATCH":
+        global _stepped
+        case.path_parameters["id"] = LIVE_TASKS[_stepped % len(LIVE_TASKS)]
+        _stepped += 1
+    elif "/plugins/{name}/" in path and isinstance(case.body, dict) and "hash" in case.body:
+        # The stateful phase feeds these the hashes other answers name (the standard plugin
+        # that served a run), which are not versions of `aht`.
+        case.body["hash"] = VERSION
 
 
 @schemathesis.hook
@@ -111,7 +129,11 @@ def before_call(context, case, kwargs):
         # schema says string, call the request invalid (`_record_starting_state` takes the
         # case as it is now for generated; a private call of the pinned 4.32.5).
         case._record_starting_state()
-    longest = LONGEST_CORRELATION if "/correlations" in case.operation.path else None
+    longest = None
+    if "/correlations" in case.operation.path:
+        longest = LONGEST_CORRELATION
+    elif "/coaching/impact" in case.operation.path:
+        longest = LONGEST_IMPACT
     if isinstance(case.query, dict):
         _ordered(case.query, longest)
     if isinstance(case.body, dict):

@@ -105,9 +105,10 @@ async fn send(request: reqwest::RequestBuilder, key: &str) -> Value {
 }
 
 /// A tenant like the demo's: generated sample data over ten weeks, January and February's
-/// pay statements and points, a topic taxonomy, and a stored version of its own `aht` (not
-/// active), whose hash it returns.
-async fn load_tenant(base: &str, dir: &Path) -> String {
+/// pay statements and points, a topic taxonomy, coaching tasks of a `standard_coaching` run
+/// and a weekly schedule of it, and a stored version of its own `aht` (not active). Returns
+/// that version's hash and the id of one open coaching task.
+async fn load_tenant(base: &str, dir: &Path) -> (String, String) {
     let sample = dir.join("sample");
     let generated = Command::new(env!("CARGO_BIN_EXE_cxhost"))
         .args(["generate", "--agents", "24", "--days", "70", "--out"])
@@ -139,6 +140,28 @@ async fn load_tenant(base: &str, dir: &Path) -> String {
     let put = client.put(format!("{base}/v1/tenants/{TENANT}/topics")).json(&taxonomy);
     send(put, OPERATOR_KEY).await;
 
+    // Coaching tasks from a run of the standard rule, and a schedule of it, for the action and
+    // schedule routes to act on.
+    let run = json!({"plugin": "standard_coaching", "at": "2026-03-16T02:00:00Z", "params": {"percentile": 25}});
+    let ran = send(post(&format!("/v1/tenants/{TENANT}/rules/runs")).json(&run), OPERATOR_KEY).await;
+    let action = ran["opened"][0].as_str().unwrap_or_else(|| panic!("the rule run opened nothing: {ran}")).to_string();
+    // And a pool of live tasks (of a rule no run resolves, due never) for the fuzzer's valid
+    // steps, one fresh task per step (hooks.py): a step moves a task on for good.
+    let rule = std::fs::read(Path::new(cxhost::guests::GUESTS_DIR).join("cxhost_test_scripted_rule_v1.wasm")).unwrap();
+    let upload = post(&format!("/v1/tenants/{TENANT}/plugins")).header("content-type", "application/wasm").body(rule);
+    send(upload, OPERATOR_KEY).await;
+    let listed: Vec<String> =
+        (1..=24).flat_map(|agent| (1..=25).map(move |n| format!("a{agent:04}:contract-{n}:contract-{n}:1"))).collect();
+    let params = json!({"actions": listed.join(";"), "due_days": 0});
+    let run = json!({"plugin": "scripted_rule", "at": "2026-03-16T02:00:00Z", "params": params});
+    let pool = send(post(&format!("/v1/tenants/{TENANT}/rules/runs")).json(&run), OPERATOR_KEY).await;
+    let pool: Vec<&str> = pool["opened"].as_array().unwrap().iter().map(|id| id.as_str().unwrap()).collect();
+    assert_eq!(pool.len(), 600, "every listed task opened");
+    std::fs::write(dir.join("actions.txt"), pool.join("\n")).unwrap();
+    let schedule = json!({"every": "weekly", "weekday": "monday", "at": "02:00"});
+    let put = client.put(format!("{base}/v1/tenants/{TENANT}/rules/standard_coaching/schedule")).json(&schedule);
+    send(put, OPERATOR_KEY).await;
+
     let component = Path::new(cxhost::guests::GUESTS_DIR).join("custom_aht.wasm");
     let bytes = std::fs::read(&component).unwrap_or_else(|e| panic!("{}: {e}", component.display()));
     let upload = post(&format!("/v1/tenants/{TENANT}/plugins?activate=false"))
@@ -146,7 +169,7 @@ async fn load_tenant(base: &str, dir: &Path) -> String {
         .body(bytes);
     let stored = send(upload, OPERATOR_KEY).await;
     assert_eq!(stored["name"], "aht", "{stored}");
-    stored["hash"].as_str().unwrap().to_string()
+    (stored["hash"].as_str().unwrap().to_string(), action)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,7 +177,7 @@ async fn the_server_answers_as_its_openapi_document_says() {
     let schemathesis = schemathesis();
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
-    let hash = load_tenant(&server.base, dir.path()).await;
+    let (hash, action) = load_tenant(&server.base, dir.path()).await;
 
     let examples = std::env::var("CXHOST_CONTRACT_EXAMPLES").unwrap_or_else(|_| EXAMPLES.to_string());
     let report = dir.path().join("schemathesis.txt");
@@ -170,6 +193,8 @@ async fn the_server_answers_as_its_openapi_document_says() {
         .env("CXHOST_CONTRACT_HOOKS", contract_dir().join("hooks.py"))
         .env("CXHOST_CONTRACT_TENANT", TENANT)
         .env("CXHOST_CONTRACT_HASH", hash)
+        .env("CXHOST_CONTRACT_ACTION", action)
+        .env("CXHOST_CONTRACT_ACTIONS", dir.path().join("actions.txt"))
         .env("CXHOST_CONTRACT_SAMPLES", dir.path().join("samples"))
         .env("CXHOST_CONTRACT_COMPONENT", Path::new(cxhost::guests::GUESTS_DIR).join("custom_aht.wasm"))
         .current_dir(dir.path())

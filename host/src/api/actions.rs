@@ -31,7 +31,10 @@ pub struct ActionPath {
 pub struct ActionsQuery {
     /// Only actions in these states, comma-separated: open, scheduled, in_progress, done,
     /// dismissed, expired, resolved (default: all).
-    #[param(example = "open,scheduled")]
+    #[param(
+        example = "open,scheduled",
+        pattern = r"^ *$|^ *(open|scheduled|in_progress|done|dismissed|expired|resolved) *(, *(open|scheduled|in_progress|done|dismissed|expired|resolved) *)*$"
+    )]
     pub state: Option<String>,
     /// `coaching_task` or `alert`.
     #[param(value_type = Option<Kind>, inline)]
@@ -52,8 +55,8 @@ pub struct ActionsQuery {
     #[param(minimum = 0, maximum = 4294967295.0)]
     pub limit: Option<u32>,
     /// Skip this many first.
-    #[param(minimum = 0)]
-    pub offset: Option<u64>,
+    #[param(minimum = 0, maximum = 4294967295.0)]
+    pub offset: Option<u32>,
 }
 
 fn states(text: Option<&str>) -> Result<Vec<ActionState>, ApiError> {
@@ -75,7 +78,7 @@ fn states(text: Option<&str>) -> Result<Vec<ActionState>, ApiError> {
 }
 
 /// Coaching tasks and alerts, oldest first, each with the evidence that opened it.
-#[utoipa::path(get, path = "/tenants/{tenant}/actions", tag = "actions",
+#[utoipa::path(get, path = "/tenants/{tenant}/actions", tag = "actions", operation_id = "list_actions",
     params(super::TenantPath, ActionsQuery),
     responses((status = 200, body = Vec<ActionRow>, description = "the actions"), Keyed, BadRequest, NotFound, TenantData),
     security(("api_key" = [])))]
@@ -87,7 +90,7 @@ pub async fn list(
 ) -> Result<Json<Vec<ActionRow>>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
     let kind = match query.kind.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(text) => Some(Kind::parse(text).ok_or_else(|| {
             ApiError::bad_request("invalid_parameter", "`kind` is `coaching_task` or `alert`").with_field("kind")
         })?),
@@ -101,7 +104,7 @@ pub async fn list(
         from: query.from.as_deref().map(|t| parse_time("from", t)).transpose()?,
         to: query.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
         limit: query.limit.unwrap_or(500).min(10_000),
-        offset: query.offset.unwrap_or(0),
+        offset: u64::from(query.offset.unwrap_or(0)),
     };
     let db = state.tenants.get(&tenant)?;
     Ok(Json(tokio::task::spawn_blocking(move || actions::list(&db, &filter)).await??))
@@ -129,7 +132,7 @@ fn detail(db: &crate::store::TenantDb, id: &str) -> Result<ActionDetail, ApiErro
 }
 
 /// One action, with who changed it, when and why.
-#[utoipa::path(get, path = "/tenants/{tenant}/actions/{id}", tag = "actions",
+#[utoipa::path(get, path = "/tenants/{tenant}/actions/{id}", tag = "actions", operation_id = "show_action",
     params(ActionPath),
     responses((status = 200, body = ActionDetail, description = "the action and its history"), Keyed,
         (status = 404, body = super::error::Problem, content_type = "application/problem+json",
@@ -160,31 +163,50 @@ pub struct SessionBody {
     pub topic: Option<String>,
 }
 
+/// One step of an action, with the fields that step needs. Actions move only forward; runs
+/// resolve and expire them.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActionChange {
-    /// The new state: `scheduled` (with `scheduled_for`), `in_progress`, `done` or `dismissed`
-    /// (with a reason in `note`). Actions move only forward; runs resolve and expire them.
-    pub state: ActionState,
-    /// Why (required to dismiss), or what was agreed.
-    #[serde(default)]
-    #[schema(max_length = 2000)]
-    pub note: String,
-    /// When the coaching session will be held (to schedule).
-    #[serde(default)]
-    #[schema(value_type = Option<Time>, inline)]
-    pub scheduled_for: Option<String>,
-    /// The session held, when a coaching task is marked done.
-    #[serde(default)]
-    pub session: Option<SessionBody>,
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ActionStep {
+    /// A coaching session is planned.
+    Scheduled {
+        /// When the coaching session will be held.
+        #[schema(value_type = Time, inline)]
+        scheduled_for: String,
+        /// What was agreed.
+        #[serde(default)]
+        #[schema(max_length = 2000)]
+        note: String,
+    },
+    /// The coaching has started.
+    InProgress {
+        #[serde(default)]
+        #[schema(max_length = 2000)]
+        note: String,
+    },
+    /// The coaching is done: a coaching task records its session in `coaching_sessions`.
+    Done {
+        #[serde(default)]
+        #[schema(max_length = 2000)]
+        note: String,
+        /// The session held (each field defaults).
+        #[serde(default)]
+        session: Option<SessionBody>,
+    },
+    /// Closed without coaching.
+    Dismissed {
+        /// Why: required.
+        #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
+        note: String,
+    },
 }
 
 /// Move an action on — schedule the coaching session, start it, mark it done (which records
 /// the session in `coaching_sessions`) or dismiss it with a reason. Tenant admins and team
 /// leads may; analysts read. Every change is kept with who made it and when.
-#[utoipa::path(patch, path = "/tenants/{tenant}/actions/{id}", tag = "actions",
+#[utoipa::path(patch, path = "/tenants/{tenant}/actions/{id}", tag = "actions", operation_id = "change_action",
     params(ActionPath),
-    request_body(content = ActionChange,
+    request_body(content = ActionStep,
         example = json!({"state": "scheduled", "scheduled_for": "2026-04-02T10:00:00Z", "note": "1:1 on repeat contacts"})),
     responses((status = 200, body = ActionDetail, description = "the action as it now stands"), Keyed, JsonBody,
         (status = 404, body = super::error::Problem, content_type = "application/problem+json",
@@ -195,15 +217,21 @@ pub async fn change(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(ActionPath { tenant, id }): ApiPath<ActionPath>,
-    ApiJson(body): ApiJson<ActionChange>,
+    ApiJson(body): ApiJson<ActionStep>,
 ) -> Result<Json<ActionDetail>, ApiError> {
     caller.require(&state, Action::Coach, &tenant)?;
     let too_long = |field: &str, text: &str, max: usize| {
         crate::text::check_text(field, text, max)
             .map_err(|why| ApiError::bad_request("invalid_parameter", why).with_field(field.to_string()))
     };
-    too_long("note", &body.note, 2_000)?;
-    let session = match body.session {
+    let (to, note, scheduled_for, session) = match body {
+        ActionStep::Scheduled { scheduled_for, note } => (ActionState::Scheduled, note, Some(scheduled_for), None),
+        ActionStep::InProgress { note } => (ActionState::InProgress, note, None, None),
+        ActionStep::Done { note, session } => (ActionState::Done, note, None, session),
+        ActionStep::Dismissed { note } => (ActionState::Dismissed, note, None, None),
+    };
+    too_long("note", &note, 2_000)?;
+    let session = match session {
         Some(s) => {
             for (field, text) in [("coach", &s.coach), ("topic", &s.topic)] {
                 if let Some(text) = text {
@@ -219,13 +247,12 @@ pub async fn change(
         None => None,
     };
     let change = Change {
-        note: body.note,
-        scheduled_for: body.scheduled_for.as_deref().map(|t| parse_time("scheduled_for", t)).transpose()?,
+        note,
+        scheduled_for: scheduled_for.as_deref().map(|t| parse_time("scheduled_for", t)).transpose()?,
         session,
     };
     let actor = caller.0.actor();
     let db = state.tenants.get(&tenant)?;
-    let to = body.state;
     let answer = tokio::task::spawn_blocking(move || {
         actions::transition(&db, &id, to, &actor, &change, Utc::now())?;
         detail(&db, &id)

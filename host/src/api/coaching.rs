@@ -53,7 +53,7 @@ fn invalid(field: &'static str, detail: String) -> ApiError {
 /// (same team or main queue, no coaching session in that window) — the difference in
 /// differences with a 95% interval — and the mean effect over every session with enough data.
 /// Sessions without enough data are listed with the reason.
-#[utoipa::path(get, path = "/tenants/{tenant}/coaching/impact", tag = "coaching",
+#[utoipa::path(get, path = "/tenants/{tenant}/coaching/impact", tag = "coaching", operation_id = "coaching_impact",
     params(TenantPath, ImpactQuery),
     responses((status = 200, body = ImpactReport, description = "each session's effect and the total"), Keyed, BadRequest,
         NotFound, TenantData, PluginCall),
@@ -130,7 +130,7 @@ pub struct SessionsQuery {
 }
 
 /// Coaching sessions, ingested or recorded when a task was marked done; newest first.
-#[utoipa::path(get, path = "/tenants/{tenant}/coaching/sessions", tag = "coaching",
+#[utoipa::path(get, path = "/tenants/{tenant}/coaching/sessions", tag = "coaching", operation_id = "coaching_sessions",
     params(TenantPath, SessionsQuery),
     responses((status = 200, body = Vec<Session>, description = "the sessions"), Keyed, BadRequest, NotFound, TenantData),
     security(("api_key" = [])))]

@@ -22,7 +22,7 @@ use crate::runs::rules::{RulePlan, RunAsk, Trigger, run_admitted};
 use crate::runs::schedule;
 use crate::runtime::bindings::PluginKind;
 use crate::store::actions::{self, RunRecord};
-use crate::store::schedules::{Schedule, StoredSchedule};
+use crate::store::schedules::{Every, Schedule, StoredSchedule};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -148,7 +148,7 @@ pub struct RunsQuery {
 
 /// The run log: every rule run — scheduled or on demand, failed or not — with the version,
 /// the periods judged and what it opened, kept and closed; newest first.
-#[utoipa::path(get, path = "/tenants/{tenant}/rules/runs", tag = "rules",
+#[utoipa::path(get, path = "/tenants/{tenant}/rules/runs", tag = "rules", operation_id = "rule_runs",
     params(TenantPath, RunsQuery),
     responses((status = 200, body = Vec<RunRecord>, description = "the runs"), Keyed, BadRequest, NotFound, TenantData),
     security(("api_key" = [])))]
@@ -167,18 +167,49 @@ pub async fn runs(
     Ok(Json(tokio::task::spawn_blocking(move || actions::runs(&db, rule.as_deref(), (from, to), limit)).await??))
 }
 
-/// A rule's schedule with the time of its next run.
+/// A rule's schedule as stored, with the time of its next run.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScheduleResponse {
-    #[serde(flatten)]
-    pub stored: StoredSchedule,
+    pub tenant_id: String,
+    /// The rule's name.
+    pub name: String,
+    pub every: Every,
+    /// Local time of day, `HH:MM` (24 h).
+    pub at: String,
+    /// For weekly runs: the day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weekday: Option<String>,
+    /// IANA time zone of `at`.
+    pub timezone: String,
+    pub settle_minutes: u32,
+    /// The rule's parameters for scheduled runs.
+    #[schema(value_type = Object)]
+    pub params: serde_json::Map<String, Value>,
+    pub updated_by: String,
+    pub updated_at: String,
+    /// The due time of the last scheduled run (none before the first).
+    pub last_due_at: Option<String>,
     /// When the scheduler next runs the rule.
     pub next_due_at: Option<String>,
 }
 
 fn with_next(stored: StoredSchedule) -> ScheduleResponse {
     let next = schedule::read(&stored.schedule).ok().and_then(|when| when.next_due(Utc::now()));
-    ScheduleResponse { stored, next_due_at: next.map(rfc3339) }
+    let StoredSchedule { tenant_id, name, schedule, updated_by, updated_at, last_due_at } = stored;
+    ScheduleResponse {
+        tenant_id,
+        name,
+        every: schedule.every,
+        at: schedule.at,
+        weekday: schedule.weekday,
+        timezone: schedule.timezone,
+        settle_minutes: schedule.settle_minutes,
+        params: schedule.params,
+        updated_by,
+        updated_at,
+        last_due_at,
+        next_due_at: next.map(rfc3339),
+    }
 }
 
 /// Run a rule by itself: daily or weekly at a local time in a time zone, with the parameters
@@ -186,7 +217,7 @@ fn with_next(stored: StoredSchedule) -> ScheduleResponse {
 /// ended at least `settle_minutes` before it, and is logged like a run on demand; a server
 /// that was stopped over a due time runs once when it is back. Replaces any schedule of the
 /// rule; audited.
-#[utoipa::path(put, path = "/tenants/{tenant}/rules/{name}/schedule", tag = "rules",
+#[utoipa::path(put, path = "/tenants/{tenant}/rules/{name}/schedule", tag = "rules", operation_id = "set_rule_schedule",
     params(PluginPath),
     request_body(content = Schedule,
         example = json!({"every": "daily", "at": "02:00", "timezone": "Europe/Berlin", "params": {"metric": "fcr"}})),
@@ -211,7 +242,7 @@ pub async fn set_schedule(
 }
 
 /// A rule's schedule, with its next run.
-#[utoipa::path(get, path = "/tenants/{tenant}/rules/{name}/schedule", tag = "rules",
+#[utoipa::path(get, path = "/tenants/{tenant}/rules/{name}/schedule", tag = "rules", operation_id = "rule_schedule",
     params(PluginPath),
     responses((status = 200, body = ScheduleResponse, description = "the schedule"), Keyed,
         (status = 404, body = super::error::Problem, content_type = "application/problem+json",
@@ -233,7 +264,7 @@ fn no_schedule(name: &str) -> ApiError {
 }
 
 /// Stop running a rule by itself (it still runs on demand); audited.
-#[utoipa::path(delete, path = "/tenants/{tenant}/rules/{name}/schedule", tag = "rules",
+#[utoipa::path(delete, path = "/tenants/{tenant}/rules/{name}/schedule", tag = "rules", operation_id = "remove_rule_schedule",
     params(PluginPath),
     responses((status = 204, description = "the schedule is gone"), Keyed,
         (status = 404, body = super::error::Problem, content_type = "application/problem+json",
@@ -254,7 +285,7 @@ pub async fn remove_schedule(
 }
 
 /// Every rule schedule of the tenant, with its next run.
-#[utoipa::path(get, path = "/tenants/{tenant}/rules/schedules", tag = "rules",
+#[utoipa::path(get, path = "/tenants/{tenant}/rules/schedules", tag = "rules", operation_id = "rule_schedules",
     params(TenantPath),
     responses((status = 200, body = Vec<ScheduleResponse>, description = "the schedules"), Keyed, NotFound),
     security(("api_key" = [])))]

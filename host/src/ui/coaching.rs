@@ -29,7 +29,7 @@ const QUEUE_LIMIT: u32 = 500;
 /// What the queue says above the tasks after a form was sent.
 enum Notice {
     /// A task moved on: the task as it now is.
-    Changed(ActionRow),
+    Changed(Box<ActionRow>),
     /// A form was refused: what to do about it.
     Refused { task: String, message: String },
 }
@@ -48,7 +48,8 @@ pub async fn queue(
             let db = state.tenants.get(&tenant_id).map_err(Failure::from)?;
             let id = id.clone();
             // A stale or made-up id says nothing rather than failing the page.
-            blocking(move || Ok(actions::get(&db, &id).ok().map(|(action, _)| Notice::Changed(action)))).await?
+            blocking(move || Ok(actions::get(&db, &id).ok().map(|(action, _)| Notice::Changed(Box::new(action)))))
+                .await?
         }
         None => None,
     };
