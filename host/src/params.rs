@@ -56,6 +56,14 @@ pub fn parse_group_by(text: &str) -> Result<GroupBy, ParamError> {
 }
 
 /// An RFC 3339 timestamp, or a date meaning midnight UTC.
+/// The optional bounds of a listing: from, to.
+pub type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The optional bounds of a listing, `from` and `to`, each read like [`parse_time`].
+pub fn optional_bounds(from: Option<&str>, to: Option<&str>) -> Result<Bounds, ParamError> {
+    Ok((from.map(|t| parse_time("from", t)).transpose()?, to.map(|t| parse_time("to", t)).transpose()?))
+}
+
 pub fn parse_time(field: &'static str, text: &str) -> Result<DateTime<Utc>, ParamError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));

@@ -12,7 +12,7 @@ use super::error::{BadRequest, Conflict, JsonBody, Keyed, NotFound, TenantData};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::{ApiError, AppState, Caller, Time};
 use crate::auth::Action;
-use crate::params::parse_time;
+use crate::params::{optional_bounds, parse_time};
 use crate::store::actions::{self, ActionRow, Change, Event, Filter, Kind, NewSession, Session, State as ActionState};
 
 /// The path of one action, `/tenants/{tenant}/actions/{id}`.
@@ -95,14 +95,15 @@ pub async fn list(
             ApiError::bad_request("invalid_parameter", "`kind` is `coaching_task` or `alert`").with_field("kind")
         })?),
     };
+    let (from, to) = optional_bounds(query.from.as_deref(), query.to.as_deref())?;
     let filter = Filter {
         states: states(query.state.as_deref())?,
         kind,
         agent: query.agent,
         team: query.team,
         rule: query.rule,
-        from: query.from.as_deref().map(|t| parse_time("from", t)).transpose()?,
-        to: query.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
+        from,
+        to,
         limit: query.limit.unwrap_or(500).min(10_000),
         offset: u64::from(query.offset.unwrap_or(0)),
     };

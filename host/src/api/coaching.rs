@@ -11,7 +11,7 @@ use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState, Caller, TenantPath, Time};
 use crate::analytics::coaching::{Compare, ImpactAsk, ImpactReport, MAX_WEEKS, impact};
 use crate::auth::Action;
-use crate::params::{parse_range, parse_time};
+use crate::params::{optional_bounds, parse_range};
 use crate::store::actions::{self, Session};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,8 +141,7 @@ pub async fn sessions(
     ApiQuery(query): ApiQuery<SessionsQuery>,
 ) -> Result<Json<Vec<Session>>, ApiError> {
     caller.require(&state, Action::Query, &tenant)?;
-    let from = query.from.as_deref().map(|t| parse_time("from", t)).transpose()?;
-    let to = query.to.as_deref().map(|t| parse_time("to", t)).transpose()?;
+    let (from, to) = optional_bounds(query.from.as_deref(), query.to.as_deref())?;
     let limit = query.limit.unwrap_or(500).min(10_000);
     let db = state.tenants.get(&tenant)?;
     let agent = query.agent;

@@ -18,7 +18,7 @@ use super::runs::RunRequest;
 use super::{ApiError, AppState, Caller, TenantPath, Time};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
-use crate::params::parse_time;
+use crate::params::optional_bounds;
 use crate::runs::pay::PayLedger;
 use crate::store::pay::{self, Filter, RunReport, Statement};
 
@@ -77,13 +77,8 @@ pub struct StatementQuery {
 }
 
 fn filter(query: StatementQuery) -> Result<Filter, ApiError> {
-    Ok(Filter {
-        from: query.from.as_deref().map(|t| parse_time("from", t)).transpose()?,
-        to: query.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
-        agent: query.agent,
-        plugin: query.plugin,
-        include_superseded: query.all.unwrap_or(false),
-    })
+    let (from, to) = optional_bounds(query.from.as_deref(), query.to.as_deref())?;
+    Ok(Filter { from, to, agent: query.agent, plugin: query.plugin, include_superseded: query.all.unwrap_or(false) })
 }
 
 async fn find(

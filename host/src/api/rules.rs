@@ -17,7 +17,7 @@ use super::metrics::{PluginRef, rfc3339};
 use super::{ApiError, AppState, Caller, PluginPath, TenantPath, Time};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
-use crate::params::parse_time;
+use crate::params::{optional_bounds, parse_time};
 use crate::runs::rules::{RulePlan, RunAsk, Trigger, run_admitted};
 use crate::runs::schedule;
 use crate::runtime::bindings::PluginKind;
@@ -159,8 +159,7 @@ pub async fn runs(
     ApiQuery(query): ApiQuery<RunsQuery>,
 ) -> Result<Json<Vec<RunRecord>>, ApiError> {
     caller.require(&state, Action::Query, &tenant_id)?;
-    let from = query.from.as_deref().map(|t| parse_time("from", t)).transpose()?;
-    let to = query.to.as_deref().map(|t| parse_time("to", t)).transpose()?;
+    let (from, to) = optional_bounds(query.from.as_deref(), query.to.as_deref())?;
     let limit = query.limit.unwrap_or(100).min(10_000);
     let db = state.tenants.get(&tenant_id)?;
     let rule = query.rule;

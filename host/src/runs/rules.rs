@@ -190,7 +190,20 @@ impl RulePlan {
                 detail,
             })
         };
-        let compute = |plugin: &Plugin| compute_with(plugin, &request);
+        let compute = |plugin: &Plugin| {
+            if plugin.hash == self.plan.serve.hash {
+                return compute_with(plugin, &request);
+            }
+            // A fallback reads the given parameters it declares against its own `describe()`,
+            // taking its own defaults for the others (the serving version's, if a value does
+            // not fit it).
+            let declared: HashSet<&str> = plugin.info.params.iter().map(|p| p.name.as_str()).collect();
+            let given = self.given.iter().filter(|(name, _)| declared.contains(name.as_str()));
+            let given = given.map(|(name, value)| (name.clone(), value.clone())).collect();
+            let own = params::plugin_params(&plugin.info, given, "(none besides its own)");
+            let params = own.map_or_else(|_| request.params.clone(), |(params, _)| params);
+            compute_with(plugin, &RuleRequest { params, ..self.request() })
+        };
         let context = state.call_context(&self.tenant.id, &self.plan.serve.info.name, db.clone(), self.limits);
         let params = json!(self.echoed);
         let log =
