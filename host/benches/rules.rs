@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use cxhost::Services;
 use cxhost::generate::SampleSpec;
-use cxhost::runs::rules::{RulePlan, RunAsk, Trigger, run_admitted};
+use cxhost::runs::rules::{RuleOutcome, RulePlan, RunAsk, Trigger, run_admitted};
 use serde_json::{Value, json};
 
 mod common;
@@ -234,6 +234,25 @@ async fn rule_run(state: &Arc<Services>, agents: u32, runs: usize, ratios: &mut 
     rule_case(state, (&tenant, &db), false, agents, runs, ratios).await;
 }
 
+/// `standard_coaching` at `at` as the scheduler runs it (an hour to settle).
+async fn scheduled_run(
+    state: &Arc<Services>,
+    tenant: &cxhost::store::system::Tenant,
+    at: DateTime<Utc>,
+    params: &serde_json::Map<String, Value>,
+) -> RuleOutcome {
+    let ask = RunAsk {
+        rule: "standard_coaching",
+        at: Some(at),
+        settle: chrono::Duration::minutes(60),
+        params,
+        trigger: Trigger::Schedule,
+        actor: "schedule",
+    };
+    let plan = RulePlan::prepare(state, tenant, &ask).unwrap();
+    run_admitted(state, plan).await.map(|(_, outcome)| outcome).unwrap_or_else(|e| panic!("rule run: {e}"))
+}
+
 /// One configuration of the run (`all` conditions or the threshold alone) against its SQL.
 async fn rule_case(
     state: &Arc<Services>,
@@ -253,16 +272,7 @@ async fn rule_case(
     for _ in 0..runs {
         with_db(&db, |c| c.execute_batch("DELETE FROM action_events; DELETE FROM actions;").unwrap()).await;
         let t = Instant::now();
-        let ask = RunAsk {
-            rule: "standard_coaching",
-            at: Some(at),
-            settle: chrono::Duration::minutes(60),
-            params: &params,
-            trigger: Trigger::Schedule,
-            actor: "schedule",
-        };
-        let plan = RulePlan::prepare(state, &tenant, &ask).unwrap();
-        let (_, done) = run_admitted(state, plan).await.unwrap_or_else(|e| panic!("rule run: {e}"));
+        let done = scheduled_run(state, &tenant, at, &params).await;
         server.push(t.elapsed().as_secs_f64());
         outcome = Some(done);
     }
@@ -275,16 +285,7 @@ async fn rule_case(
     .await;
     // The same run again on the ledger it filled: every proposal a duplicate.
     let t = Instant::now();
-    let ask = RunAsk {
-        rule: "standard_coaching",
-        at: Some(at),
-        settle: chrono::Duration::minutes(60),
-        params: &params,
-        trigger: Trigger::Schedule,
-        actor: "schedule",
-    };
-    let plan = RulePlan::prepare(state, &tenant, &ask).unwrap();
-    let (_, again) = run_admitted(state, plan).await.unwrap_or_else(|e| panic!("rule re-run: {e}"));
+    let again = scheduled_run(state, &tenant, at, &params).await;
     let rerun = t.elapsed().as_secs_f64();
     assert!(again.reconciled.opened.is_empty(), "a re-run opened {} actions", again.reconciled.opened.len());
 

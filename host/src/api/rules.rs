@@ -21,7 +21,7 @@ use crate::params::{optional_bounds, parse_time};
 use crate::runs::rules::{RulePlan, RunAsk, Trigger, run_admitted};
 use crate::runs::schedule;
 use crate::runtime::bindings::PluginKind;
-use crate::store::actions::{self, RunRecord};
+use crate::store::actions::{self, Reconciled, RunRecord};
 use crate::store::schedules::{Every, Schedule, StoredSchedule};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -63,12 +63,8 @@ pub struct RuleRunResponse {
     pub proposed: usize,
     /// What the run did to the actions ledger: the ids it opened, raised, resolved, closed as
     /// answered by a session and expired, and how many proposals added nothing.
-    pub opened: Vec<String>,
-    pub duplicates: usize,
-    pub raised: Vec<String>,
-    pub resolved: Vec<String>,
-    pub answered: Vec<String>,
-    pub expired: Vec<String>,
+    #[serde(flatten)]
+    pub reconciled: Reconciled,
     pub elapsed_ms: f64,
 }
 
@@ -109,7 +105,6 @@ pub async fn run(
     };
     let plan = RulePlan::prepare(&state, &tenant, &ask)?;
     let (plan, outcome) = run_admitted(&state, plan).await?;
-    let done = outcome.reconciled;
     Ok(Json(RuleRunResponse {
         run_id: outcome.run_id,
         plugin: PluginRef::of(&state.registry, &outcome.served_by),
@@ -120,12 +115,7 @@ pub async fn run(
         period_end: rfc3339(outcome.period.1),
         params: plan.echoed,
         proposed: outcome.proposed,
-        opened: done.opened,
-        duplicates: done.duplicates,
-        raised: done.raised,
-        resolved: done.resolved,
-        answered: done.answered,
-        expired: done.expired,
+        reconciled: outcome.reconciled,
         elapsed_ms: outcome.elapsed_ms,
     }))
 }
