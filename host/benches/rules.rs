@@ -30,7 +30,7 @@ mod common;
 use common::{Bound, KEY};
 
 /// Bounds of a quick run (CI, small data): a ratio past one is a regression.
-const QUICK_RULE: f64 = 6.0;
+const QUICK_RULE: f64 = 10.0;
 const QUICK_IMPACT: f64 = 4.0;
 
 /// Twelve weeks of contacts, Monday 2026-06-01 to Monday 2026-08-24.
