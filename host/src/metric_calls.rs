@@ -53,7 +53,20 @@ impl MetricCall {
         tenant: &Tenant,
         name: &str,
         caller: &str,
+        query: HashMap<String, String>,
+    ) -> Result<MetricCall, MetricError> {
+        MetricCall::prepare_with(state, tenant, name, caller, query, "from, to, group_by")
+    }
+
+    /// [`prepare`](MetricCall::prepare) for a route that takes query parameters of its own
+    /// besides the metric's (already taken out of `query`), which `accepted` names for errors.
+    pub fn prepare_with(
+        state: &Services,
+        tenant: &Tenant,
+        name: &str,
+        caller: &str,
         mut query: HashMap<String, String>,
+        accepted: &str,
     ) -> Result<MetricCall, MetricError> {
         let subject = query.remove("subject").unwrap_or_else(|| caller.to_string());
         let plan = state.deployments.plan_of_kind(&state.registry, (&tenant.id, name, &subject), PluginKind::Metric)?;
@@ -61,7 +74,7 @@ impl MetricCall {
         let group_by = query.remove("group_by").unwrap_or_else(|| "total".to_string());
         let grouping = params::parse_group_by(&group_by)?;
         let asked_floor = query.contains_key(MIN_RESPONSES);
-        let (mut plugin_params, mut echoed) = params::plugin_params(&plan.serve.info, query, "from, to, group_by")?;
+        let (mut plugin_params, mut echoed) = params::plugin_params(&plan.serve.info, query, accepted)?;
         hold_to_floor(&mut plugin_params, asked_floor, tenant.min_group_size)?;
         for param in &plugin_params {
             echoed.insert(param.name.clone(), params::value_json(&param.value));

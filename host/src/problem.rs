@@ -239,6 +239,24 @@ impl From<crate::metric_calls::MetricError> for Failure {
     }
 }
 
+impl From<crate::analytics::records::RecordsError> for Failure {
+    fn from(e: crate::analytics::records::RecordsError) -> Self {
+        use crate::analytics::records::RecordsError;
+        match e {
+            RecordsError::NotSupported { .. } => Failure::new(
+                Class::Unprocessable,
+                "records_unsupported",
+                "Metric does not open to its records",
+                e.to_string(),
+            ),
+            RecordsError::BelowFloor { .. } | RecordsError::SurveysByAgent => {
+                Failure::new(Class::Forbidden, "below_privacy_floor", "Below the privacy floor", e.to_string())
+            }
+            RecordsError::Call(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::analytics::cxex::AnalyticsError> for Failure {
     fn from(e: crate::analytics::cxex::AnalyticsError) -> Self {
         use crate::analytics::cxex::AnalyticsError;

@@ -8,5 +8,6 @@ pub mod cxex;
 pub mod dashboards;
 pub mod host;
 pub mod panels;
+pub mod records;
 pub mod series;
 pub mod topics;

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pay;
 pub mod plugins;
+pub mod records;
 pub mod rules;
 pub mod runs;
 pub mod tenants;
@@ -62,6 +63,8 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(topics::taxonomy, topics::set_taxonomy))
         .routes(routes!(topics::side_by_side_topics))
         .routes(routes!(metrics::query))
+        .routes(routes!(records::list))
+        .routes(routes!(records::contact))
         .routes(routes!(dashboards::show))
         .routes(routes!(awards::run))
         .routes(routes!(awards::ledger))

@@ -23,6 +23,19 @@ pub mod metric_series {
     });
 }
 
+pub mod metric_records {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "metric-records",
+        imports: { default: trappable },
+        with: {
+            "cxhost:plugin/types": super::metric::cxhost::plugin::types,
+            "cxhost:plugin/host": super::metric::cxhost::plugin::host,
+            "cxhost:plugin/metric-types": super::metric::cxhost::plugin::metric_types,
+        },
+    });
+}
+
 pub mod dashboard {
     wasmtime::component::bindgen!({
         path: "../wit",
@@ -82,7 +95,7 @@ pub use dashboard::cxhost::plugin::dashboard_types::{DashboardRequest, Panel, Pa
 pub use game_mechanic::cxhost::plugin::game_types::{Award, AwardKind, AwardRequest, AwardResult, Flag};
 pub use metric::cxhost::plugin::host::LogLevel;
 pub use metric::cxhost::plugin::metric_types::{
-    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, SeriesRequest, SeriesResult, SeriesRow,
+    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, RecordsQuery, SeriesRequest, SeriesResult, SeriesRow,
 };
 pub use metric::cxhost::plugin::types::{
     Batch, Column, ColumnValues, Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, SqlValue,

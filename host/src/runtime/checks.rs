@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::bindings::{MetricResult, ParamType, ParamValue, PluginInfo, SeriesResult};
+use super::bindings::{MetricResult, ParamType, ParamValue, PluginInfo, RecordsQuery, SeriesResult};
 use crate::config::PluginLimits;
 pub use crate::text::{check_label, check_text, shown, shown_long};
 
@@ -140,6 +140,32 @@ pub fn check_series_result(result: &SeriesResult, max_bytes: u64) -> Result<(), 
                 row.period_start
             ));
         }
+    }
+    Ok(())
+}
+
+/// The most parameters a records query may bind.
+const MAX_RECORDS_PARAMS: usize = 256;
+
+/// Checks a metric's records query: SQL within the size a plugin may send, and a bounded
+/// number of parameters. Whether it is a single SELECT with the right columns, the host learns
+/// when it runs it in the plugins' sandbox.
+pub fn check_records_query(query: &RecordsQuery) -> Result<(), String> {
+    if query.sql.trim().is_empty() {
+        return Err("the records query is empty".to_string());
+    }
+    if query.sql.len() > crate::store::readonly::MAX_SQL_BYTES {
+        return Err(format!(
+            "the records query has {} bytes, more than the limit of {}",
+            query.sql.len(),
+            crate::store::readonly::MAX_SQL_BYTES
+        ));
+    }
+    if query.params.len() > MAX_RECORDS_PARAMS {
+        return Err(format!(
+            "the records query binds {} parameters, more than the limit of {MAX_RECORDS_PARAMS}",
+            query.params.len()
+        ));
     }
     Ok(())
 }

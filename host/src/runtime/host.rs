@@ -88,43 +88,19 @@ impl CallState {
         self.log.finish((self.tenant_id(), &self.plugin, &self.version));
     }
 
-    /// Runs one plugin query on a pooled connection of `tenant` under the call's deadline and
-    /// read budget. The connection is discarded after any failure inside DuckDB, so the next
-    /// caller never inherits an aborted transaction or a pending interrupt.
+    /// Runs one plugin query under the call's deadline and what is left of its read budget,
+    /// and converts the result to a WIT batch.
     fn run_query(&mut self, tenant: &TenantDb, sql: &str, params: Vec<Value>) -> QueryOutcome {
-        let conn = match tenant.connection() {
-            Ok(conn) => conn,
-            Err(e) => return QueryOutcome::Failed(format!("cannot reach the tenant database: {e}")),
-        };
         let budget = readonly::ReadBudget {
             max_rows: self.limits.max_rows_read.saturating_sub(self.rows_read),
             max_bytes: self.limits.max_bytes_read.saturating_sub(self.bytes_read),
             max_text_bytes: self.limits.max_text_bytes,
         };
-        let armed = self.shared.watchdog.arm(self.deadline, conn.interrupt_handle());
-        let result = readonly::run_select(&conn, sql, params, budget, &tenant.checked);
-        let interrupted = armed.fired();
-        drop(armed);
-        if interrupted || result.as_ref().is_err_and(|e| e.ran()) {
-            conn.discard();
-        }
-        drop(conn);
-        let selected = match result {
+        let run = PluginSql { shared: &self.shared, limits: &self.limits, deadline: self.deadline };
+        let selected = match run.select(tenant, (&self.plugin, &self.version), sql, params, budget) {
             Ok(selected) => selected,
-            Err(readonly::ReadOnlyError::TooManyRows { .. }) => {
-                return QueryOutcome::Stop(HostStop::RowCap(self.limits.max_rows_read));
-            }
-            Err(readonly::ReadOnlyError::TooManyBytes { .. }) => {
-                return QueryOutcome::Stop(HostStop::ByteCap(self.limits.max_bytes_read));
-            }
-            Err(_) if interrupted || Instant::now() >= self.deadline => {
-                return QueryOutcome::Stop(HostStop::QueryDeadline(self.limits.deadline_ms));
-            }
-            Err(readonly::ReadOnlyError::Panicked(detail)) => {
-                tracing::error!(tenant = %tenant.id, plugin = %self.plugin, version = %self.version, %detail, "plugin query result conversion panicked");
-                return QueryOutcome::Failed("the query's result could not be converted".to_string());
-            }
-            Err(e) => return QueryOutcome::Failed(scrub_paths(&e.to_string(), tenant)),
+            Err(QueryFailure::Stop(stop)) => return QueryOutcome::Stop(stop),
+            Err(QueryFailure::Failed(message)) => return QueryOutcome::Failed(message),
         };
         self.rows_read += selected.batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
         self.bytes_read += selected.bytes;
@@ -139,6 +115,70 @@ impl CallState {
         match batch {
             Ok(batch) => QueryOutcome::Rows(batch),
             Err(message) => QueryOutcome::Failed(message),
+        }
+    }
+}
+
+/// Plugin SQL run in the plugins' sandbox — inside a call (`host.query`) or for a plugin
+/// outside one (the SQL of a metric's records) — under a deadline and the plugin's limits.
+pub struct PluginSql<'a> {
+    pub shared: &'a CallShared,
+    pub limits: &'a PluginLimits,
+    pub deadline: Instant,
+}
+
+/// Why plugin SQL gave no result.
+#[derive(Debug)]
+pub enum QueryFailure {
+    /// A limit that ends the call.
+    Stop(HostStop),
+    /// An error the plugin (or its author) can act on; paths scrubbed.
+    Failed(String),
+}
+
+impl PluginSql<'_> {
+    /// Runs one statement on a pooled connection of `tenant` under the deadline and `budget`.
+    /// The connection is discarded after any failure inside DuckDB, so the next caller never
+    /// inherits an aborted transaction or a pending interrupt.
+    pub fn select(
+        &self,
+        tenant: &TenantDb,
+        (plugin, version): (&str, &str),
+        sql: &str,
+        params: Vec<Value>,
+        budget: readonly::ReadBudget,
+    ) -> Result<readonly::Selected, QueryFailure> {
+        if Instant::now() >= self.deadline {
+            return Err(QueryFailure::Stop(HostStop::QueryDeadline(self.limits.deadline_ms)));
+        }
+        let conn = match tenant.connection() {
+            Ok(conn) => conn,
+            Err(e) => return Err(QueryFailure::Failed(format!("cannot reach the tenant database: {e}"))),
+        };
+        let armed = self.shared.watchdog.arm(self.deadline, conn.interrupt_handle());
+        let result = readonly::run_select(&conn, sql, params, budget, &tenant.checked);
+        let interrupted = armed.fired();
+        drop(armed);
+        if interrupted || result.as_ref().is_err_and(|e| e.ran()) {
+            conn.discard();
+        }
+        drop(conn);
+        match result {
+            Ok(selected) => Ok(selected),
+            Err(readonly::ReadOnlyError::TooManyRows { .. }) => {
+                Err(QueryFailure::Stop(HostStop::RowCap(self.limits.max_rows_read)))
+            }
+            Err(readonly::ReadOnlyError::TooManyBytes { .. }) => {
+                Err(QueryFailure::Stop(HostStop::ByteCap(self.limits.max_bytes_read)))
+            }
+            Err(_) if interrupted || Instant::now() >= self.deadline => {
+                Err(QueryFailure::Stop(HostStop::QueryDeadline(self.limits.deadline_ms)))
+            }
+            Err(readonly::ReadOnlyError::Panicked(detail)) => {
+                tracing::error!(tenant = %tenant.id, %plugin, %version, %detail, "plugin query result conversion panicked");
+                Err(QueryFailure::Failed("the query's result could not be converted".to_string()))
+            }
+            Err(e) => Err(QueryFailure::Failed(scrub_paths(&e.to_string(), tenant))),
         }
     }
 }
@@ -240,7 +280,7 @@ impl host::Host for CallState {
     }
 }
 
-fn to_duck_value(value: SqlValue) -> Value {
+pub fn to_duck_value(value: SqlValue) -> Value {
     match value {
         SqlValue::Null => Value::Null,
         SqlValue::Integer(v) => Value::BigInt(v),

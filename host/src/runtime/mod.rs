@@ -126,6 +126,11 @@ impl Plugin {
     pub fn answers_series(&self) -> bool {
         self.pre.downcast_ref::<worlds::MetricPre>().is_some_and(worlds::MetricPre::answers_series)
     }
+
+    /// Whether the plugin is a metric that opens its figures to their records.
+    pub fn answers_records(&self) -> bool {
+        self.pre.downcast_ref::<worlds::MetricPre>().is_some_and(worlds::MetricPre::answers_records)
+    }
 }
 
 /// A plugin kind as the API, the CLI and the stored versions name it.
@@ -184,6 +189,12 @@ impl Runtime {
             })
             .map_err(LoadError::Cache)?;
         Ok(Arc::new(Runtime { engine, linker, cache, shared }))
+    }
+
+    /// Plugin SQL run outside a call (the SQL of a metric's records), in the same sandbox and
+    /// under the same watchdog as `host.query`, by `deadline` and within `limits`.
+    pub fn plugin_sql<'a>(&'a self, limits: &'a PluginLimits, deadline: Instant) -> host::PluginSql<'a> {
+        host::PluginSql { shared: &self.shared, limits, deadline }
     }
 
     pub fn content_hash(bytes: &[u8]) -> String {

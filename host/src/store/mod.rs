@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod awards;
+pub mod contacts;
 pub mod deployments;
 pub mod ingest;
 pub mod overview;

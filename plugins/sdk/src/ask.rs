@@ -3,8 +3,8 @@
 //! the group key until they are split apart here.
 
 use crate::{
-    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, Param, PluginInfo, SeriesRequest, SeriesResult, SeriesRow,
-    TimeRange,
+    Grain, GroupBy, MetricRecords, MetricRequest, MetricResult, MetricRow, Param, PluginInfo, RecordsQuery,
+    SeriesRequest, SeriesResult, SeriesRow, TimeRange,
 };
 
 /// Between a row's period (µs since the epoch, as text) and its group, in a series' keys.
@@ -39,6 +39,17 @@ pub trait Metric {
 /// `compute` of the metric world, answered by `M`.
 pub fn answer_single<M: Metric>(request: MetricRequest) -> Result<MetricResult, String> {
     M::compute(&Ask {
+        period_start: request.period_start,
+        period_end: request.period_end,
+        group_by: request.group_by,
+        grain: None,
+        params: request.params,
+    })
+}
+
+/// `records` of the metric-records world, answered by `M`.
+pub fn answer_records<M: MetricRecords>(request: MetricRequest) -> Result<RecordsQuery, String> {
+    M::records(&Ask {
         period_start: request.period_start,
         period_end: request.period_end,
         group_by: request.group_by,

@@ -57,35 +57,76 @@ pub mod series {
     });
 }
 
+/// Bindings of the metric-records world (the metric-series world plus `records`).
+pub mod with_records {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "metric-records",
+        with: {
+            "cxhost:plugin/types@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::types,
+            "cxhost:plugin/host@0.1.0": cxhost_sdk_core::bindings::cxhost::plugin::host,
+            "cxhost:plugin/metric-types@0.1.0": crate::metric::cxhost::plugin::metric_types,
+        },
+        pub_export_macro: true,
+        export_macro_name: "export_metric_records_world",
+        default_bindings_module: "cxhost_plugin_sdk::with_records",
+    });
+}
+
 mod ask;
 mod grouping;
+mod records;
 
 use ask::PERIOD_SEPARATOR;
 
-pub use ask::{Ask, Metric, answer_series, answer_single};
+pub use ask::{Ask, Metric, answer_records, answer_series, answer_single};
 pub use cxhost_sdk_core::{
     Batch, Column, ColumnValues, LogLevel, Param, ParamSpec, ParamType, ParamValue, ParamsExt, PluginInfo, PluginKind,
     SqlValue, Table, TimeRange, certifications, log, param_bool, param_float, param_int, param_text, query, time_range,
 };
 pub use grouping::{Grouping, Source, first_logins, grouping};
 pub use metric::cxhost::plugin::metric_types::{
-    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, SeriesRequest, SeriesResult, SeriesRow,
+    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, RecordsQuery, SeriesRequest, SeriesResult, SeriesRow,
 };
+pub use records::{MetricRecords, RowRatio, group_text, record_select, records_query};
 
 /// Everything a metric plugin usually needs.
 pub mod prelude {
     pub use crate::{
-        Ask, GroupBy, Grouping, Metric, MetricRequest, MetricResult, MetricRow, ParamSpec, ParamType, ParamValue,
-        ParamsExt, PluginInfo, PluginKind, Source, SqlValue, Table, count_ratio, export_metric, export_metric_single,
-        first_logins, grouping, info, metric, param_bool, param_float, param_int, param_text, query, ratio_result,
-        ratio_rows, survey_ratio, time_range,
+        Ask, GroupBy, Grouping, Metric, MetricRecords, MetricRequest, MetricResult, MetricRow, ParamSpec, ParamType,
+        ParamValue, ParamsExt, PluginInfo, PluginKind, RecordsQuery, RowRatio, Source, SqlValue, Table, count_ratio,
+        export_metric, export_metric_single, first_logins, group_text, grouping, info, metric, param_bool,
+        param_float, param_int, param_text, query, ratio_result, ratio_rows, record_select, records_query,
+        survey_ratio, survey_records, time_range,
     };
 }
 
 /// Exports `$t` (which implements [`Metric`]) as this component's `metric-series` world:
-/// `compute` and `compute-series` both run `$t::compute`.
+/// `compute` and `compute-series` both run `$t::compute`. `export_metric!($t, records)`
+/// exports the `metric-records` world instead, whose `records` runs `$t::records` (which
+/// implements [`MetricRecords`] as well): the metric then opens to its records.
 #[macro_export]
 macro_rules! export_metric {
+    ($t:ident, records) => {
+        const _: () = {
+            struct Exported;
+            impl $crate::with_records::Guest for Exported {
+                fn describe() -> $crate::PluginInfo {
+                    <$t as $crate::Metric>::describe()
+                }
+                fn compute(request: $crate::MetricRequest) -> Result<$crate::MetricResult, String> {
+                    $crate::answer_single::<$t>(request)
+                }
+                fn compute_series(request: $crate::SeriesRequest) -> Result<$crate::SeriesResult, String> {
+                    $crate::answer_series::<$t>(request)
+                }
+                fn records(request: $crate::MetricRequest) -> Result<$crate::RecordsQuery, String> {
+                    $crate::answer_records::<$t>(request)
+                }
+            }
+    $crate::with_records::export_metric_records_world!(Exported with_types_in $crate::with_records);
+        };
+    };
     ($t:ident) => {
         const _: () = {
             struct Exported;
@@ -217,6 +258,34 @@ pub fn survey_ratio(
     let [start, end] = time_range(req);
     let rows = ratio_rows(&sql, &[start, end, SqlValue::Integer(min_responses)], req)?;
     Ok(MetricResult { unit: unit.to_string(), rows })
+}
+
+/// The records of a [`survey_ratio`]: every answer row in the range; those without an answer
+/// to `column` excluded. The host opens them only for groups at the privacy floor and never
+/// shows who answered.
+pub fn survey_records(
+    req: &Ask,
+    what: &str,
+    (numerator, column): (&str, &str),
+    unit: &str,
+) -> Result<RecordsQuery, String> {
+    if req.group_by == GroupBy::Agent {
+        return Err(format!(
+            "{what} cannot be grouped by agent: an agent's own answers would be revealed; group by team, \
+             site or a period instead"
+        ));
+    }
+    let ratio = RowRatio {
+        source: Source::Surveys,
+        num: numerator,
+        den: "1",
+        counted: &format!("s.{column} IS NOT NULL"),
+        excluded_reason: &format!("'no {column} answer'"),
+        denominator_reason: "NULL",
+        unit,
+        higher_is_better: true,
+    };
+    ratio.records(req)
 }
 
 /// [`ratio_rows`] over the request's time range, wrapped into a result with `unit`.

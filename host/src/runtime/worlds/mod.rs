@@ -21,7 +21,7 @@ use crate::config::PluginLimits;
 
 pub use self::dashboard::DashboardWorld;
 pub use self::game_mechanic::GameMechanicWorld;
-pub use self::metric::{MetricPre, MetricSeriesWorld, MetricWorld};
+pub use self::metric::{MetricPre, MetricRecordsWorld, MetricSeriesWorld, MetricWorld};
 pub use self::pay_model::PayModelWorld;
 pub use self::rule::RuleWorld;
 

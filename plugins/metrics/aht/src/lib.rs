@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Aht;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Interactions,
+    num: "i.talk_seconds + i.hold_seconds + i.wrap_seconds",
+    den: "1",
+    counted: "i.outcome = 'handled'",
+    excluded_reason: "'not handled: ' || i.outcome",
+    denominator_reason: "'handled in 0 seconds'",
+    unit: "seconds",
+    higher_is_better: false,
+};
+
 impl Metric for Aht {
     fn describe() -> PluginInfo {
         info(
@@ -17,16 +29,14 @@ impl Metric for Aht {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req)?;
-        let sql = format!(
-            "SELECT {key} AS grp, sum(i.talk_seconds + i.hold_seconds + i.wrap_seconds) AS num, count(*) AS den \
-             FROM {from} WHERE i.outcome = 'handled' AND {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("seconds", &sql, req)
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(Aht);
+impl MetricRecords for Aht {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(Aht, records);

@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Asa;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Interactions,
+    num: "epoch(i.answered_at - i.offered_at)",
+    den: "1",
+    counted: "i.answered_at IS NOT NULL",
+    excluded_reason: "'not answered: ' || i.outcome",
+    denominator_reason: "'answered at once'",
+    unit: "seconds",
+    higher_is_better: false,
+};
+
 impl Metric for Asa {
     fn describe() -> PluginInfo {
         info(
@@ -19,13 +31,14 @@ impl Metric for Asa {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        count_ratio(
-            Source::Interactions,
-            req,
-            ("sum(epoch(i.answered_at - i.offered_at))", "i.answered_at IS NOT NULL"),
-            "seconds",
-        )
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(Asa);
+impl MetricRecords for Asa {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(Asa, records);

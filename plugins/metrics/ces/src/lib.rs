@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Ces;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Feedback,
+    num: "f.ces",
+    den: "1",
+    counted: "f.ces IS NOT NULL",
+    excluded_reason: "'no ces answer'",
+    denominator_reason: "NULL",
+    unit: "score",
+    higher_is_better: true,
+};
+
 impl Metric for Ces {
     fn describe() -> PluginInfo {
         info(
@@ -20,8 +32,14 @@ impl Metric for Ces {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        count_ratio(Source::Feedback, req, ("sum(f.ces)", "f.ces IS NOT NULL"), "score")
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(Ces);
+impl MetricRecords for Ces {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(Ces, records);

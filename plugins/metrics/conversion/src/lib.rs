@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Conversion;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Interactions,
+    num: "CASE WHEN i.sale THEN 1 ELSE 0 END",
+    den: "1",
+    counted: "i.outcome = 'handled' AND i.sales_eligible",
+    excluded_reason: "CASE WHEN i.outcome <> 'handled' THEN 'not handled: ' || i.outcome ELSE 'not sales-eligible' END",
+    denominator_reason: "'no sale'",
+    unit: "ratio",
+    higher_is_better: true,
+};
+
 impl Metric for Conversion {
     fn describe() -> PluginInfo {
         info(
@@ -18,9 +30,14 @@ impl Metric for Conversion {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let eligible = "i.outcome = 'handled' AND i.sales_eligible";
-        count_ratio(Source::Interactions, req, ("count(*) FILTER (WHERE i.sale)", eligible), "ratio")
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(Conversion);
+impl MetricRecords for Conversion {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(Conversion, records);

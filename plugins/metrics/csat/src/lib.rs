@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Csat;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Feedback,
+    num: "CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END",
+    den: "1",
+    counted: "f.csat IS NOT NULL",
+    excluded_reason: "'no csat answer'",
+    denominator_reason: "'answered ' || f.csat || ', below 4'",
+    unit: "ratio",
+    higher_is_better: true,
+};
+
 impl Metric for Csat {
     fn describe() -> PluginInfo {
         info(
@@ -20,8 +32,14 @@ impl Metric for Csat {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        count_ratio(Source::Feedback, req, ("count(*) FILTER (WHERE f.csat >= 4)", "f.csat IS NOT NULL"), "ratio")
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(Csat);
+impl MetricRecords for Csat {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(Csat, records);

@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Nps;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Feedback,
+    num: "CASE WHEN f.nps >= 9 THEN 100 WHEN f.nps <= 6 THEN -100 ELSE 0 END",
+    den: "1",
+    counted: "f.nps IS NOT NULL",
+    excluded_reason: "'no nps answer'",
+    denominator_reason: "'passive: answered ' || f.nps",
+    unit: "points",
+    higher_is_better: true,
+};
+
 impl Metric for Nps {
     fn describe() -> PluginInfo {
         info(
@@ -21,10 +33,14 @@ impl Metric for Nps {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let promoters_minus_detractors =
-            "100.0 * (count(*) FILTER (WHERE f.nps >= 9) - count(*) FILTER (WHERE f.nps <= 6))";
-        count_ratio(Source::Feedback, req, (promoters_minus_detractors, "f.nps IS NOT NULL"), "points")
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(Nps);
+impl MetricRecords for Nps {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(Nps, records);

@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct QaScore;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Qa,
+    num: "q.score",
+    den: "1",
+    counted: "TRUE",
+    excluded_reason: "NULL",
+    denominator_reason: "'scored 0'",
+    unit: "percent",
+    higher_is_better: true,
+};
+
 impl Metric for QaScore {
     fn describe() -> PluginInfo {
         info(
@@ -18,8 +30,14 @@ impl Metric for QaScore {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        count_ratio(Source::Qa, req, ("sum(q.score)", "TRUE"), "percent")
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(QaScore);
+impl MetricRecords for QaScore {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(QaScore, records);

@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct RevenuePerHour;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Interactions,
+    num: "i.revenue_cents",
+    den: "(i.talk_seconds + i.hold_seconds + i.wrap_seconds) / 3600.0",
+    counted: "i.outcome = 'handled'",
+    excluded_reason: "'not handled: ' || i.outcome",
+    denominator_reason: "'no revenue'",
+    unit: "cents_per_hour",
+    higher_is_better: true,
+};
+
 impl Metric for RevenuePerHour {
     fn describe() -> PluginInfo {
         info(
@@ -19,18 +31,14 @@ impl Metric for RevenuePerHour {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let g = grouping(Source::Interactions, req)?;
-        let sql = format!(
-            "SELECT {key} AS grp, \
-             CAST(sum(i.revenue_cents) AS DOUBLE) AS num, \
-             CAST(sum(i.talk_seconds + i.hold_seconds + i.wrap_seconds) AS DOUBLE) / 3600.0 AS den \
-             FROM {from} WHERE i.outcome = 'handled' AND {time} GROUP BY 1 ORDER BY 1",
-            key = g.key,
-            from = g.from,
-            time = g.time_filter
-        );
-        ratio_result("cents_per_hour", &sql, req)
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(RevenuePerHour);
+impl MetricRecords for RevenuePerHour {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(RevenuePerHour, records);

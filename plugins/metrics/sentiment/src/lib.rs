@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Sentiment;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Interactions,
+    num: "i.sentiment",
+    den: "1",
+    counted: "i.sentiment IS NOT NULL",
+    excluded_reason: "'no sentiment score'",
+    denominator_reason: "'neutral (0)'",
+    unit: "score",
+    higher_is_better: true,
+};
+
 impl Metric for Sentiment {
     fn describe() -> PluginInfo {
         info(
@@ -19,8 +31,14 @@ impl Metric for Sentiment {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        count_ratio(Source::Interactions, req, ("sum(i.sentiment)", "i.sentiment IS NOT NULL"), "score")
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(Sentiment);
+impl MetricRecords for Sentiment {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(Sentiment, records);

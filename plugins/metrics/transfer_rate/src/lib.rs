@@ -4,6 +4,18 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct TransferRate;
 
+/// Each contact (or answer) once: its part, or why it does not count.
+const DEFINITION: RowRatio = RowRatio {
+    source: Source::Interactions,
+    num: "CASE WHEN i.transferred THEN 1 ELSE 0 END",
+    den: "1",
+    counted: "i.outcome = 'handled'",
+    excluded_reason: "'not handled: ' || i.outcome",
+    denominator_reason: "'not transferred'",
+    unit: "ratio",
+    higher_is_better: false,
+};
+
 impl Metric for TransferRate {
     fn describe() -> PluginInfo {
         info(
@@ -18,13 +30,14 @@ impl Metric for TransferRate {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        count_ratio(
-            Source::Interactions,
-            req,
-            ("count(*) FILTER (WHERE i.transferred)", "i.outcome = 'handled'"),
-            "ratio",
-        )
+        DEFINITION.compute(req)
     }
 }
 
-export_metric!(TransferRate);
+impl MetricRecords for TransferRate {
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        DEFINITION.records(req)
+    }
+}
+
+export_metric!(TransferRate, records);
