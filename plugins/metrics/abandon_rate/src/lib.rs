@@ -32,16 +32,7 @@ impl Metric for AbandonRate {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
-            return Err("abandon_rate cannot be grouped by agent, team or site: abandoned contacts \
-                        have no agent; group by queue, channel or a period instead"
-                .to_string());
-        }
-        let exclude_short = req.params.boolean("exclude_short_abandons")?;
-        let short = req.params.float("short_abandon_seconds")?;
-        if !(short.is_finite() && short >= 0.0) {
-            return Err(format!("parameter `short_abandon_seconds` must be a number >= 0, got {short}"));
-        }
+        let (exclude_short, short) = settings(req)?;
         let g = grouping(Source::Interactions, req)?;
         let mut params = time_range(req).to_vec();
         let short_filter = if exclude_short {
@@ -66,4 +57,62 @@ impl Metric for AbandonRate {
     }
 }
 
-export_metric!(AbandonRate);
+/// The refusals and parameters `compute` and `records` share: whether short abandons are left
+/// out, and below how many seconds an abandon is short.
+fn settings(req: &Ask) -> Result<(bool, f64), String> {
+    if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
+        return Err("abandon_rate cannot be grouped by agent, team or site: abandoned contacts \
+                    have no agent; group by queue, channel or a period instead"
+            .to_string());
+    }
+    let exclude_short = req.params.boolean("exclude_short_abandons")?;
+    let short = req.params.float("short_abandon_seconds")?;
+    if !(short.is_finite() && short >= 0.0) {
+        return Err(format!("parameter `short_abandon_seconds` must be a number >= 0, got {short}"));
+    }
+    Ok((exclude_short, short))
+}
+
+/// `x` (an SQL number) as text: whole numbers without a decimal point, others to one place.
+fn number_text(x: &str) -> String {
+    format!(
+        "CASE WHEN ({x}) = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST(round({x}, 1) AS VARCHAR) END"
+    )
+}
+
+impl MetricRecords for AbandonRate {
+    /// Every contact offered in the range: the real-time ones handled or abandoned count in the
+    /// denominator (the abandoned ones in the numerator too) unless they are short abandons;
+    /// the others are excluded with the reason.
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        let (exclude_short, short) = settings(req)?;
+        let abandon_seconds = "epoch(i.ended_at - i.offered_at)";
+        let real_time = "i.channel IN ('voice', 'chat', 'messaging') AND i.outcome IN ('handled', 'abandoned')";
+        // The threshold is a validated finite number, written as a DOUBLE literal (`{:?}` keeps
+        // its exact value, with an exponent where needed).
+        let counted = if exclude_short {
+            format!("{real_time} AND NOT (i.outcome = 'abandoned' AND {abandon_seconds} < CAST({short:?} AS DOUBLE))")
+        } else {
+            real_time.to_string()
+        };
+        let excluded_reason = format!(
+            "CASE WHEN i.channel NOT IN ('voice', 'chat', 'messaging') THEN i.channel || ': not a real-time channel' \
+             WHEN i.outcome NOT IN ('handled', 'abandoned') THEN 'outcome ' || i.outcome || ': neither handled nor abandoned' \
+             ELSE 'short abandon (' || {seconds} || ' s)' END",
+            seconds = number_text(abandon_seconds)
+        );
+        let definition = RowRatio {
+            source: Source::Interactions,
+            num: "CASE WHEN i.outcome = 'abandoned' THEN 1 ELSE 0 END",
+            den: "1",
+            counted: &counted,
+            excluded_reason: &excluded_reason,
+            denominator_reason: "'handled, not abandoned'",
+            unit: "ratio",
+            higher_is_better: false,
+        };
+        definition.records(req)
+    }
+}
+
+export_metric!(AbandonRate, records);

@@ -31,17 +31,7 @@ impl Metric for Containment {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
-            return Err("containment cannot be grouped by agent, team or site: self-service \
-                        contacts have no agent; group by queue, channel or a period instead"
-                .to_string());
-        }
-        let window_hours = req.params.int("window_hours")?;
-        if !(0..=MAX_WINDOW_HOURS).contains(&window_hours) {
-            return Err(format!(
-                "parameter `window_hours` must be between 0 and {MAX_WINDOW_HOURS}, got {window_hours}"
-            ));
-        }
+        let window_hours = window_hours(req)?;
         let window = window_hours * MICROS_PER_HOUR;
         let g = grouping(Source::Interactions, req)?;
         // Every contact with the customer's non-self-service contacts from its own offer time
@@ -72,4 +62,58 @@ impl Metric for Containment {
     }
 }
 
-export_metric!(Containment);
+/// The refusals `compute` and `records` share, and the `window_hours` parameter, checked.
+fn window_hours(req: &Ask) -> Result<i64, String> {
+    if matches!(req.group_by, GroupBy::Agent | GroupBy::Team | GroupBy::Site) {
+        return Err("containment cannot be grouped by agent, team or site: self-service \
+                    contacts have no agent; group by queue, channel or a period instead"
+            .to_string());
+    }
+    let window_hours = req.params.int("window_hours")?;
+    if !(0..=MAX_WINDOW_HOURS).contains(&window_hours) {
+        return Err(format!("parameter `window_hours` must be between 0 and {MAX_WINDOW_HOURS}, got {window_hours}"));
+    }
+    Ok(window_hours)
+}
+
+impl MetricRecords for Containment {
+    /// Every contact offered in the range: self-service ones count in the denominator, and in
+    /// the numerator too when contained; one followed within the window by a contact on another
+    /// channel names the first such contact (the related record); other channels are excluded.
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        let window_hours = window_hours(req)?;
+        let window = window_hours * MICROS_PER_HOUR;
+        // `compute`'s window, with the earliest contact on another channel in it (by offer
+        // time, then id) beside the count; the window is a checked integer, written as a literal.
+        let with_later = format!(
+            "SELECT *, sum(CASE WHEN channel <> 'self_service' THEN 1 ELSE 0 END) OVER later AS agent_contacts, \
+               min(CASE WHEN channel <> 'self_service' \
+                   THEN struct_pack(t := offered_at, id := interaction_id, channel := channel) END) OVER later AS breaker \
+             FROM interactions WHERE offered_at >= ? AND offered_at < ? \
+             WINDOW later AS (PARTITION BY customer_id ORDER BY offered_at \
+               RANGE BETWEEN CURRENT ROW AND to_microseconds({window}) FOLLOWING)"
+        );
+        let (select, from, time) = record_select(Source::Interactions, req, Some(&with_later))?;
+        let self_service = "coalesce(i.channel = 'self_service', FALSE)";
+        let hours = if window_hours == 1 { "hour" } else { "hours" };
+        let sql = format!(
+            "{select}, \
+             CAST(CASE WHEN {self_service} AND i.agent_contacts = 0 THEN 1 ELSE 0 END AS DOUBLE) AS num, \
+             CAST(CASE WHEN {self_service} THEN 1 ELSE 0 END AS DOUBLE) AS den, \
+             CASE WHEN NOT {self_service} THEN i.channel || ': not self-service' \
+                  WHEN i.agent_contacts <> 0 THEN 'followed within {window_hours} {hours} by ' || i.breaker.id \
+                    || ' (' || i.breaker.channel || ')' END AS reason, \
+             CASE WHEN {self_service} AND i.agent_contacts <> 0 THEN i.breaker.id END AS related_id \
+             FROM {from} WHERE {time}"
+        );
+        let params = vec![
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end.saturating_add(window)),
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+        ];
+        Ok(records_query(sql, params, "ratio", true))
+    }
+}
+
+export_metric!(Containment, records);

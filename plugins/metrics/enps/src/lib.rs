@@ -28,4 +28,29 @@ impl Metric for Enps {
     }
 }
 
-export_metric!(Enps);
+impl MetricRecords for Enps {
+    /// Every survey answer row in the range: a promoter adds 100 to the numerator, a detractor
+    /// -100, a passive nothing (denominator only); rows without an enps answer are excluded.
+    /// The host opens them only for groups at the privacy floor and never shows who answered.
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        let records = survey_records(
+            req,
+            "enps",
+            ("CASE WHEN s.enps >= 9 THEN 100 WHEN s.enps <= 6 THEN -100 ELSE 0 END", "enps"),
+            "points",
+        )?;
+        min_responses(req)?;
+        Ok(records)
+    }
+}
+
+/// `compute`'s check of `min_responses` (in `survey_ratio`), made for `records` too.
+fn min_responses(req: &Ask) -> Result<(), String> {
+    let min_responses = req.params.int("min_responses")?;
+    if min_responses < 1 {
+        return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
+    }
+    Ok(())
+}
+
+export_metric!(Enps, records);

@@ -33,10 +33,7 @@ impl Metric for Fcr {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let window_days = req.params.int("window_days")?;
-        if !(0..=MAX_WINDOW_DAYS).contains(&window_days) {
-            return Err(format!("parameter `window_days` must be between 0 and {MAX_WINDOW_DAYS}, got {window_days}"));
-        }
+        let window_days = window_days(req)?;
         let window = window_days * MICROS_PER_DAY;
         let lookahead_end = req.period_end.saturating_add(window);
         let g = grouping(Source::Interactions, req)?;
@@ -69,4 +66,53 @@ impl Metric for Fcr {
     }
 }
 
-export_metric!(Fcr);
+/// The `window_days` parameter, checked.
+fn window_days(req: &Ask) -> Result<i64, String> {
+    let window_days = req.params.int("window_days")?;
+    if !(0..=MAX_WINDOW_DAYS).contains(&window_days) {
+        return Err(format!("parameter `window_days` must be between 0 and {MAX_WINDOW_DAYS}, got {window_days}"));
+    }
+    Ok(window_days)
+}
+
+impl MetricRecords for Fcr {
+    /// Every contact offered in the range: handled ones count in the denominator, and in the
+    /// numerator too unless repeated within the window — then the repeat is the related record
+    /// and named in the reason; contacts not handled are excluded.
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        let window_days = window_days(req)?;
+        let window = window_days * MICROS_PER_DAY;
+        let lookahead_end = req.period_end.saturating_add(window);
+        // The same window as `compute`'s, with the next contact's id beside its time.
+        let with_next = "SELECT *, lead(offered_at) OVER next_contact AS next_offered_at, \
+               lead(interaction_id) OVER next_contact AS next_interaction_id \
+             FROM interactions WHERE offered_at >= ? AND offered_at < ? \
+             WINDOW next_contact AS (PARTITION BY customer_id, contact_reason ORDER BY offered_at, interaction_id)";
+        let (select, from, time) = record_select(Source::Interactions, req, Some(with_next))?;
+        let handled = "coalesce(i.outcome = 'handled', FALSE)";
+        // The window is a checked integer, written as a literal.
+        let repeated = format!(
+            "(i.next_offered_at IS NOT NULL AND i.next_offered_at <= i.offered_at + to_microseconds({window}))"
+        );
+        let days = if window_days == 1 { "day" } else { "days" };
+        let sql = format!(
+            "{select}, \
+             CAST(CASE WHEN {handled} AND NOT {repeated} THEN 1 ELSE 0 END AS DOUBLE) AS num, \
+             CAST(CASE WHEN {handled} THEN 1 ELSE 0 END AS DOUBLE) AS den, \
+             CASE WHEN NOT {handled} THEN 'not handled: ' || coalesce(i.outcome, 'no outcome') \
+                  WHEN {repeated} THEN 'repeated within {window_days} {days} by ' || i.next_interaction_id END AS reason, \
+             CASE WHEN {handled} AND {repeated} THEN i.next_interaction_id END AS related_id \
+             FROM {from} WHERE {time}"
+        );
+        // The look-ahead in FROM, then the range in WHERE.
+        let params = vec![
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(lookahead_end),
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+        ];
+        Ok(records_query(sql, params, "ratio", true))
+    }
+}
+
+export_metric!(Fcr, records);

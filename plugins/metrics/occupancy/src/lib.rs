@@ -4,6 +4,10 @@ use cxhost_plugin_sdk::prelude::*;
 
 struct Occupancy;
 
+/// Why occupancy is not grouped by queue or channel.
+const NOT_BY_CONTACT: &str = "occupancy cannot be grouped by queue or channel: available time belongs to agents, \
+                              not to queues or channels; group by agent, team, site or a period instead";
+
 impl Metric for Occupancy {
     fn describe() -> PluginInfo {
         info(
@@ -24,11 +28,7 @@ impl Metric for Occupancy {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let states = grouping(Source::AgentStates, req).map_err(|_| {
-            "occupancy cannot be grouped by queue or channel: available time belongs to agents, \
-             not to queues or channels; group by agent, team, site or a period instead"
-                .to_string()
-        })?;
+        let states = grouping(Source::AgentStates, req).map_err(|_| NOT_BY_CONTACT.to_string())?;
         let contacts = grouping(Source::Interactions, req)?;
         let sql = format!(
             "WITH handling AS (\
@@ -62,4 +62,53 @@ impl Metric for Occupancy {
     }
 }
 
-export_metric!(Occupancy);
+/// `x` (an SQL number) as text: whole numbers without a decimal point, others to one place.
+fn number_text(x: &str) -> String {
+    format!(
+        "CASE WHEN ({x}) = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST(round({x}, 1) AS VARCHAR) END"
+    )
+}
+
+impl MetricRecords for Occupancy {
+    /// Two kinds of record: every contact offered in the range (a handled one with an agent
+    /// adds its handling seconds to both parts; others are excluded) and every `agent_states`
+    /// interval starting in the range (an available one adds its seconds to the denominator
+    /// only; others are excluded).
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        grouping(Source::AgentStates, req).map_err(|_| NOT_BY_CONTACT.to_string())?;
+        let (cselect, cfrom, ctime) = record_select(Source::Interactions, req, None)?;
+        let (sselect, sfrom, stime) = record_select(Source::AgentStates, req, None)?;
+        let handling = "coalesce(i.talk_seconds + i.hold_seconds + i.wrap_seconds, 0)";
+        let handled = "coalesce(i.outcome = 'handled' AND i.agent_id IS NOT NULL, FALSE)";
+        let available = "epoch(st.ended_at - st.started_at)";
+        let sql = format!(
+            "{cselect}, \
+             CASE WHEN {handled} THEN CAST({handling} AS DOUBLE) ELSE 0 END AS num, \
+             CASE WHEN {handled} THEN CAST({handling} AS DOUBLE) ELSE 0 END AS den, \
+             CASE WHEN coalesce(i.outcome <> 'handled', TRUE) THEN 'not handled: ' || coalesce(i.outcome, 'no outcome') \
+                  WHEN i.agent_id IS NULL THEN 'handled without an agent' \
+                  WHEN {handling} = 0 THEN 'no handling time' END AS reason, \
+             CAST(NULL AS VARCHAR) AS related_id \
+             FROM {cfrom} WHERE {ctime} \
+             UNION ALL \
+             {sselect}, \
+             CAST(0 AS DOUBLE) AS num, \
+             CASE WHEN st.state = 'available' THEN CAST(coalesce({available}, 0) AS DOUBLE) ELSE 0 END AS den, \
+             CASE WHEN st.state = 'available' THEN 'available for ' || {available_text} || ' s, not handling' \
+                  ELSE 'state ' || coalesce(st.state, '(none)') || ': neither handling nor available' END AS reason, \
+             CAST(NULL AS VARCHAR) AS related_id \
+             FROM {sfrom} WHERE {stime}",
+            available_text = number_text(available),
+        );
+        // Both parts filter on the request's range: contacts first, then agent states.
+        let params = vec![
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+            SqlValue::Timestamp(req.period_start),
+            SqlValue::Timestamp(req.period_end),
+        ];
+        Ok(records_query(sql, params, "ratio", true))
+    }
+}
+
+export_metric!(Occupancy, records);

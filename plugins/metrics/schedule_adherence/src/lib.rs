@@ -24,11 +24,7 @@ impl Metric for ScheduleAdherence {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let grace = req.params.int("grace_minutes")?;
-        let early = req.params.int("early_minutes")?;
-        if !(0..=720).contains(&grace) || !(0..=720).contains(&early) {
-            return Err(format!("grace_minutes and early_minutes must be 0 to 720, got {grace} and {early}"));
-        }
+        let (grace, early) = minutes(req)?;
         let g = grouping(Source::Schedules, req)?;
         let sql = format!(
             "{logins} \
@@ -42,4 +38,49 @@ impl Metric for ScheduleAdherence {
     }
 }
 
-export_metric!(ScheduleAdherence);
+/// The `grace_minutes` and `early_minutes` parameters, checked.
+fn minutes(req: &Ask) -> Result<(i64, i64), String> {
+    let grace = req.params.int("grace_minutes")?;
+    let early = req.params.int("early_minutes")?;
+    if !(0..=720).contains(&grace) || !(0..=720).contains(&early) {
+        return Err(format!("grace_minutes and early_minutes must be 0 to 720, got {grace} and {early}"));
+    }
+    Ok((grace, early))
+}
+
+/// `x` (an SQL number) as text: whole numbers without a decimal point, others to one place.
+fn number_text(x: &str) -> String {
+    format!(
+        "CASE WHEN ({x}) = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST(round({x}, 1) AS VARCHAR) END"
+    )
+}
+
+impl MetricRecords for ScheduleAdherence {
+    /// Every shift starting in the range: attended ones in the denominator, and in the
+    /// numerator too when the first login was on time; late ones say by how much, missed ones
+    /// are excluded. The first login is found as `compute` finds it ([`first_logins`]): one
+    /// ASOF join to the agent's states.
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        let (grace, early) = minutes(req)?;
+        let (select, from, time) = record_select(Source::Schedules, req, None)?;
+        let attended = "coalesce(st.started_at < sh.ends_at, FALSE)";
+        let on_time = format!("st.started_at <= sh.starts_at + INTERVAL ({grace}) MINUTE");
+        // `grace` and `early` are checked integers, written as literals.
+        let sql = format!(
+            "{select}, \
+             CAST(CASE WHEN {attended} AND {on_time} THEN 1 ELSE 0 END AS DOUBLE) AS num, \
+             CAST(CASE WHEN {attended} THEN 1 ELSE 0 END AS DOUBLE) AS den, \
+             CASE WHEN NOT {attended} THEN 'not attended: no login from {early} min before the start to the end' \
+                  WHEN NOT ({on_time}) THEN 'late: first login ' || {late} || ' min after the start \
+                    (grace {grace} min)' END AS reason, \
+             CAST(NULL AS VARCHAR) AS related_id \
+             FROM {from} ASOF LEFT JOIN agent_states st \
+               ON st.agent_id = sh.agent_id AND st.started_at >= sh.starts_at - INTERVAL ({early}) MINUTE \
+             WHERE {time}",
+            late = number_text("epoch(st.started_at - sh.starts_at) / 60"),
+        );
+        Ok(records_query(sql, time_range(req).to_vec(), "ratio", true))
+    }
+}
+
+export_metric!(ScheduleAdherence, records);

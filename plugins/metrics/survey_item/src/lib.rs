@@ -26,12 +26,33 @@ impl Metric for SurveyItem {
     }
 
     fn compute(req: &Ask) -> Result<MetricResult, String> {
-        let item = req.params.text("item")?;
-        if !ITEMS.contains(&item) {
-            return Err(format!("parameter `item` must be one of {}, got `{item}`", ITEMS.join(", ")));
-        }
+        let item = item(req)?;
         survey_ratio(req, "survey items", (&format!("sum(s.{item})"), item), "score")
     }
 }
 
-export_metric!(SurveyItem);
+/// The `item` parameter, checked.
+fn item(req: &Ask) -> Result<&str, String> {
+    let item = req.params.text("item")?;
+    if !ITEMS.contains(&item) {
+        return Err(format!("parameter `item` must be one of {}, got `{item}`", ITEMS.join(", ")));
+    }
+    Ok(item)
+}
+
+impl MetricRecords for SurveyItem {
+    /// Every survey answer row in the range: the answer to the item is its part of the
+    /// numerator; rows without one are excluded. The host opens them only for groups at the
+    /// privacy floor and never shows who answered.
+    fn records(req: &Ask) -> Result<RecordsQuery, String> {
+        let item = item(req)?;
+        let records = survey_records(req, "survey items", (&format!("s.{item}"), item), "score")?;
+        let min_responses = req.params.int("min_responses")?;
+        if min_responses < 1 {
+            return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
+        }
+        Ok(records)
+    }
+}
+
+export_metric!(SurveyItem, records);
