@@ -147,7 +147,7 @@ pub struct RecordOut {
     /// Its id in that table; none for employee answers.
     pub record_id: Option<String>,
     /// When it happened (RFC 3339); none for employee answers.
-    pub at: Option<String>,
+    pub occurred_at: Option<String>,
     /// The agent it counts for; none for employee answers.
     pub agent_id: Option<String>,
     pub queue: Option<String>,
@@ -227,7 +227,7 @@ pub fn page(
     let page_sql = format!(
         "SELECT CAST(source AS VARCHAR) AS source, \
          CASE WHEN source = '{SURVEY_SOURCE}' THEN NULL ELSE CAST(record_id AS VARCHAR) END AS record_id, \
-         CASE WHEN source = '{SURVEY_SOURCE}' THEN NULL ELSE CAST(at AS TIMESTAMP) END AS at, \
+         CASE WHEN source = '{SURVEY_SOURCE}' THEN NULL ELSE CAST(occurred_at AS TIMESTAMP) END AS occurred_at, \
          CASE WHEN source = '{SURVEY_SOURCE}' THEN NULL ELSE CAST(agent_id AS VARCHAR) END AS agent_id, \
          CAST(queue AS VARCHAR) AS queue, CAST(contact_reason AS VARCHAR) AS contact_reason, \
          CAST(channel AS VARCHAR) AS channel, role, \
@@ -235,7 +235,7 @@ pub fn page(
          CAST(reason AS VARCHAR) AS reason, \
          CASE WHEN source = '{SURVEY_SOURCE}' THEN NULL ELSE CAST(related_id AS VARCHAR) END AS related_id \
          FROM (SELECT *, {ROLE_SQL} AS role FROM records WHERE grp = ?) WHERE TRUE{role_filter} \
-         ORDER BY CASE WHEN source = '{SURVEY_SOURCE}' THEN NULL ELSE at END NULLS LAST, \
+         ORDER BY CASE WHEN source = '{SURVEY_SOURCE}' THEN NULL ELSE occurred_at END NULLS LAST, \
          CASE WHEN source = '{SURVEY_SOURCE}' THEN num END, \
          CASE WHEN source = '{SURVEY_SOURCE}' THEN hash(record_id) END, record_id \
          LIMIT ? OFFSET ?"
@@ -248,7 +248,7 @@ pub fn page(
         .map(|i| RecordOut {
             source: read.text("source", i).unwrap_or_default(),
             record_id: read.text("record_id", i),
-            at: read.timestamp("at", i).map(rfc3339_micros),
+            occurred_at: read.timestamp("occurred_at", i).map(rfc3339_micros),
             agent_id: read.text("agent_id", i),
             queue: read.text("queue", i),
             contact_reason: read.text("contact_reason", i),

@@ -45,7 +45,7 @@ pub fn group_text(key: &str, group_by: GroupBy) -> String {
 }
 
 /// The record columns every records query starts with for `source` grouped as `ask` asks:
-/// `source, record_id, grp, at, agent_id, queue, contact_reason, channel`, and the `FROM`
+/// `source, record_id, grp, occurred_at, agent_id, queue, contact_reason, channel`, and the `FROM`
 /// clause (with `rows` in place of the source table when given, as
 /// [`Grouping::from_rows`](crate::Grouping::from_rows)) that they read. The caller adds `num`,
 /// `den`, `reason` and `related_id` and the `WHERE`, whose first two placeholders are the
@@ -70,7 +70,7 @@ pub fn record_select(source: Source, ask: &Ask, rows: Option<&str>) -> Result<(S
     };
     let select = format!(
         "SELECT '{table}' AS source, CAST({alias}.{id} AS VARCHAR) AS record_id, {grp} AS grp, \
-         {alias}.{time} AS at, {alias}.agent_id AS agent_id, {cells}",
+         {alias}.{time} AS occurred_at, {alias}.agent_id AS agent_id, {cells}",
         table = c.table,
         id = c.id,
         grp = group_text(&g.key, ask.group_by),
