@@ -32,25 +32,29 @@ impl MetricRecords for Enps {
     /// Every survey answer row in the range: a promoter adds 100 to the numerator, a detractor
     /// -100, a passive nothing (denominator only); rows without an enps answer are excluded.
     /// The host opens them only for groups at the privacy floor and never shows who answered.
+    /// Built as `survey_records` builds them, with the passives' reason besides.
     fn records(req: &Ask) -> Result<RecordsQuery, String> {
-        let records = survey_records(
-            req,
-            "enps",
-            ("CASE WHEN s.enps >= 9 THEN 100 WHEN s.enps <= 6 THEN -100 ELSE 0 END", "enps"),
-            "points",
-        )?;
-        min_responses(req)?;
-        Ok(records)
+        if req.group_by == GroupBy::Agent {
+            return Err("enps cannot be grouped by agent: an agent's own answers would be revealed; group by \
+                        team, site or a period instead"
+                .to_string());
+        }
+        let min_responses = req.params.int("min_responses")?;
+        if min_responses < 1 {
+            return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
+        }
+        let definition = RowRatio {
+            source: Source::Surveys,
+            num: "CASE WHEN s.enps >= 9 THEN 100 WHEN s.enps <= 6 THEN -100 ELSE 0 END",
+            den: "1",
+            counted: "s.enps IS NOT NULL",
+            excluded_reason: "'no enps answer'",
+            denominator_reason: "'passive: answered ' || s.enps",
+            unit: "points",
+            higher_is_better: true,
+        };
+        definition.records(req)
     }
-}
-
-/// `compute`'s check of `min_responses` (in `survey_ratio`), made for `records` too.
-fn min_responses(req: &Ask) -> Result<(), String> {
-    let min_responses = req.params.int("min_responses")?;
-    if min_responses < 1 {
-        return Err(format!("parameter `min_responses` must be at least 1, got {min_responses}"));
-    }
-    Ok(())
 }
 
 export_metric!(Enps, records);
