@@ -8,6 +8,8 @@ pub mod cxex;
 pub mod dashboards;
 pub mod host;
 pub mod panels;
+pub mod quartiles;
+pub mod ranking;
 pub mod records;
 pub mod series;
 pub mod topics;

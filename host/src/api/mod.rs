@@ -11,10 +11,12 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod ingest;
+pub mod metric_values;
 pub mod metrics;
 pub mod openapi;
 pub mod pay;
 pub mod plugins;
+pub mod rankings;
 pub mod records;
 pub mod rules;
 pub mod runs;
@@ -65,6 +67,10 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(metrics::query))
         .routes(routes!(records::list))
         .routes(routes!(records::contact))
+        .routes(routes!(rankings::rankings))
+        .routes(routes!(rankings::quartiles_of))
+        .routes(routes!(metric_values::values))
+        .routes(routes!(metric_values::value, metric_values::set_value))
         .routes(routes!(dashboards::show))
         .routes(routes!(awards::run))
         .routes(routes!(awards::ledger))

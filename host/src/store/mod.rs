@@ -5,6 +5,7 @@ pub mod awards;
 pub mod contacts;
 pub mod deployments;
 pub mod ingest;
+pub mod metric_values;
 pub mod overview;
 pub mod pay;
 pub mod readonly;

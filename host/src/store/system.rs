@@ -82,6 +82,7 @@ impl SystemDb {
         conn.execute_batch("SET threads = 1; SET memory_limit = '512MB'")?;
         conn.execute_batch(SCHEMA)?;
         SystemDb::create_schedules(&conn)?;
+        SystemDb::create_metric_values(&conn)?;
         let db = SystemDb { conn: Mutex::new(conn), tenant_cache: RwLock::new(HashMap::new()) };
         db.refresh_tenants()?;
         Ok(db)
