@@ -65,8 +65,11 @@ async fn records(s: &Server, key: &str, tenant: &str, metric: &str, query: &str)
 /// related record.
 type Rec<'a> = (&'a str, &'a str, f64, f64, Option<&'a str>, Option<&'a str>);
 
+/// A [`Rec`] as read from an answer.
+type OwnedRec = (String, String, f64, f64, Option<String>, Option<String>);
+
 /// The records of one page, in the answer's order, as [`Rec`]s.
-fn recs(reply: &Reply) -> Vec<(String, String, f64, f64, Option<String>, Option<String>)> {
+fn recs(reply: &Reply) -> Vec<OwnedRec> {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.body["records"]
         .as_array()
@@ -204,7 +207,7 @@ async fn every_standard_metric_opens_every_group_to_records_that_add_up() {
             let answer = s.metric(&key, "drill", metric, &base).await;
             if answer.status == StatusCode::UNPROCESSABLE_ENTITY {
                 // Refused as a figure, refused as records, for the same reason.
-                let refused = records(&s, &key, "drill", metric, &format!("{base}&group=x")).await;
+                let refused = records(s, &key, "drill", metric, &format!("{base}&group=x")).await;
                 assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {}", refused.body);
                 assert_eq!(refused.body["code"], "plugin_error", "{what}: {}", refused.body);
                 assert_eq!(refused.body["detail"], answer.body["detail"], "{what}");
