@@ -111,7 +111,7 @@ impl Timed {
     }
 }
 
-async fn timed(request: impl std::future::Future<Output = Reply>) -> Timed {
+pub async fn timed(request: impl std::future::Future<Output = Reply>) -> Timed {
     let started = Instant::now();
     let reply = request.await;
     Timed { reply, elapsed: started.elapsed() }

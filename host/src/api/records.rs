@@ -113,8 +113,7 @@ pub async fn list(
                 "query parameter `group` is required unless group_by is total: name the group to open, as the \
                  metric's answer names it",
             )
-            .with_field("group")
-            .into());
+            .with_field("group"));
         }
     };
     let (offset, limit) = (page.offset, page.limit);
@@ -224,6 +223,5 @@ pub async fn contact(
     let view = tokio::task::spawn_blocking(move || contacts::contact(&db, &id)).await?.map_err(Failure::internal)?;
     view.map(Json).ok_or_else(|| {
         Failure::not_found("contact_not_found", format!("tenant `{tenant_id}` has no contact `{interaction_id}`"))
-            .into()
     })
 }

@@ -95,9 +95,9 @@ pub mod prelude {
     pub use crate::{
         Ask, GroupBy, Grouping, Metric, MetricRecords, MetricRequest, MetricResult, MetricRow, ParamSpec, ParamType,
         ParamValue, ParamsExt, PluginInfo, PluginKind, RecordsQuery, RowRatio, Source, SqlValue, Table, count_ratio,
-        export_metric, export_metric_single, first_logins, group_text, grouping, info, metric, param_bool,
-        param_float, param_int, param_text, query, ratio_result, ratio_rows, record_select, records_query,
-        survey_ratio, survey_records, time_range,
+        export_metric, export_metric_single, first_logins, group_text, grouping, info, metric, param_bool, param_float,
+        param_int, param_text, query, ratio_result, ratio_rows, record_select, records_query, survey_ratio,
+        survey_records, time_range,
     };
 }
 

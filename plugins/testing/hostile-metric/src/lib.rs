@@ -1,19 +1,22 @@
 //! Test plugin: a hostile metric that attacks the sandbox as its `mode` parameter says, through
-//! `compute` and through `compute-series` alike (it is a `metric-series` component). Loops,
+//! `compute` and through `compute-series` alike (it answers series). Loops,
 //! stack and memory exhaustion, traps, SQL, log floods and WASI probes come from
 //! ../../hostile.rs, as does a hostile `describe()` picked by patching the .wasm; malformed
-//! metric results are made here, and a series adds rows for periods nobody asked for.
+//! metric results are made here, and a series adds rows for periods nobody asked for. It is a
+//! `metric-records` component too: `records` attacks through the query it returns
+//! (`records_sql`), its size (`records_huge`) or parameters (`records_params`), or runs the
+//! guest-code attacks inside `records`.
 
 #[path = "../../hostile.rs"]
 mod hostile;
 
 use cxhost_plugin_sdk::prelude::*;
-use cxhost_plugin_sdk::{Param, SeriesRequest, SeriesResult, SeriesRow};
+use cxhost_plugin_sdk::{Param, RecordsQuery, SeriesRequest, SeriesResult, SeriesRow};
 use hostile::{MIB, Outcome, filler};
 
 struct HostileMetric;
 
-impl cxhost_plugin_sdk::series::Guest for HostileMetric {
+impl cxhost_plugin_sdk::with_records::Guest for HostileMetric {
     fn describe() -> PluginInfo {
         hostile::describe(
             PluginKind::Metric,
@@ -25,6 +28,10 @@ impl cxhost_plugin_sdk::series::Guest for HostileMetric {
 
     fn compute(req: MetricRequest) -> Result<MetricResult, String> {
         attack(&req.params)
+    }
+
+    fn records(req: MetricRequest) -> Result<RecordsQuery, String> {
+        records_attack(&req.params)
     }
 
     /// Every row of the single-period answer in the first period; `unasked_period` adds a row
@@ -62,6 +69,33 @@ impl cxhost_plugin_sdk::series::Guest for HostileMetric {
     }
 }
 
+/// Records of every agent, one each, in group `total`: what `records` answers when it is not
+/// attacking.
+const VALID_RECORDS: &str = "SELECT 'agents' AS source, agent_id AS record_id, 'total' AS grp, \
+     TIMESTAMP '2026-03-02' AS occurred_at, agent_id, CAST(NULL AS VARCHAR) AS queue, \
+     CAST(NULL AS VARCHAR) AS contact_reason, CAST(NULL AS VARCHAR) AS channel, 1.0 AS num, 1.0 AS den, \
+     CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS related_id FROM agents";
+
+/// The records attack `params` ask for.
+fn records_attack(params: &[Param]) -> Result<RecordsQuery, String> {
+    let answer = |sql: String, params: Vec<SqlValue>| RecordsQuery {
+        sql,
+        params,
+        unit: "count".to_string(),
+        higher_is_better: true,
+    };
+    Ok(match params.text("mode")? {
+        "records_sql" => answer(params.text("sql")?.to_string(), vec![]),
+        "records_huge" => answer(format!("{VALID_RECORDS} -- {}", filler(MIB, "x")), vec![]),
+        "records_params" => answer(VALID_RECORDS.to_string(), (0..10_000).map(SqlValue::Integer).collect()),
+        "records_error" => return Err("hostile records error".to_string()),
+        _ => {
+            attack(params)?;
+            answer(VALID_RECORDS.to_string(), vec![])
+        }
+    })
+}
+
 /// The attack `params` ask for, answered as a single period.
 fn attack(params: &[Param]) -> Result<MetricResult, String> {
     let args = hostile::Args {
@@ -92,4 +126,4 @@ fn row(group: impl Into<String>, value: Option<f64>, numerator: Option<f64>, den
     MetricRow { group: group.into(), value, numerator, denominator }
 }
 
-cxhost_plugin_sdk::series::export_metric_series_world!(HostileMetric with_types_in cxhost_plugin_sdk::series);
+cxhost_plugin_sdk::with_records::export_metric_records_world!(HostileMetric with_types_in cxhost_plugin_sdk::with_records);
