@@ -123,6 +123,14 @@ fn parse_spec(field: &'static str, text: &str) -> Result<MetricSpec, AnalyticsEr
     Ok(MetricSpec { text: text.to_string(), name: name.to_string(), given })
 }
 
+/// A metric named as the API names it — `name` or `name[param=value,…]` — split into its name
+/// and the parameters given, as text and not yet checked against the plugin (dashboard panels
+/// name the metric behind their figures this way, and pages link to its records).
+pub fn parse_metric_name(field: &'static str, text: &str) -> Result<(String, Vec<(String, String)>), AnalyticsError> {
+    let spec = parse_spec(field, text)?;
+    Ok((spec.name, spec.given))
+}
+
 /// A metric resolved for this tenant: the plan that computes it and its parameters.
 struct Resolved {
     spec: MetricSpec,

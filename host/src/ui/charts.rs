@@ -1,11 +1,12 @@
 //! Panels as HTML: KPIs and tables as markup, lines, bars, scatters and heat maps as inline
 //! SVG drawn on the server (no script, no external asset), each chart with a title, a
 //! description and its data as a table for screen readers; and estimates with their
-//! intervals (a forest plot), which pages draw outside panels.
+//! intervals (a forest plot), which pages draw outside panels. A figure whose panel names its
+//! metric links to its records: the SVG mark wrapped in `<a href>` and the data table's cell.
 
 use maud::{Markup, PreEscaped, html};
 
-use crate::analytics::panels::{Bar, CellValue, CheckedPanel, HeatMap, Kpi, Line, PanelData, Scatter, Table};
+use crate::analytics::panels::{Bar, CellValue, CheckedPanel, HeatMap, Kpi, Line, PanelData, Range, Scatter, Table};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 320.0;
@@ -15,10 +16,30 @@ const TOP: f64 = 16.0;
 const BOTTOM: f64 = 48.0;
 const PALETTE: &[&str] = &["#1f5fa8", "#b8322a", "#2b7a3d", "#6d3fa0", "#a35a00"];
 
-/// Where a table's team cells link to: `{base}/{team}{query}`.
+/// Where a table's team cells link to: `{base}/{team}{query}`; and where figures that name
+/// their metric link to (none: they do not link).
 pub struct Drill<'a> {
     pub base: &'a str,
     pub query: &'a str,
+    pub records: Option<super::records::RecordsLinks<'a>>,
+}
+
+impl Drill<'_> {
+    /// No links at all.
+    pub fn none() -> Drill<'static> {
+        Drill { base: "", query: "", records: None }
+    }
+
+    /// The records page of `metric`'s figure for `group`, when figures link.
+    fn href(&self, metric: Option<&str>, group_by: Option<&str>, group: &str, range: Option<&Range>) -> Option<String> {
+        let records = self.records.as_ref()?;
+        records.href(metric?, group_by.unwrap_or("total"), group, range.map(|r| (r.from.as_str(), r.to.as_str())))
+    }
+}
+
+/// `inner` inside `<a href>` when there is a link; as it is when not.
+fn linked(href: Option<String>, inner: Markup) -> Markup {
+    html! { @if let Some(href) = href { a href=(href) { (inner) } } @else { (inner) } }
 }
 
 /// One panel as a `<section>`; `id` makes its element ids unique on the page.
@@ -28,11 +49,11 @@ pub fn panel(id: usize, panel: &CheckedPanel, drill: &Drill) -> Markup {
         section.panel aria-labelledby=(heading) {
             h2 id=(heading) { (panel.title) }
             @match &panel.data {
-                PanelData::Kpi(kpi) => (kpi_html(kpi)),
+                PanelData::Kpi(kpi) => (kpi_html(kpi, drill)),
                 PanelData::Table(table) => (table_html(table, drill)),
-                PanelData::Line(line) => (line_svg(id, &panel.title, line)),
-                PanelData::Bar(bar) => (bar_svg(id, &panel.title, bar)),
-                PanelData::Scatter(scatter) => (scatter_svg(id, &panel.title, scatter)),
+                PanelData::Line(line) => (line_svg(id, &panel.title, line, drill)),
+                PanelData::Bar(bar) => (bar_svg(id, &panel.title, bar, drill)),
+                PanelData::Scatter(scatter) => (scatter_svg(id, &panel.title, scatter, drill)),
                 PanelData::HeatMap(map) => (heat_map_svg(id, &panel.title, map)),
             }
         }
@@ -57,9 +78,10 @@ fn optional(v: Option<f64>) -> String {
     v.map_or("–".to_string(), number)
 }
 
-fn kpi_html(kpi: &Kpi) -> Markup {
+fn kpi_html(kpi: &Kpi, drill: &Drill) -> Markup {
+    let href = kpi.value.and_then(|_| drill.href(kpi.metric.as_deref(), Some("total"), "total", None));
     html! {
-        p.kpi { span.kpi-value { (optional(kpi.value)) } " " span.kpi-unit { (kpi.unit) } }
+        p.kpi { (linked(href, html! { span.kpi-value { (optional(kpi.value)) } })) " " span.kpi-unit { (kpi.unit) } }
         @if !kpi.note.is_empty() { p.note { (kpi.note) } }
     }
 }
@@ -73,19 +95,33 @@ fn cell_text(cell: &Option<CellValue>) -> String {
     }
 }
 
+/// The group a table row's first cell names, as text.
+fn group_of(row: &[Option<CellValue>]) -> Option<String> {
+    match row.first()? {
+        Some(CellValue::Text(t)) => Some(t.clone()),
+        Some(CellValue::Number(v)) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
 fn table_html(table: &Table, drill: &Drill) -> Markup {
     let drills = table.drill.as_deref() == Some("team");
+    let metric_of = |i: usize| table.metrics.as_ref().and_then(|m| m.get(i)).and_then(|m| m.as_deref());
     html! {
         table.data {
             thead { tr { @for c in &table.columns { th scope="col" { (c) } } } }
             tbody {
                 @for row in &table.rows {
+                    @let group = group_of(row);
                     tr {
                         @for (i, cell) in row.iter().enumerate() {
                             @if i == 0 && drills {
                                 @if let Some(CellValue::Text(team)) = cell {
-                                    th scope="row" { a href=(format!("{}/{}{}", drill.base, team, drill.query)) { (team) } }
+                                    th scope="row" { a href=(format!("{}/{}{}", drill.base, super::path_segment(team), drill.query)) { (team) } }
                                 } @else { th scope="row" { (cell_text(cell)) } }
+                            } @else if i > 0 && cell.is_some() && group.is_some() {
+                                @let href = drill.href(metric_of(i), table.group_by.as_deref(), group.as_deref().unwrap_or_default(), None);
+                                td { (linked(href, html! { (cell_text(cell)) })) }
                             } @else {
                                 td { (cell_text(cell)) }
                             }
@@ -185,7 +221,7 @@ fn legend(names: &[&str]) -> Markup {
     }
 }
 
-fn line_svg(id: usize, title: &str, line: &Line) -> Markup {
+fn line_svg(id: usize, title: &str, line: &Line, drill: &Drill) -> Markup {
     let mut labels: Vec<String> = Vec::new();
     for s in &line.series {
         for (x, _) in &s.points {
@@ -215,9 +251,11 @@ fn line_svg(id: usize, title: &str, line: &Line) -> Markup {
                 }
                 @for (x, v) in &s.points {
                     @if let Some(v) = v {
-                        circle.point cx=(format!("{:.1}", x_at(index(x)))) cy=(format!("{:.1}", y.at(*v))) r="3.5" fill=(colour) {
-                            title { (s.name) " " (x) ": " (number(*v)) }
-                        }
+                        (linked(drill.href(s.metric.as_deref(), s.group_by.as_deref(), x, None), html! {
+                            circle.point cx=(format!("{:.1}", x_at(index(x)))) cy=(format!("{:.1}", y.at(*v))) r="3.5" fill=(colour) {
+                                title { (s.name) " " (x) ": " (number(*v)) }
+                            }
+                        }))
                     }
                 }
             }
@@ -228,14 +266,17 @@ fn line_svg(id: usize, title: &str, line: &Line) -> Markup {
                 thead { tr { th scope="col" { (line.x_label) } @for s in &line.series { th scope="col" { (s.name) } } } }
                 tbody { @for label in &labels { tr {
                     th scope="row" { (label) }
-                    @for s in &line.series { td { (optional(s.points.iter().find(|p| &p.0 == label).and_then(|p| p.1))) } }
+                    @for s in &line.series {
+                        @let value = s.points.iter().find(|p| &p.0 == label).and_then(|p| p.1);
+                        td { (linked(value.and_then(|_| drill.href(s.metric.as_deref(), s.group_by.as_deref(), label, None)), html! { (optional(value)) })) }
+                    }
                 } } }
             }
         }
     }
 }
 
-fn bar_svg(id: usize, title: &str, bar: &Bar) -> Markup {
+fn bar_svg(id: usize, title: &str, bar: &Bar, drill: &Drill) -> Markup {
     let values = bar.series.iter().flat_map(|s| s.values.iter().flatten().copied()).chain(std::iter::once(0.0));
     let y = Scale::new(values, HEIGHT - BOTTOM, TOP).anchored_at_zero();
     let groups = bar.categories.len().max(1) as f64;
@@ -256,10 +297,12 @@ fn bar_svg(id: usize, title: &str, bar: &Bar) -> Markup {
                     @if let Some(v) = v {
                         @let x = LEFT + group_width * i as f64 + group_width * 0.1 + bar_width * n as f64;
                         @let top = y.at(*v).min(zero);
-                        rect.bar x=(format!("{x:.1}")) y=(format!("{top:.1}")) width=(format!("{bar_width:.1}"))
-                            height=(format!("{:.1}", (y.at(*v) - zero).abs().max(1.0))) fill=(PALETTE[n % PALETTE.len()]) {
-                            title { (s.name) " " (bar.categories[i]) ": " (number(*v)) }
-                        }
+                        (linked(drill.href(s.metric.as_deref(), s.group_by.as_deref(), &bar.categories[i], None), html! {
+                            rect.bar x=(format!("{x:.1}")) y=(format!("{top:.1}")) width=(format!("{bar_width:.1}"))
+                                height=(format!("{:.1}", (y.at(*v) - zero).abs().max(1.0))) fill=(PALETTE[n % PALETTE.len()]) {
+                                title { (s.name) " " (bar.categories[i]) ": " (number(*v)) }
+                            }
+                        }))
                     }
                 }
             }
@@ -269,14 +312,17 @@ fn bar_svg(id: usize, title: &str, bar: &Bar) -> Markup {
             table.data {
                 thead { tr { th scope="col" { "category" } @for s in &bar.series { th scope="col" { (s.name) } } } }
                 tbody { @for (i, c) in bar.categories.iter().enumerate() { tr {
-                    th scope="row" { (c) } @for s in &bar.series { td { (optional(s.values[i])) } }
+                    th scope="row" { (c) }
+                    @for s in &bar.series {
+                        td { (linked(s.values[i].and_then(|_| drill.href(s.metric.as_deref(), s.group_by.as_deref(), c, None)), html! { (optional(s.values[i])) })) }
+                    }
                 } } }
             }
         }
     }
 }
 
-fn scatter_svg(id: usize, title: &str, scatter: &Scatter) -> Markup {
+fn scatter_svg(id: usize, title: &str, scatter: &Scatter, drill: &Drill) -> Markup {
     let x = Scale::new(scatter.points.iter().map(|p| p.x), LEFT, WIDTH - RIGHT);
     let y = Scale::new(scatter.points.iter().map(|p| p.y), HEIGHT - BOTTOM, TOP);
     let desc = format!(
@@ -288,6 +334,14 @@ fn scatter_svg(id: usize, title: &str, scatter: &Scatter) -> Markup {
     );
     let (head, t, d) = svg_open(id, title, &desc);
     let ticks = x.ticks();
+    let group_by = scatter.group_by.as_deref();
+    let group = |p: &crate::analytics::panels::ScatterPoint| p.group.clone().unwrap_or_else(|| p.label.clone());
+    let x_href = |p: &crate::analytics::panels::ScatterPoint| {
+        drill.href(scatter.x_metric.as_deref(), group_by, &group(p), p.x_range.as_ref())
+    };
+    let y_href = |p: &crate::analytics::panels::ScatterPoint| {
+        drill.href(scatter.y_metric.as_deref(), group_by, &group(p), p.y_range.as_ref())
+    };
     html! {
         svg.chart data-chart="scatter" viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{t} {d}")) {
             (head)
@@ -299,9 +353,11 @@ fn scatter_svg(id: usize, title: &str, scatter: &Scatter) -> Markup {
                 text x=(LEFT + (WIDTH - LEFT - RIGHT) / 2.0) y=(HEIGHT - 8.0) text-anchor="middle" { (scatter.x_label) }
             }
             @for p in &scatter.points {
-                circle.point cx=(format!("{:.1}", x.at(p.x))) cy=(format!("{:.1}", y.at(p.y))) r="4" fill=(PALETTE[0]) fill-opacity="0.7" {
-                    title { (p.label) ": " (number(p.x)) ", " (number(p.y)) }
-                }
+                (linked(y_href(p).or_else(|| x_href(p)), html! {
+                    circle.point cx=(format!("{:.1}", x.at(p.x))) cy=(format!("{:.1}", y.at(p.y))) r="4" fill=(PALETTE[0]) fill-opacity="0.7" {
+                        title { (p.label) ": " (number(p.x)) ", " (number(p.y)) }
+                    }
+                }))
             }
             @if let Some(trend) = scatter.trend {
                 @let (x0, x1) = (x.lo, x.hi);
@@ -314,7 +370,11 @@ fn scatter_svg(id: usize, title: &str, scatter: &Scatter) -> Markup {
         details { summary { "Data" }
             table.data {
                 thead { tr { th scope="col" { "point" } th scope="col" { (scatter.x_label) } th scope="col" { (scatter.y_label) } } }
-                tbody { @for p in &scatter.points { tr { th scope="row" { (p.label) } td { (number(p.x)) } td { (number(p.y)) } } } }
+                tbody { @for p in &scatter.points { tr {
+                    th scope="row" { (p.label) }
+                    td { (linked(x_href(p), html! { (number(p.x)) })) }
+                    td { (linked(y_href(p), html! { (number(p.y)) })) }
+                } } }
             }
         }
     }
@@ -461,7 +521,9 @@ pub const STYLE: PreEscaped<&str> = PreEscaped(
      .task-forms{display:flex;flex-wrap:wrap;gap:1rem;margin-top:.75rem}\
      .task-forms form{display:flex;align-items:end;gap:.25rem}\
      .task-forms label{display:flex;flex-direction:column;font-size:.85rem}\
-     table.data caption{text-align:left;font-weight:600;padding:.25rem 0}",
+     table.data caption{text-align:left;font-weight:600;padding:.25rem 0}\
+     svg.chart a:hover circle,svg.chart a:hover rect,svg.chart a:focus circle,svg.chart a:focus rect{stroke:#111;stroke-width:2}\
+     a .kpi-value{color:inherit}",
 );
 
 #[cfg(test)]

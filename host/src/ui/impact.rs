@@ -120,7 +120,7 @@ pub async fn impact(
                       fell more (or rose less) after coaching than without it." }
         }
         @if total.measured > 0 {
-            div.panels { (charts::panel(0, &before_after(&report), &Drill { base: "", query: "" })) }
+            div.panels { (charts::panel(0, &before_after(&report), &Drill::none())) }
             section.panel aria-labelledby="effects" {
                     h2 id="effects" { "Effect per session, with its 95% interval" }
                     (charts::intervals_svg(1, "Effect per session", &format!("effect ({unit})"), &estimates(&report)))
@@ -148,6 +148,7 @@ fn before_after(report: &ImpactReport) -> CheckedPanel {
     let series = |name: &str, before: Option<f64>, after: Option<f64>| LineSeries {
         name: name.to_string(),
         points: vec![(x[0].clone(), before), (x[1].clone(), after)],
+        ..LineSeries::default()
     };
     let expected = coached.before.zip(comparison.change).map(|(b, c)| b + c);
     CheckedPanel {

@@ -53,6 +53,7 @@ pub async fn leaderboard(
             series: vec![BarSeries {
                 name: "points".to_string(),
                 values: leaders.iter().map(|p| Some(p.points as f64)).collect(),
+                ..BarSeries::default()
             }],
         }),
     };
@@ -69,7 +70,7 @@ pub async fn leaderboard(
             label { "Team" input type="text" name="team" value=(team.clone().unwrap_or_default()); }
             button type="submit" { "Update" }
         }
-        div.panels { (charts::panel(0, &chart, &Drill { base: "", query: "" })) }
+        div.panels { (charts::panel(0, &chart, &Drill::none())) }
         section.panel aria-labelledby="board" {
             h2 id="board" { (if by_team { "Teams" } else { "Agents" }) }
             table.data.leaderboard {

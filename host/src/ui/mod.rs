@@ -9,6 +9,8 @@ pub mod coaching;
 pub mod impact;
 pub mod ledgers;
 pub mod pages;
+pub mod rankings;
+pub mod records;
 pub mod sessions;
 
 use axum::Router;
@@ -43,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/tenants/{tenant}/leaderboard", get(ledgers::leaderboard))
         .route("/ui/tenants/{tenant}/flags", get(ledgers::flags))
         .route("/ui/tenants/{tenant}/agents/{agent}", get(ledgers::agent))
+        .route("/ui/tenants/{tenant}/metrics/{name}/records", get(records::records))
+        .route("/ui/tenants/{tenant}/contacts/{id}", get(records::contact))
+        .route("/ui/tenants/{tenant}/rankings", get(rankings::ranking))
+        .route("/ui/tenants/{tenant}/quartiles", get(rankings::quartiles))
         .route("/ui/tenants/{tenant}/coaching", get(coaching::queue))
         .route("/ui/tenants/{tenant}/coaching/impact", get(impact::impact))
         .route("/ui/tenants/{tenant}/coaching/tasks/{id}", axum::routing::post(coaching::change))
@@ -136,6 +142,18 @@ impl IntoResponse for SignIn {
 /// `text` as one path segment of a URL: everything but unreserved characters percent-encoded.
 pub fn path_segment(text: &str) -> String {
     form_urlencoded_path(text).replace('/', "%2F")
+}
+
+/// `text` as a query-string value: everything but unreserved characters percent-encoded.
+pub fn query_value(text: &str) -> String {
+    path_segment(text)
+}
+
+/// `pairs` as a query string (`?a=1&b=2`, empty for none), every name and value encoded.
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let joined: Vec<String> =
+        pairs.into_iter().map(|(name, value)| format!("{}={}", query_value(name), query_value(value))).collect();
+    if joined.is_empty() { String::new() } else { format!("?{}", joined.join("&")) }
 }
 
 fn form_urlencoded_path(path: &str) -> String {

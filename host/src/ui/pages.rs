@@ -1,6 +1,7 @@
 //! The pages: sign-in, the start page (tenants), a tenant's overview (data, plugins, teams,
-//! links to the leaderboard and coaching), a dashboard rendered from its plugin, a team's
-//! drill-down to its agents, and a plugin's versions and deployment.
+//! links to the leaderboard, coaching, rankings and quartiles), a dashboard rendered from its
+//! plugin (figures linked to their records), a team's drill-down to its agents (each figure
+//! linked to its records), and a plugin's versions and deployment.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::charts::{self, Drill, number};
+use super::records::RecordsLinks;
 use super::{UiError, Viewer, page, session_cookie};
 use crate::analytics::dashboards;
 use crate::analytics::host::TenantAnalytics;
@@ -154,6 +156,8 @@ pub async fn overview(
             a href=(format!("/ui/tenants/{tenant_id}/leaderboard{range}")) { "Leaderboard" }
             " · " a href=(format!("/ui/tenants/{tenant_id}/coaching")) { "Coaching queue" }
             " · " a href=(format!("/ui/tenants/{tenant_id}/coaching/impact{range}")) { "Impact of coaching" }
+            " · " a.rankings href=(format!("/ui/tenants/{tenant_id}/rankings{range}")) { "Fair ranking" }
+            " · " a.quartiles href=(format!("/ui/tenants/{tenant_id}/quartiles{range}")) { "Quartiles and uplift" }
             @if viewer.0.may(Action::ManagePlugins, Some(&tenant_id)) {
                 " · " a href=(format!("/ui/tenants/{tenant_id}/flags{range}")) { "Suspected gaming" }
             }
@@ -218,7 +222,8 @@ pub async fn dashboard(
     let rendered = dashboards::render(&state, tenant, viewer.0.actor(), &name, query).await?;
     let drill_base = format!("/ui/tenants/{tenant_id}/teams");
     let drill_query = format!("?from={from}&to={to}");
-    let drill = Drill { base: &drill_base, query: &drill_query };
+    let records = RecordsLinks { tenant: &tenant_id, from: &from, to: &to };
+    let drill = Drill { base: &drill_base, query: &drill_query, records: Some(records) };
     let body = html! {
         p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
         p.note { (rendered.plugin.info.description) }
@@ -296,6 +301,7 @@ pub async fn team(
     })
     .await?;
     let floor = tenant.min_group_size;
+    let links = RecordsLinks { tenant: &tenant_id, from: &from, to: &to };
     let body = html! {
         p { a href=(format!("/ui/tenants/{tenant_id}")) { "← " (tenant_id) } }
         p { "From " (from) " to " (to) "." }
@@ -309,9 +315,13 @@ pub async fn team(
                 _ => { p.note { "Withheld: fewer than " (floor) " respondents in this range." } }
             }
             p.note { "Survey figures are never shown per agent, so no answer can be traced to a person." }
+            @if let Some(href) = links.href("enps", "team", &team, None) {
+                @if team_enps.as_ref().is_some_and(|r| r.value.is_some()) { p { a.records href=(href) { "The answers behind it" } } }
+            }
         }
         section.panel aria-labelledby="agents" {
             h2 id="agents" { "Agents" }
+            p.note { "Each figure opens to the records behind it." }
             table.data {
                 thead { tr {
                     th scope="col" { "agent" } th scope="col" { "name" } th scope="col" { "type" }
@@ -320,8 +330,12 @@ pub async fn team(
                 tbody { @for agent in &agents { tr {
                     th scope="row" { a href=(format!("/ui/tenants/{tenant_id}/agents/{}?from={from}&to={to}", agent.agent_id)) { (agent.agent_id) } }
                     td { (agent.name.as_deref().unwrap_or("")) } td { (agent.employment_type) }
-                    @for (_, result) in &per_agent {
-                        td { (result.rows.iter().find(|r| r.group == agent.agent_id).and_then(|r| r.value).map_or("–".to_string(), number)) }
+                    @for (name, result) in &per_agent {
+                        @let value = result.rows.iter().find(|r| r.group == agent.agent_id).and_then(|r| r.value);
+                        td { @match (value, links.href(name, "agent", &agent.agent_id, None)) {
+                            (Some(v), Some(href)) => { a.records href=(href) { (number(v)) } }
+                            (v, _) => { (v.map_or("–".to_string(), number)) }
+                        } }
                     }
                 } } }
             }

@@ -47,6 +47,7 @@ pub use dashboard::cxhost::plugin::metric_types::{
 
 /// Everything a dashboard plugin usually needs.
 pub mod prelude {
+    pub use crate::panel::MetricLinks;
     pub use crate::{
         Coefficient, Correlation, CorrelationRequest, DashboardRequest, GroupBy, Level, MatrixRequest, MetricResult,
         Panel, ParamsExt, Period, PluginInfo, SqlValue, Table, correlate, correlate_matrix, dashboard,

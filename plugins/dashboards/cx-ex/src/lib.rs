@@ -1,7 +1,8 @@
 //! Standard dashboard `cx_ex`: customer and employee experience side by side — headline
 //! figures, the employee→customer correlation with its scatter and trend line, both metrics
 //! over time, the matrix of every configured CX metric against every EX metric, and the
-//! figures per team (drillable to the team's agents).
+//! figures per team (drillable to the team's agents). Every panel of metric figures names its
+//! metrics, so pages open each figure to its records.
 
 use cxhost_dashboard_sdk::prelude::*;
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ impl dashboard::Guest for CxEx {
     fn describe() -> PluginInfo {
         info(
             "cx_ex",
-            "1.0.0",
+            "1.1.0",
             "CX–EX overview. Panels: the customer metric `cx` and employee metric `ex` over the \
              whole range (KPIs); Pearson r of `ex` against `cx` taken `lag` periods later, per \
              `level` and `period`, with n, p and the 95% interval; the paired points as a \
@@ -57,8 +58,8 @@ impl dashboard::Guest for CxEx {
         let mut panels = Vec::new();
         let cx_total = metric(&cx, &req, GroupBy::Total, &[])?;
         let ex_total = metric(&ex, &req, GroupBy::Total, &[])?;
-        panels.push(kpi_of(&cx, &cx_total, "customers, whole range"));
-        panels.push(kpi_of(&ex, &ex_total, "employees, whole range"));
+        panels.push(kpi_of(&cx, &cx_total, "customers, whole range").with_metric(&cx));
+        panels.push(kpi_of(&ex, &ex_total, "employees, whole range").with_metric(&ex));
 
         let correlation = correlate(&CorrelationRequest {
             cx: cx.clone(),
@@ -78,7 +79,18 @@ impl dashboard::Guest for CxEx {
         ));
         let points: Vec<(f64, f64, String)> =
             correlation.points.iter().map(|pt| (pt.ex, pt.cx, format!("{} {}", pt.group, pt.ex_period))).collect();
-        panels.push(panel::scatter(
+        // Each point: the group's employee figure over its period and its customer figure
+        // `lag` periods later.
+        let groups: Vec<panel::PointGroup> = correlation
+            .points
+            .iter()
+            .map(|pt| panel::PointGroup {
+                group: Some(pt.group.clone()),
+                x_range: period_range(&pt.ex_period, period_name, 0),
+                y_range: period_range(&pt.ex_period, period_name, i64::from(lag)),
+            })
+            .collect();
+        let scatter = panel::scatter(
             &format!("{ex} against {cx} per {level_name} and {period_name}"),
             (&ex, &cx),
             &points,
@@ -89,7 +101,8 @@ impl dashboard::Guest for CxEx {
                 correlation.withheld_groups,
                 correlation.min_group
             ),
-        ));
+        );
+        panels.push(scatter.with_axis_metrics(Some(&ex), Some(&cx), level_name).with_point_groups(&groups));
 
         for (name, side) in [(&cx, "customers"), (&ex, "employees")] {
             let per_period = metric(name, &req, period_group, &[])?;
@@ -97,12 +110,10 @@ impl dashboard::Guest for CxEx {
                 name: name.clone(),
                 points: per_period.rows.iter().map(|row| (row.group.clone(), row.value)).collect(),
             };
-            panels.push(panel::line(
-                &format!("{name} per {period_name} ({side})"),
-                period_name,
-                &per_period.unit,
-                &[series],
-            ));
+            panels.push(
+                panel::line(&format!("{name} per {period_name} ({side})"), period_name, &per_period.unit, &[series])
+                    .with_series_metrics(&[(name, period_name)]),
+            );
         }
 
         let matrix_cx = split(p.text("matrix_cx")?);
@@ -155,17 +166,18 @@ impl dashboard::Guest for CxEx {
             })
             .collect();
         let ex_respondents = format!("{ex} respondents");
-        panels.push(panel::table(
-            "Per team",
-            &["team", cx.as_str(), ex.as_str(), ex_respondents.as_str()],
-            rows,
-            Some("team"),
-        ));
+        panels.push(
+            panel::table("Per team", &["team", cx.as_str(), ex.as_str(), ex_respondents.as_str()], rows, Some("team"))
+                .with_column_metrics(&[None, Some(&cx), Some(&ex), Some(&ex)], "team"),
+        );
 
         let cx_site = metric(&cx, &req, GroupBy::Site, &[])?;
         let categories: Vec<String> = cx_site.rows.iter().map(|r| r.group.clone()).collect();
         let values = cx_site.rows.iter().map(|r| r.value).collect();
-        panels.push(panel::bar(&format!("{cx} per site"), &cx_site.unit, &categories, &[(cx.clone(), values)]));
+        panels.push(
+            panel::bar(&format!("{cx} per site"), &cx_site.unit, &categories, &[(cx.clone(), values)])
+                .with_series_metrics(&[(&cx, "site")]),
+        );
         Ok(panels)
     }
 }
@@ -194,6 +206,50 @@ fn coefficient_note(c: &Correlation, level: &str, period: &str, lag: u32) -> Str
     }
 }
 
+/// `[start, end)` of the period `shift` periods after the one starting on `start`
+/// (`YYYY-MM-DD`), a `week` or a `month`.
+fn period_range(start: &str, period: &str, shift: i64) -> Option<(String, String)> {
+    let mut parts = start.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    match period {
+        "week" => {
+            let first = days_from_civil(y, m, d) + 7 * shift;
+            Some((civil_text(first), civil_text(first + 7)))
+        }
+        _ => {
+            let month = |k: i64| {
+                let index = y * 12 + (m - 1) + k;
+                format!("{:04}-{:02}-01", index.div_euclid(12), index.rem_euclid(12) + 1)
+            };
+            Some((month(shift), month(shift + 1)))
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_text(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Splits a comma-separated metric list, keeping commas inside `[…]`.
 fn split(text: &str) -> Vec<String> {
     let (mut out, mut current, mut depth) = (Vec::new(), String::new(), 0i32);
@@ -214,3 +270,18 @@ fn split(text: &str) -> Vec<String> {
 }
 
 export_dashboard!(CxEx);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_shift_by_weeks_and_months() {
+        let range = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(period_range("2026-01-01", "month", 0), range("2026-01-01", "2026-02-01"));
+        assert_eq!(period_range("2026-11-01", "month", 1), range("2026-12-01", "2027-01-01"));
+        assert_eq!(period_range("2026-12-28", "week", 1), range("2027-01-04", "2027-01-11"));
+        assert_eq!(period_range("2024-02-26", "week", 0), range("2024-02-26", "2024-03-04"));
+        assert_eq!(period_range("nope", "week", 0), None);
+    }
+}
