@@ -523,7 +523,10 @@ pub const STYLE: PreEscaped<&str> = PreEscaped(
      .task-forms label{display:flex;flex-direction:column;font-size:.85rem}\
      table.data caption{text-align:left;font-weight:600;padding:.25rem 0}\
      svg.chart a:hover circle,svg.chart a:hover rect,svg.chart a:focus circle,svg.chart a:focus rect{stroke:#111;stroke-width:2}\
-     a .kpi-value{color:inherit}",
+     a .kpi-value{color:inherit}\
+     tr.moved-most{background:#fff4d6}.up{color:#2b7a3d;font-weight:600}.down{color:#b8322a;font-weight:600}\
+     fieldset.adjust{display:flex;gap:.5rem;border:1px solid #ddd;font-size:.85rem}fieldset.adjust label{flex-direction:row}\
+     nav.pager{margin-top:.75rem}",
 );
 
 #[cfg(test)]
