@@ -14,6 +14,7 @@ mod metrics; // standard metrics against the hand-checked fixture, listing, a te
 mod operations; // health, readiness, OpenAPI, Prometheus metrics, the schema reference
 mod pages; // /ui over plain HTTP: session cookie, sign-out, redirects on the server, coaching forms refused cross-site
 mod pay; // pay runs: statements hand-checked, idempotent, superseded with differences, CSV, shadow runs
+mod rankings; // fair rankings (adjusted for queue, reason, channel, tenure; shrunk), quartiles and uplift in units and money, metric values
 mod rules; // rule runs into the actions ledger: triggers, duplicates, expiry, tasks moved on, coaching impact, schedules, hot swap
 mod sandbox; // runaway plugins stopped while the server answers; plugin SQL confined and read-only
 mod util; // helpers: the servers (loopback and in-process), requests, fixtures, guest components

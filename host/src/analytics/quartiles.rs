@@ -288,7 +288,7 @@ mod tests {
     /// Handle time (lower is better), 8 agents of 10 contacts each with AHT 100, 110 | 120,
     /// 130 | 140, 150 | 160, 200: Q2 mean 125, Q3 mean 145. Q3 to 125: (140 − 125 + 150 − 125)
     /// × 10 = 400 s saved; Q4 to 145: (160 − 145 + 200 − 145) × 10 = 700 s; 1,100 s in all over
-    /// 80 contacts: the figure from 1,210 / 8 = 151.25 to 137.5, 13.75 points (seconds).
+    /// 80 contacts: the figure from 11,100 / 80 = 138.75 to 10,000 / 80 = 125, 13.75 points (seconds).
     #[test]
     fn uplift_of_the_bottom_half_by_hand() {
         let values = [100.0, 110.0, 120.0, 130.0, 140.0, 150.0, 160.0, 200.0];
@@ -308,9 +308,30 @@ mod tests {
         assert_eq!(g.uplift.agents_moved, 4);
         assert_eq!(g.uplift.numerator_change, -1100.0);
         assert_eq!(g.uplift.improvement, 1100.0);
-        assert_eq!(g.uplift.figure_before, Some(151.25));
-        assert_eq!(g.uplift.figure_after, Some(137.5));
+        assert_eq!(g.uplift.figure_before, Some(138.75));
+        assert_eq!(g.uplift.figure_after, Some(125.0));
         assert_eq!(g.uplift.points, 13.75);
         assert_eq!(g.uplift.money.as_ref().unwrap().cents, 3300);
+    }
+
+    /// A ratio (higher is better), four agents of 100 contacts at 0.9, 0.8, 0.7 and 0.6: 0.7 to
+    /// 0.8 and 0.6 to 0.7 move 20 contacts into the numerator; the figure goes from 0.75 to 0.80,
+    /// 5 points of 0.01, at 50,000 cents a point 250,000 cents.
+    #[test]
+    fn a_point_of_a_ratio_is_a_hundredth() {
+        let population = [0.9, 0.8, 0.7, 0.6].iter().enumerate().map(|(i, v)| member(&format!("a{i}"), *v, 100.0));
+        let value = MetricValue {
+            metric: "fcr".into(),
+            cents_per_unit: 50_000,
+            per: Per::Point,
+            updated_at: String::new(),
+            updated_by: String::new(),
+        };
+        let g = group(None, population.collect(), true, 0.01, Some(&value));
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(close(g.uplift.numerator_change, 20.0) && close(g.uplift.improvement, 20.0));
+        assert!(close(g.uplift.figure_before.unwrap(), 0.75) && close(g.uplift.figure_after.unwrap(), 0.8));
+        assert!(close(g.uplift.points, 5.0));
+        assert_eq!(g.uplift.money.unwrap().cents, 250_000);
     }
 }

@@ -67,8 +67,7 @@ pub async fn set_value(
             "invalid_parameter",
             format!("`cents_per_unit` must be a whole number from 0 to {MAX_CENTS_PER_UNIT}"),
         )
-        .with_field("cents_per_unit")
-        .into());
+        .with_field("cents_per_unit"));
     }
     let actor = caller.0.actor();
     state
@@ -104,7 +103,6 @@ pub async fn value(
             ),
         )
         .with_field("metric")
-        .into()
     })
 }
 
