@@ -3,7 +3,9 @@
 //! dashboard with its charts drawn, the drill-down to a team, the leaderboard and an agent's
 //! pay statements; a team lead's coaching queue (schedule, mark done, a dismissal refused
 //! without a reason), the task and its session on the agent's page, and the impact of
-//! coaching drawn as charts; no console errors and nothing fetched from outside the server.
+//! coaching drawn as charts; a chart's figure followed to its records and a record to its
+//! contact, the fair ranking (arrows, largest moves) and the quartiles with the uplift; no
+//! console errors and nothing fetched from outside the server.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -467,6 +469,266 @@ async fn a_team_lead_works_the_coaching_queue_and_sees_the_impact_of_coaching() 
         .into_iter()
         .filter(|e| !(e.contains("/coaching/tasks/") && e.contains("400")))
         .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+/// Links from a dashboard's figures to their records, counted in the browser.
+const LINK_FACTS: &str = r#"
+const count = (css) => document.querySelectorAll(css).length;
+const bar = document.querySelector('svg[data-chart=bar] a');
+return {
+  bars: count('svg[data-chart=bar] rect.bar'),
+  linked_bars: count('svg[data-chart=bar] a rect.bar'),
+  scatter_points: count('svg[data-chart=scatter] circle.point'),
+  linked_scatter_points: count('svg[data-chart=scatter] a circle.point'),
+  line_points: count('svg[data-chart=line] circle.point'),
+  linked_line_points: count('svg[data-chart=line] a circle.point'),
+  linked_kpis: count('.kpi a .kpi-value'),
+  linked_cells: count('table.data td a[href*="/records?"]'),
+  first_bar: bar ? { href: bar.getAttribute('href'), title: bar.querySelector('title').textContent } : null,
+};
+"#;
+
+/// What a records page shows, counted in the browser.
+const RECORD_FACTS: &str = r#"
+const count = (css) => document.querySelectorAll(css).length;
+const part = (role) => Number(document.querySelector(`table.roles tr[data-role=${role}] td`).textContent);
+const first = document.querySelector('table.records tbody tr');
+return {
+  h1: document.querySelector('h1').textContent,
+  refused: document.querySelector('p.error') ? document.querySelector('p.error').textContent : null,
+  kpi: document.querySelector('.kpi-value') ? document.querySelector('.kpi-value').textContent : null,
+  all: part('all'), numerator: part('numerator'), denominator: part('denominator'), excluded: part('excluded'),
+  rows: count('table.records tbody tr'),
+  roles: [...document.querySelectorAll('table.records tbody tr')].map((r) => r.dataset.role),
+  contact_links: count('table.records a.contact'),
+  agent_links: count('table.records a.agent'),
+  next: !!document.querySelector('nav.pager a.next'),
+  first_id: first ? first.querySelector('th.id').textContent : null,
+  first_related: first ? first.querySelector('td.related').textContent : null,
+  first_why: first ? first.querySelector('td.why').textContent : null,
+  foreign: performance.getEntriesByType('resource').filter((r) => !r.name.startsWith(location.origin)).length,
+};
+"#;
+
+/// What the ranking page shows, counted in the browser; every arrow checked against the ranks.
+const RANKING_FACTS: &str = r#"
+const count = (css) => document.querySelectorAll(css).length;
+const rows = [...document.querySelectorAll('table.ranking tbody tr')];
+const arrows_agree = rows.every((r) => {
+  const raw = Number(r.querySelector('td.raw-rank').textContent);
+  const adjusted = Number(r.querySelector('td.adjusted-rank').textContent);
+  const change = r.querySelector('td.change').textContent.trim();
+  const moved = raw - adjusted;
+  return moved > 0 ? change === `↑ ${moved}` : moved < 0 ? change === `↓ ${-moved}` : change === '=';
+});
+return {
+  h1: document.querySelector('h1').textContent,
+  from: document.querySelector('input[name=from]').value,
+  to: document.querySelector('input[name=to]').value,
+  ranked: rows.length,
+  ranks: Object.fromEntries(rows.map((r) => [r.dataset.agent, [Number(r.querySelector('td.raw-rank').textContent), Number(r.querySelector('td.adjusted-rank').textContent)]])),
+  up: count('table.ranking span.up'),
+  down: count('table.ranking span.down'),
+  arrows_agree,
+  largest: rows.filter((r) => r.classList.contains('moved-most')).map((r) => Math.abs(Number(r.dataset.change))),
+  other_moves: rows.filter((r) => !r.classList.contains('moved-most')).map((r) => Math.abs(Number(r.dataset.change))),
+  drawn_moves: count('svg[data-chart=ranks] line.largest'),
+  drawn: [...document.querySelectorAll('svg.chart')].every((svg) => svg.getBoundingClientRect().width > 100),
+  unranked: count('table.unranked tbody tr'),
+  why: [...document.querySelectorAll('table.unranked td.why')].map((e) => e.textContent),
+  adjusted_for: document.querySelector('p.adjusted').textContent,
+  method: document.querySelector('p.method').textContent,
+  foreign: performance.getEntriesByType('resource').filter((r) => !r.name.startsWith(location.origin)).length,
+};
+"#;
+
+/// What the quartile page shows, counted in the browser.
+const QUARTILE_FACTS: &str = r#"
+const count = (css) => document.querySelectorAll(css).length;
+const groups = [...document.querySelectorAll('section.quartile-group')];
+return {
+  h1: document.querySelector('h1').textContent,
+  from: document.querySelector('input[name=from]').value,
+  to: document.querySelector('input[name=to]').value,
+  groups: groups.length,
+  quartiles: groups.map((g) => g.querySelectorAll('table.quartiles tbody tr').length),
+  members: groups.map((g) => g.querySelectorAll('table.quartiles td.members a').length),
+  dots: groups.map((g) => g.querySelectorAll('svg[data-chart=strip] a circle.point').length),
+  boundaries: groups.map((g) => g.querySelectorAll('svg[data-chart=strip] line.boundary').length),
+  means: groups.map((g) => g.querySelectorAll('svg[data-chart=strip] line.mean').length),
+  mean_cells: groups.length ? [...groups[0].querySelectorAll('td.mean')].map((e) => e.textContent) : [],
+  uplift: groups.map((g) => g.querySelector('p.uplift-units').textContent),
+  improvement: groups.length ? groups[0].querySelector('strong.improvement').textContent : null,
+  money: groups.map((g) => g.querySelector('strong.money') ? g.querySelector('strong.money').textContent : null),
+  drawn: [...document.querySelectorAll('svg.chart')].every((svg) => svg.getBoundingClientRect().width > 100),
+  foreign: performance.getEntriesByType('resource').filter((r) => !r.name.startsWith(location.origin)).length,
+};
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_open_to_their_records_and_contacts_and_agents_are_ranked_fairly() {
+    let (base, keys) = demo_server().await;
+    let browser = Browser::start().await;
+    let dashboard_path = "/ui/tenants/demo/dashboards/cx_ex";
+    let http = reqwest::Client::new();
+    let api = |path: String, key: &str| {
+        let request = http.get(format!("{base}{path}")).bearer_auth(key);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+
+    // Every figure of the dashboard opens to its records.
+    browser.go(&format!("{base}{dashboard_path}")).await;
+    browser.sign_in(&keys.analyst, dashboard_path).await;
+    let links = browser.script(LINK_FACTS).await;
+    assert_eq!(links["linked_bars"], links["bars"], "every bar is a link: {links}");
+    assert_eq!(links["linked_scatter_points"], links["scatter_points"], "{links}");
+    assert_eq!(links["linked_line_points"], links["line_points"], "{links}");
+    assert_eq!(links["linked_kpis"], 2, "the customer and employee figures: {links}");
+    assert!(links["linked_cells"].as_u64().unwrap() >= 7 * 2, "per team: csat and enps: {links}");
+
+    // Follow the first bar (CSAT of a site) to its records: the same figure, from its records.
+    let title = links["first_bar"]["title"].as_str().unwrap().to_string();
+    let (site, shown) = title.trim_start_matches("csat ").split_once(": ").unwrap();
+    browser.click("svg[data-chart=bar] a").await;
+    browser.wait_for_path("/ui/tenants/demo/metrics/csat/records").await;
+    let records = browser.script(RECORD_FACTS).await;
+    browser.screenshot("records").await;
+    assert_eq!(records["h1"], format!("Records of csat: site {site}"), "{records}");
+    assert_eq!(records["refused"], Value::Null, "{records}");
+    assert_eq!(records["kpi"], shown, "the bar's figure: {records}");
+    let parts = ["numerator", "denominator", "excluded"].map(|p| records[p].as_u64().unwrap());
+    assert_eq!(parts.iter().sum::<u64>(), records["all"].as_u64().unwrap(), "{records}");
+    assert_eq!(records["rows"], 100, "a page of 100: {records}");
+    assert_eq!(records["next"], true, "{records}");
+    assert!(records["agent_links"].as_u64().unwrap() > 0, "{records}");
+    assert_eq!(records["foreign"], 0, "{records}");
+
+    // With FCR as the customer metric, a site's records are contacts; those in the denominator
+    // only are repeats, each naming the contact that repeated it.
+    browser.go(&format!("{base}{dashboard_path}")).await;
+    let cx = browser.find("input[name=cx]").await;
+    browser.post(&format!("/element/{cx}/clear"), json!({})).await;
+    browser.post(&format!("/element/{cx}/value"), json!({"text": "fcr"})).await;
+    browser.click("form.filters button[type=submit]").await;
+    browser
+        .wait_until("return location.search.includes('cx=fcr') && !!document.querySelector('svg[data-chart=bar] a');")
+        .await;
+    browser.click("svg[data-chart=bar] a").await;
+    browser.wait_for_path("/ui/tenants/demo/metrics/fcr/records").await;
+    browser.click("table.roles tr[data-role=denominator] a").await;
+    browser.wait_until("return location.search.includes('role=denominator');").await;
+    let repeats = browser.script(RECORD_FACTS).await;
+    assert!(repeats["rows"].as_u64().unwrap() > 0, "{repeats}");
+    assert!(repeats["roles"].as_array().unwrap().iter().all(|r| r == "denominator"), "{repeats}");
+    let (id, related) = (repeats["first_id"].as_str().unwrap(), repeats["first_related"].as_str().unwrap());
+    assert!(repeats["first_why"].as_str().unwrap().contains(related), "{repeats}");
+
+    // Follow the record to its contact: the repeat is among the customer's other contacts.
+    browser.click("table.records tbody tr th.id a.contact").await;
+    browser.wait_for_path(&format!("/ui/tenants/demo/contacts/{id}")).await;
+    let contact = browser
+        .script(
+            r#"return { h1: document.querySelector('h1').textContent,
+                        same_reason: [...document.querySelectorAll('table.same-reason a.contact')].map((a) => a.textContent),
+                        customer: document.querySelector('td.customer').textContent };"#,
+        )
+        .await;
+    browser.screenshot("contact").await;
+    assert_eq!(contact["h1"], format!("Contact {id}"), "{contact}");
+    assert!(contact["same_reason"].as_array().unwrap().iter().any(|c| c == related), "{contact}");
+
+    // The fair ranking, from the tenant's overview: arrows agree with the ranks, the largest
+    // moves are highlighted and drawn, and the ranks are the API's.
+    browser.go(&format!("{base}/ui/tenants/demo")).await;
+    browser.click("a.rankings").await;
+    browser.wait_for_path("/ui/tenants/demo/rankings").await;
+    let ranking = browser.script(RANKING_FACTS).await;
+    browser.screenshot("ranking").await;
+    assert_eq!(ranking["h1"], "Fair ranking by aht", "{ranking}");
+    assert_eq!(ranking["ranked"], 60, "every demo agent has 30 records: {ranking}");
+    assert_eq!(ranking["arrows_agree"], true, "{ranking}");
+    assert!(ranking["up"].as_u64().unwrap() > 0 && ranking["down"].as_u64().unwrap() > 0, "{ranking}");
+    let largest: Vec<u64> = ranking["largest"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let others: Vec<u64> = ranking["other_moves"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert!(largest.len() >= 3, "{ranking}");
+    assert!(others.iter().all(|o| largest.iter().all(|l| o < l)), "the highlighted moves are the largest: {ranking}");
+    assert_eq!(ranking["drawn_moves"].as_u64(), Some(largest.len() as u64), "{ranking}");
+    assert_eq!(ranking["drawn"], true, "{ranking}");
+    assert!(ranking["adjusted_for"].as_str().unwrap().contains("queue, contact_reason, channel"), "{ranking}");
+    assert!(ranking["method"].as_str().unwrap().contains("Empirical Bayes"), "{ranking}");
+    assert_eq!(ranking["foreign"], 0, "{ranking}");
+    let (from, to) = (ranking["from"].as_str().unwrap().to_string(), ranking["to"].as_str().unwrap().to_string());
+    let answer = api(format!("/v1/tenants/demo/rankings?metric=aht&from={from}&to={to}"), &keys.analyst).await;
+    for agent in answer["agents"].as_array().unwrap() {
+        let shown = &ranking["ranks"][agent["agent_id"].as_str().unwrap()];
+        assert_eq!(shown, &json!([agent["raw_rank"], agent["adjusted_rank"]]), "{agent}");
+    }
+    // A larger minimum sample leaves agents unranked, each with why.
+    browser.go(&format!("{base}/ui/tenants/demo/rankings?metric=aht&from={from}&to={to}&min_sample=2000")).await;
+    let strict = browser.script(RANKING_FACTS).await;
+    let unranked = strict["unranked"].as_u64().unwrap();
+    assert!(unranked > 0 && strict["ranked"].as_u64().unwrap() + unranked == 60, "{strict}");
+    assert!(
+        strict["why"].as_array().unwrap().iter().all(|w| w.as_str().unwrap().contains("fewer than the 2000")),
+        "{strict}"
+    );
+
+    // The quartiles, from the ranking page: four groups, a dot per agent, the uplift in units;
+    // in money once the tenant values a second of handle time.
+    browser.click("p.nav a.quartiles").await;
+    browser.wait_for_path("/ui/tenants/demo/quartiles").await;
+    let quartiles = browser.script(QUARTILE_FACTS).await;
+    assert_eq!(quartiles["h1"], "Quartiles of aht", "{quartiles}");
+    assert_eq!(quartiles["groups"], 1, "{quartiles}");
+    assert_eq!(quartiles["quartiles"], json!([4]), "{quartiles}");
+    assert_eq!(quartiles["members"], json!([60]), "{quartiles}");
+    assert_eq!(quartiles["dots"], json!([60]), "{quartiles}");
+    assert_eq!(quartiles["boundaries"], json!([3]), "{quartiles}");
+    assert_eq!(quartiles["means"], json!([4]), "{quartiles}");
+    assert_eq!(quartiles["drawn"], true, "{quartiles}");
+    assert!(
+        quartiles["uplift"][0].as_str().unwrap().starts_with("If every agent of Q3 reached Q2's mean"),
+        "{quartiles}"
+    );
+    assert_eq!(quartiles["money"], json!([null]), "not valued yet: {quartiles}");
+    let set = http
+        .put(format!("{base}/v1/tenants/demo/metric-values/aht"))
+        .bearer_auth(&keys.tenant_admin)
+        .json(&json!({"cents_per_unit": 2, "per": "record"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(set.status().is_success(), "{}", set.text().await.unwrap());
+    browser.go(&browser.url().await).await;
+    let valued = browser.script(QUARTILE_FACTS).await;
+    browser.screenshot("quartiles").await;
+    let q = format!("from={}&to={}", valued["from"].as_str().unwrap(), valued["to"].as_str().unwrap());
+    let answer = api(format!("/v1/tenants/demo/quartiles?metric=aht&{q}"), &keys.analyst).await;
+    let uplift = &answer["groups"][0]["uplift"];
+    let cents = uplift["money"]["cents"].as_i64().unwrap();
+    assert_eq!(valued["money"][0], format!("{}.{:02}", cents / 100, cents % 100), "{valued} {answer}");
+    assert_eq!(
+        valued["improvement"],
+        format!("{} seconds over their records", cxhost::ui::charts::number(uplift["improvement"].as_f64().unwrap())),
+        "{valued}"
+    );
+    let means: Vec<String> = answer["groups"][0]["quartiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| cxhost::ui::charts::number(q["mean"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(valued["mean_cells"], json!(means), "{valued}");
+    // Per team: a population per team of the demo.
+    browser.go(&format!("{base}/ui/tenants/demo/quartiles?metric=aht&{q}&by=team&basis=adjusted")).await;
+    let teams = browser.script(QUARTILE_FACTS).await;
+    assert_eq!(teams["groups"], 7, "{teams}");
+    assert!(teams["quartiles"].as_array().unwrap().iter().all(|n| n == 4), "{teams}");
+    assert_eq!(teams["foreign"], 0, "{teams}");
+
+    let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
     browser.close().await;
 }

@@ -526,7 +526,7 @@ pub const STYLE: PreEscaped<&str> = PreEscaped(
      a .kpi-value{color:inherit}\
      tr.moved-most{background:#fff4d6}.up{color:#2b7a3d;font-weight:600}.down{color:#b8322a;font-weight:600}\
      fieldset.adjust{display:flex;gap:.5rem;border:1px solid #ddd;font-size:.85rem}fieldset.adjust label{flex-direction:row}\
-     nav.pager{margin-top:.75rem}",
+     nav.pager{margin-top:.75rem}div.scroll{overflow-x:auto}td.time{white-space:nowrap}",
 );
 
 #[cfg(test)]

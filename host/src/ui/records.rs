@@ -345,20 +345,25 @@ fn role_row(role: Option<&str>, words: &str, count: u64, current: bool, href: &s
     }
 }
 
+/// A record's part: whole numbers as they are, others with about three significant digits.
+fn part(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.0}") } else { number(v) }
+}
+
 fn record_table(tenant: &str, asked: &Asked, records: &[RecordOut]) -> Markup {
     let range = query_string([("from", asked.from.as_str()), ("to", asked.to.as_str())]);
     let contact = |id: &str| format!("/ui/tenants/{}/contacts/{}", path_segment(tenant), path_segment(id));
     let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".to_string());
     html! {
-        table.data.records {
+        div.scroll { table.data.records {
             thead { tr {
                 th scope="col" { "time" } th scope="col" { "source" } th scope="col" { "id" } th scope="col" { "agent" }
                 th scope="col" { "queue" } th scope="col" { "contact reason" } th scope="col" { "channel" }
-                th scope="col" { "part" } th scope="col" { "numerator" } th scope="col" { "denominator" }
+                th scope="col" { "part" } th scope="col" { abbr title="numerator / denominator" { "parts" } }
                 th scope="col" { "why" } th scope="col" { "related" }
             } }
             tbody { @for r in records { tr data-role=(r.role) data-source=(r.source) {
-                td { (r.occurred_at.as_deref().map_or("–".to_string(), |t| t.replace('T', " ").trim_end_matches('Z').to_string())) }
+                td.time { (r.occurred_at.as_deref().map_or("–".to_string(), |t| t.replace('T', " ").trim_end_matches('Z').to_string())) }
                 td { (r.source) }
                 th.id scope="row" {
                     @match &r.record_id {
@@ -372,7 +377,7 @@ fn record_table(tenant: &str, asked: &Asked, records: &[RecordOut]) -> Markup {
                     None => { "–" }
                 } }
                 td { (text(&r.queue)) } td { (text(&r.contact_reason)) } td { (text(&r.channel)) }
-                td.role { (r.role) } td { (number(r.numerator)) } td { (number(r.denominator)) }
+                td.role { (r.role) } td.parts { (part(r.numerator)) " / " (part(r.denominator)) }
                 td.why { (r.reason.as_deref().unwrap_or("")) }
                 td.related { @match &r.related_id {
                     Some(id) if r.source == CONTACTS => { a.contact href=(contact(id)) { (id) } }
@@ -380,7 +385,7 @@ fn record_table(tenant: &str, asked: &Asked, records: &[RecordOut]) -> Markup {
                     None => { "" }
                 } }
             } } }
-        }
+        } }
     }
 }
 
