@@ -107,8 +107,8 @@ async fn send(request: reqwest::RequestBuilder, key: &str) -> Value {
 /// A tenant like the demo's: generated sample data over ten weeks, January and February's
 /// pay statements and points, a topic taxonomy, coaching tasks of a `standard_coaching` run
 /// and a weekly schedule of it, and a stored version of its own `aht` (not active). Returns
-/// that version's hash and the id of one open coaching task.
-async fn load_tenant(base: &str, dir: &Path) -> (String, String) {
+/// that version's hash, the id of one open coaching task and the id of one contact.
+async fn load_tenant(base: &str, dir: &Path) -> (String, String, String) {
     let sample = dir.join("sample");
     let generated = Command::new(env!("CARGO_BIN_EXE_cxhost"))
         .args(["generate", "--agents", "24", "--days", "70", "--out"])
@@ -116,6 +116,12 @@ async fn load_tenant(base: &str, dir: &Path) -> (String, String) {
         .output()
         .expect("cxhost generate runs");
     assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+
+    // A real contact for the contact route.
+    let contacts = std::fs::read_to_string(sample.join("interactions.csv")).unwrap();
+    let mut lines = contacts.lines();
+    let column = lines.next().unwrap().split(',').position(|c| c == "interaction_id").unwrap();
+    let contact = lines.next().unwrap().split(',').nth(column).unwrap().to_string();
 
     let client = reqwest::Client::new();
     let post = |path: &str| client.post(format!("{base}{path}"));
@@ -169,7 +175,7 @@ async fn load_tenant(base: &str, dir: &Path) -> (String, String) {
         .body(bytes);
     let stored = send(upload, OPERATOR_KEY).await;
     assert_eq!(stored["name"], "aht", "{stored}");
-    (stored["hash"].as_str().unwrap().to_string(), action)
+    (stored["hash"].as_str().unwrap().to_string(), action, contact)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,7 +183,7 @@ async fn the_server_answers_as_its_openapi_document_says() {
     let schemathesis = schemathesis();
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
-    let (hash, action) = load_tenant(&server.base, dir.path()).await;
+    let (hash, action, contact) = load_tenant(&server.base, dir.path()).await;
 
     let examples = std::env::var("CXHOST_CONTRACT_EXAMPLES").unwrap_or_else(|_| EXAMPLES.to_string());
     let report = dir.path().join("schemathesis.txt");
@@ -194,6 +200,7 @@ async fn the_server_answers_as_its_openapi_document_says() {
         .env("CXHOST_CONTRACT_TENANT", TENANT)
         .env("CXHOST_CONTRACT_HASH", hash)
         .env("CXHOST_CONTRACT_ACTION", action)
+        .env("CXHOST_CONTRACT_CONTACT", contact)
         .env("CXHOST_CONTRACT_ACTIONS", dir.path().join("actions.txt"))
         .env("CXHOST_CONTRACT_SAMPLES", dir.path().join("samples"))
         .env("CXHOST_CONTRACT_COMPONENT", Path::new(cxhost::guests::GUESTS_DIR).join("custom_aht.wasm"))
