@@ -209,6 +209,8 @@ async fn a_figure_opens_to_its_records_and_a_contact_to_the_customers_other_cont
     let fcr_a1 =
         format!("{base}/metrics/fcr/records?from=2026-03-02&amp;to=2026-03-09&amp;group_by=agent&amp;group=a1");
     assert!(team.text.contains(&format!(r#"<a class="records" href="{fcr_a1}">0.750</a>"#)), "{}", team.text);
+    let agent = get(format!("{base}/agents/a1?{range}")).await;
+    assert!(agent.text.contains(&format!(r#"<a href="{fcr_a1}">fcr</a>"#)), "{}", agent.text);
     // The dashboard's bars (CSAT per site) and table cells link to their records.
     let dashboard = get(format!("{base}/dashboards/cx_ex?{range}")).await;
     assert_eq!(dashboard.status, StatusCode::OK, "{}", dashboard.text);

@@ -1,6 +1,7 @@
 //! Pages for pay and points: a leaderboard (agents or teams, with a bar chart of the leaders),
 //! an agent's page with its pay statements, its points ledger, its standing, its coaching tasks
-//! and sessions, and the suspected-gaming flags for operators and tenant admins.
+//! and sessions (and links to its records of the team page's metrics), and the
+//! suspected-gaming flags for operators and tenant admins.
 
 use std::collections::HashMap;
 
@@ -127,6 +128,12 @@ pub async fn agent(
     let body = html! {
         p { a href=(format!("/ui/tenants/{tenant_id}/leaderboard?from={from}&to={to}")) { "← leaderboard" } }
         p { "From " (from) " to " (to) "." }
+        p.records { "The agent's records behind: "
+            @for (i, name) in super::pages::AGENT_METRICS.iter().enumerate() {
+                @if i > 0 { " · " }
+                a href=(super::records::records_href(&tenant_id, name, &[], "agent", &agent, (&from, &to))) { (name) }
+            }
+        }
         section.panel aria-labelledby="standing" {
             h2 id="standing" { "Standing" }
             @if let Some(s) = standing {

@@ -252,7 +252,7 @@ pub struct RangeQuery {
 }
 
 /// The customer metrics shown per agent on a team page.
-const AGENT_METRICS: &[&str] = &["csat", "aht", "fcr", "transfer_rate", "qa_score"];
+pub(crate) const AGENT_METRICS: &[&str] = &["csat", "aht", "fcr", "transfer_rate", "qa_score"];
 
 /// A team's page: its employee figure (team level, privacy floor applied) and its agents'
 /// customer and quality figures.
