@@ -130,7 +130,9 @@ pub fn parse_min_sample(text: Option<&str>) -> Result<u32, ParamError> {
 /// cell, the cells' tenant-wide rates (aggregated, then joined back on the cell columns, null
 /// equal to null), each record's residual, and per agent (the records' group) the sums the
 /// estimate needs; one row per group, `(none)` included, with the agent's team and name and
-/// the number of cells.
+/// the number of cells. The counted records are materialized once, as both the cells and the
+/// residuals read them (a year of 20,000 agents: 1.19 s against 1.28 s read twice; one pass
+/// aggregating per agent and cell first was slower, 1.37 s).
 pub fn ranking_sql(adjust: &[Adjust]) -> String {
     let cells: Vec<(&str, String)> = adjust.iter().map(|a| a.cell()).collect();
     let tenure_join = if adjust.contains(&Adjust::Tenure) {
@@ -151,7 +153,7 @@ pub fn ranking_sql(adjust: &[Adjust]) -> String {
         cell_names.iter().map(|c| format!("x.{c} IS NOT DISTINCT FROM c.{c}")).collect::<Vec<_>>().join(" AND ")
     };
     format!(
-        ", ranking_rows AS (\
+        ", ranking_rows AS MATERIALIZED (\
              SELECT CAST(r.grp AS VARCHAR) AS agent, coalesce(CAST(r.num AS DOUBLE), 0) AS num, \
              coalesce(CAST(r.den AS DOUBLE), 0) AS den, CAST(r.source AS VARCHAR) = '{SURVEY_SOURCE}' AS survey\
              {cell_select} \
