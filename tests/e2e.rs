@@ -15,6 +15,7 @@ mod operations; // health, readiness, OpenAPI, Prometheus metrics, the schema re
 mod pages; // /ui over plain HTTP: session cookie, sign-out, redirects on the server, coaching forms refused cross-site
 mod pay; // pay runs: statements hand-checked, idempotent, superseded with differences, CSV, shadow runs
 mod rankings; // fair rankings (adjusted for queue, reason, channel, tenure; shrunk), quartiles and uplift in units and money, metric values
+mod records; // drill-down: every standard metric's groups open to records adding up to their figures, reasons, the privacy floor, contacts
 mod rules; // rule runs into the actions ledger: triggers, duplicates, expiry, tasks moved on, coaching impact, schedules, hot swap
 mod sandbox; // runaway plugins stopped while the server answers; plugin SQL confined and read-only
 mod util; // helpers: the servers (loopback and in-process), requests, fixtures, guest components
