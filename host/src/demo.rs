@@ -181,7 +181,8 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          \x20 operator     {op}\n\
          \x20 team lead    {lead}\n\n\
          open in a browser: {base}/ui/tenants/demo/dashboards/cx_ex  (sign in with the analyst key)\n\
-         \x20 and the coaching queue: {base}/ui/tenants/demo/coaching  (sign in with the team lead key)\n\n\
+         \x20 and the coaching queue: {base}/ui/tenants/demo/coaching  (sign in with the team lead key)\n\
+         \x20 and the fair ranking: {base}/ui/tenants/demo/rankings?metric=aht&from={start}&to={end}  (sign in with the analyst key)\n\n\
          try:\n\
          \x20 curl -s {base}/healthz\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' {base}/v1/tenants/demo/plugins\n\
@@ -189,6 +190,9 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/csat?from={from}&to={to}&group_by=week'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/service_level?from={from}&to={to}&group_by=queue&threshold_seconds=30'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/enps?from={from}&to={to}&group_by=team'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/fcr/records?from={from}&to={to}&group_by=agent&group=a0001&role=denominator&limit=5'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/rankings?metric=aht&from={start}&to={end}'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/quartiles?metric=aht&basis=adjusted&from={start}&to={end}'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations?cx=csat&ex=enps&level=team&period=month&from={start}&to={end}&lag=1'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/dashboards/cx_ex?from={start}&to={end}&lag=1'\n\
          \x20 curl -sg -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations/matrix?cx=csat,nps,sentiment&ex=enps,survey_item[item=engagement],survey_item[item=wellbeing]&level=team&period=month&from={start}&to={end}'\n\
