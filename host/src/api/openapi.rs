@@ -29,7 +29,7 @@ use super::error::ServerFailure;
         (name = "plugins", description = "The plugins a tenant can use, and uploading its own"),
         (name = "deployments", description = "Versions, activation, rollback, canary and shadow runs, policy, audit"),
         (name = "metrics", description = "Computing a metric"),
-        (name = "analytics", description = "CX–EX correlation, dashboards and comment topics"),
+        (name = "analytics", description = "CX–EX correlation, dashboards, comment topics, fair rankings, quartiles and what a metric unit is worth"),
         (name = "pay", description = "Pay runs and statements"),
         (name = "awards", description = "Award runs, the points ledger, gaming flags and leaderboards"),
         (name = "rules", description = "Rule runs on demand and on a schedule, and the run log"),
