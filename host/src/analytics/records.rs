@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::app::Services;
 use crate::config::PluginLimits;
 use crate::metric_calls::MetricCall;
-use crate::runtime::bindings::{Batch, ColumnValues, GroupBy, RecordsQuery};
+use crate::runtime::bindings::{Batch, ColumnValues, GroupBy, RecordsQuery, RecordsRequest};
 use crate::runtime::host::{HostStop, QueryFailure, to_batch, to_duck_value};
 use crate::runtime::worlds::MetricRecordsWorld;
 use crate::runtime::{CallError, Plugin};
@@ -55,10 +55,13 @@ pub struct RecordsSource {
 }
 
 impl RecordsSource {
-    /// Asks the version serving `call` for the SQL of its records. Blocking: it runs the plugin.
+    /// Asks the version serving `call` for the SQL of its records — of one `group`, when the
+    /// caller will keep only that one (a hint the plugin may use to read less), else of every
+    /// group. Blocking: it runs the plugin.
     pub fn ask(
         state: &Services,
         call: &MetricCall,
+        group: Option<&str>,
         db: Arc<TenantDb>,
         limits: PluginLimits,
     ) -> Result<RecordsSource, RecordsError> {
@@ -67,8 +70,14 @@ impl RecordsSource {
             return Err(RecordsError::NotSupported { metric: call.name.clone(), version: plugin.info.version.clone() });
         }
         let deadline = Instant::now() + std::time::Duration::from_millis(limits.deadline_ms);
-        let query =
-            state.registry.runtime().call::<MetricRecordsWorld>(&plugin, db.clone(), None, limits, &call.request)?;
+        let request = RecordsRequest {
+            period_start: call.request.period_start,
+            period_end: call.request.period_end,
+            group_by: call.request.group_by,
+            params: call.request.params.clone(),
+            group: group.map(str::to_string),
+        };
+        let query = state.registry.runtime().call::<MetricRecordsWorld>(&plugin, db.clone(), None, limits, &request)?;
         Ok(RecordsSource { plugin, query, db, limits, deadline })
     }
 

@@ -28,7 +28,7 @@ use super::error::ServerFailure;
         (name = "ingest", description = "Loading batches into a tenant's tables"),
         (name = "plugins", description = "The plugins a tenant can use, and uploading its own"),
         (name = "deployments", description = "Versions, activation, rollback, canary and shadow runs, policy, audit"),
-        (name = "metrics", description = "Computing a metric"),
+        (name = "metrics", description = "Computing a metric, and opening its figures to their records"),
         (name = "analytics", description = "CX–EX correlation, dashboards, comment topics, fair rankings, quartiles and what a metric unit is worth"),
         (name = "pay", description = "Pay runs and statements"),
         (name = "awards", description = "Award runs, the points ledger, gaming flags and leaderboards"),

@@ -95,7 +95,8 @@ pub use dashboard::cxhost::plugin::dashboard_types::{DashboardRequest, Panel, Pa
 pub use game_mechanic::cxhost::plugin::game_types::{Award, AwardKind, AwardRequest, AwardResult, Flag};
 pub use metric::cxhost::plugin::host::LogLevel;
 pub use metric::cxhost::plugin::metric_types::{
-    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, RecordsQuery, SeriesRequest, SeriesResult, SeriesRow,
+    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, RecordsQuery, RecordsRequest, SeriesRequest, SeriesResult,
+    SeriesRow,
 };
 pub use metric::cxhost::plugin::types::{
     Batch, Column, ColumnValues, Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, SqlValue,

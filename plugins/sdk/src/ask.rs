@@ -4,7 +4,7 @@
 
 use crate::{
     Grain, GroupBy, MetricRecords, MetricRequest, MetricResult, MetricRow, Param, PluginInfo, RecordsQuery,
-    SeriesRequest, SeriesResult, SeriesRow, TimeRange,
+    RecordsRequest, SeriesRequest, SeriesResult, SeriesRow, TimeRange,
 };
 
 /// Between a row's period (µs since the epoch, as text) and its group, in a series' keys.
@@ -20,6 +20,9 @@ pub struct Ask {
     pub group_by: GroupBy,
     pub grain: Option<Grain>,
     pub params: Vec<Param>,
+    /// For `records`: the one group the host keeps, if it opens one (a hint a query may use to
+    /// read less; never set for `compute`).
+    pub group: Option<String>,
 }
 
 impl TimeRange for Ask {
@@ -44,17 +47,19 @@ pub fn answer_single<M: Metric>(request: MetricRequest) -> Result<MetricResult, 
         group_by: request.group_by,
         grain: None,
         params: request.params,
+        group: None,
     })
 }
 
 /// `records` of the metric-records world, answered by `M`.
-pub fn answer_records<M: MetricRecords>(request: MetricRequest) -> Result<RecordsQuery, String> {
+pub fn answer_records<M: MetricRecords>(request: RecordsRequest) -> Result<RecordsQuery, String> {
     M::records(&Ask {
         period_start: request.period_start,
         period_end: request.period_end,
         group_by: request.group_by,
         grain: None,
         params: request.params,
+        group: request.group,
     })
 }
 
@@ -72,6 +77,7 @@ pub fn answer_series<M: Metric>(request: SeriesRequest) -> Result<SeriesResult, 
         group_by: request.group_by,
         grain: Some(request.grain),
         params: request.params,
+        group: None,
     })?;
     let rows = result.rows.into_iter().map(split_row).collect::<Result<_, _>>()?;
     Ok(SeriesResult { unit: result.unit, rows })

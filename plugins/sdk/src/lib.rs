@@ -86,7 +86,8 @@ pub use cxhost_sdk_core::{
 };
 pub use grouping::{Grouping, Source, first_logins, grouping};
 pub use metric::cxhost::plugin::metric_types::{
-    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, RecordsQuery, SeriesRequest, SeriesResult, SeriesRow,
+    Grain, GroupBy, MetricRequest, MetricResult, MetricRow, RecordsQuery, RecordsRequest, SeriesRequest, SeriesResult,
+    SeriesRow,
 };
 pub use records::{MetricRecords, RowRatio, group_text, record_select, records_query};
 
@@ -120,7 +121,7 @@ macro_rules! export_metric {
                 fn compute_series(request: $crate::SeriesRequest) -> Result<$crate::SeriesResult, String> {
                     $crate::answer_series::<$t>(request)
                 }
-                fn records(request: $crate::MetricRequest) -> Result<$crate::RecordsQuery, String> {
+                fn records(request: $crate::RecordsRequest) -> Result<$crate::RecordsQuery, String> {
                     $crate::answer_records::<$t>(request)
                 }
             }

@@ -14,7 +14,7 @@ use crate::runtime::bindings::metric::{Metric, MetricPre as SinglePre};
 use crate::runtime::bindings::metric_records::{MetricRecords, MetricRecordsPre as RecordsPre};
 use crate::runtime::bindings::metric_series::{MetricSeries, MetricSeriesPre as SeriesPre};
 use crate::runtime::bindings::{
-    MetricRequest, MetricResult, PluginInfo, PluginKind, RecordsQuery, SeriesRequest, SeriesResult,
+    MetricRequest, MetricResult, PluginInfo, PluginKind, RecordsQuery, RecordsRequest, SeriesRequest, SeriesResult,
 };
 use crate::runtime::checks::{check_metric_result, check_records_query, check_series_result};
 use crate::runtime::host::CallState;
@@ -158,7 +158,7 @@ impl World for MetricRecordsWorld {
     const KIND: PluginKind = PluginKind::Metric;
     type Pre = MetricPre;
     type Bindings = MetricInstance;
-    type Request = MetricRequest;
+    type Request = RecordsRequest;
     type Output = RecordsQuery;
 
     fn link(_linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
@@ -180,7 +180,7 @@ impl World for MetricRecordsWorld {
     fn call(
         bindings: &MetricInstance,
         store: &mut Store<CallState>,
-        request: &MetricRequest,
+        request: &RecordsRequest,
     ) -> wasmtime::Result<Result<RecordsQuery, String>> {
         match bindings {
             MetricInstance::Records(b) => b.call_records(store, request),

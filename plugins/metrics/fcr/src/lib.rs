@@ -83,12 +83,34 @@ impl MetricRecords for Fcr {
         let window_days = window_days(req)?;
         let window = window_days * MICROS_PER_DAY;
         let lookahead_end = req.period_end.saturating_add(window);
-        // The same window as `compute`'s, with the next contact's id beside its time.
-        let with_next = "SELECT *, lead(offered_at) OVER next_contact AS next_offered_at, \
+        // The same window as `compute`'s, with the next contact's id beside its time. Opening one
+        // group, the window need only see the customers with a contact in it: their partitions
+        // are whole, so each of the group's contacts finds the same next contact.
+        let mut params = vec![SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(lookahead_end)];
+        let customers = match &req.group {
+            Some(group) => {
+                let g = grouping(Source::Interactions, req)?;
+                params.extend([
+                    SqlValue::Text(group.clone()),
+                    SqlValue::Timestamp(req.period_start),
+                    SqlValue::Timestamp(req.period_end),
+                ]);
+                format!(
+                    " AND customer_id IN (SELECT i.customer_id FROM {from} WHERE {key} = ? AND {time})",
+                    from = g.from,
+                    key = group_text(&g.key, req.group_by),
+                    time = g.time_filter
+                )
+            }
+            None => String::new(),
+        };
+        let with_next = format!(
+            "SELECT *, lead(offered_at) OVER next_contact AS next_offered_at, \
                lead(interaction_id) OVER next_contact AS next_interaction_id \
-             FROM interactions WHERE offered_at >= ? AND offered_at < ? \
-             WINDOW next_contact AS (PARTITION BY customer_id, contact_reason ORDER BY offered_at, interaction_id)";
-        let (select, from, time) = record_select(Source::Interactions, req, Some(with_next))?;
+             FROM interactions WHERE offered_at >= ? AND offered_at < ?{customers} \
+             WINDOW next_contact AS (PARTITION BY customer_id, contact_reason ORDER BY offered_at, interaction_id)"
+        );
+        let (select, from, time) = record_select(Source::Interactions, req, Some(&with_next))?;
         let handled = "coalesce(i.outcome = 'handled', FALSE)";
         // The window is a checked integer, written as a literal.
         let repeated = format!(
@@ -104,13 +126,8 @@ impl MetricRecords for Fcr {
              CASE WHEN {handled} AND {repeated} THEN i.next_interaction_id END AS related_id \
              FROM {from} WHERE {time}"
         );
-        // The look-ahead in FROM, then the range in WHERE.
-        let params = vec![
-            SqlValue::Timestamp(req.period_start),
-            SqlValue::Timestamp(lookahead_end),
-            SqlValue::Timestamp(req.period_start),
-            SqlValue::Timestamp(req.period_end),
-        ];
+        // The look-ahead (and the group's customers) in FROM, then the range in WHERE.
+        params.extend([SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)]);
         Ok(records_query(sql, params, "ratio", true))
     }
 }

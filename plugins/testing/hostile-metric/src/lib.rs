@@ -11,7 +11,7 @@
 mod hostile;
 
 use cxhost_plugin_sdk::prelude::*;
-use cxhost_plugin_sdk::{Param, RecordsQuery, SeriesRequest, SeriesResult, SeriesRow};
+use cxhost_plugin_sdk::{Param, RecordsQuery, RecordsRequest, SeriesRequest, SeriesResult, SeriesRow};
 use hostile::{MIB, Outcome, filler};
 
 struct HostileMetric;
@@ -30,7 +30,7 @@ impl cxhost_plugin_sdk::with_records::Guest for HostileMetric {
         attack(&req.params)
     }
 
-    fn records(req: MetricRequest) -> Result<RecordsQuery, String> {
+    fn records(req: RecordsRequest) -> Result<RecordsQuery, String> {
         records_attack(&req.params)
     }
 
