@@ -356,7 +356,7 @@ async fn breakdown(state: &Arc<cxhost::Services>, db: &Arc<cxhost::store::Tenant
     let (state, db) = (state.clone(), db.clone());
     let lines = tokio::task::spawn_blocking(move || {
         let limits = state.limits_of(&tenant);
-        let source = RecordsSource::ask(&state, &call, None, db.clone(), limits).unwrap();
+        let source = RecordsSource::ask(&state, &call, (None, true), db.clone(), limits).unwrap();
         let ask = RankAsk { adjust: DEFAULT_ADJUST.to_vec(), min_sample: MIN_SAMPLE };
         let t = Instant::now();
         rank(&state, &source, &ask).unwrap();

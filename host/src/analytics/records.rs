@@ -56,12 +56,13 @@ pub struct RecordsSource {
 
 impl RecordsSource {
     /// Asks the version serving `call` for the SQL of its records — of one `group`, when the
-    /// caller will keep only that one (a hint the plugin may use to read less), else of every
-    /// group. Blocking: it runs the plugin.
+    /// caller will keep only that one, else of every group; with `counted_only`, the caller
+    /// uses only records with a part in the figure (hints the plugin may use to read less).
+    /// Blocking: it runs the plugin.
     pub fn ask(
         state: &Services,
         call: &MetricCall,
-        group: Option<&str>,
+        (group, counted_only): (Option<&str>, bool),
         db: Arc<TenantDb>,
         limits: PluginLimits,
     ) -> Result<RecordsSource, RecordsError> {
@@ -76,6 +77,7 @@ impl RecordsSource {
             group_by: call.request.group_by,
             params: call.request.params.clone(),
             group: group.map(str::to_string),
+            counted_only,
         };
         let query = state.registry.runtime().call::<MetricRecordsWorld>(&plugin, db.clone(), None, limits, &request)?;
         Ok(RecordsSource { plugin, query, db, limits, deadline })

@@ -202,7 +202,7 @@ async fn ranked(
     let tenant_key = tenant_id.to_string();
     tokio::task::spawn_blocking(move || -> Result<Ranked, ApiError> {
         let _admitted = admitted;
-        let source = RecordsSource::ask(&worker, &call, None, db, limits)?;
+        let source = RecordsSource::ask(&worker, &call, (None, true), db, limits)?;
         let ranking = ranking::rank(&worker, &source, &ask)?;
         let value = if valued { worker.system.metric_value(&tenant_key, &call.name)? } else { None };
         Ok(Ranked { call, source, ranking, value })

@@ -125,7 +125,7 @@ pub async fn list(
     let worker = state.clone();
     let (call, answer) = tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
-        let answer = RecordsSource::ask(&worker, &call, Some(&ask.group), db, limits).and_then(|source| {
+        let answer = RecordsSource::ask(&worker, &call, (Some(&ask.group), false), db, limits).and_then(|source| {
             let page = records::page(&worker, &source, call.request.group_by, floor, &ask)?;
             Ok((source, page))
         });

@@ -133,7 +133,7 @@ async fn ranked(
     let ask = RankAsk { adjust, min_sample };
     tokio::task::spawn_blocking(move || -> Result<Ranked, Failure> {
         let _admitted = admitted;
-        let source = RecordsSource::ask(&worker, &call, None, db, limits)?;
+        let source = RecordsSource::ask(&worker, &call, (None, true), db, limits)?;
         let ranking = ranking::rank(&worker, &source, &ask)?;
         let value = if valued { worker.system.metric_value(&tenant_id, &call.name)? } else { None };
         Ok(Ranked {

@@ -23,6 +23,9 @@ pub struct Ask {
     /// For `records`: the one group the host keeps, if it opens one (a hint a query may use to
     /// read less; never set for `compute`).
     pub group: Option<String>,
+    /// For `records`: the host uses only records with a part in the figure, so excluded ones
+    /// may be left out.
+    pub counted_only: bool,
 }
 
 impl TimeRange for Ask {
@@ -48,6 +51,7 @@ pub fn answer_single<M: Metric>(request: MetricRequest) -> Result<MetricResult, 
         grain: None,
         params: request.params,
         group: None,
+        counted_only: false,
     })
 }
 
@@ -60,6 +64,7 @@ pub fn answer_records<M: MetricRecords>(request: RecordsRequest) -> Result<Recor
         grain: None,
         params: request.params,
         group: request.group,
+        counted_only: request.counted_only,
     })
 }
 
@@ -78,6 +83,7 @@ pub fn answer_series<M: Metric>(request: SeriesRequest) -> Result<SeriesResult, 
         grain: Some(request.grain),
         params: request.params,
         group: None,
+        counted_only: false,
     })?;
     let rows = result.rows.into_iter().map(split_row).collect::<Result<_, _>>()?;
     Ok(SeriesResult { unit: result.unit, rows })

@@ -130,7 +130,9 @@ impl RowRatio<'_> {
              CASE WHEN NOT coalesce(({counted}), FALSE) THEN CAST({excluded} AS VARCHAR) \
                   WHEN CAST({num} AS DOUBLE) = 0 THEN CAST({in_den} AS VARCHAR) END AS reason, \
              CAST(NULL AS VARCHAR) AS related_id \
-             FROM {from} WHERE {time}",
+             FROM {from} WHERE {time}{only_counted}",
+            only_counted =
+                if ask.counted_only { format!(" AND coalesce(({}), FALSE)", self.counted) } else { String::new() },
             counted = self.counted,
             num = self.num,
             den = self.den,

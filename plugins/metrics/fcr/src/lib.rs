@@ -124,7 +124,8 @@ impl MetricRecords for Fcr {
              CASE WHEN NOT {handled} THEN 'not handled: ' || coalesce(i.outcome, 'no outcome') \
                   WHEN {repeated} THEN 'repeated within {window_days} {days} by ' || i.next_interaction_id END AS reason, \
              CASE WHEN {handled} AND {repeated} THEN i.next_interaction_id END AS related_id \
-             FROM {from} WHERE {time}"
+             FROM {from} WHERE {time}{only_handled}",
+            only_handled = if req.counted_only { format!(" AND {handled}") } else { String::new() },
         );
         // The look-ahead (and the group's customers) in FROM, then the range in WHERE.
         params.extend([SqlValue::Timestamp(req.period_start), SqlValue::Timestamp(req.period_end)]);
