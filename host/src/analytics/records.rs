@@ -275,6 +275,32 @@ pub fn page(
     Ok(RecordsPage { totals: totals_out, records, next_offset })
 }
 
+/// One page of one group's records: asks the version serving `call` for that group's records
+/// and pages them, held to `floor` (see [`floor_of`]). Blocking: it runs the plugin.
+pub fn open(
+    state: &Services,
+    call: &MetricCall,
+    (floor, ask): (u32, &PageAsk),
+    db: Arc<TenantDb>,
+    limits: PluginLimits,
+) -> Result<(RecordsSource, RecordsPage), RecordsError> {
+    let source = RecordsSource::ask(state, call, (Some(&ask.group), false), db, limits)?;
+    let page = page(state, &source, call.request.group_by, floor, ask)?;
+    Ok((source, page))
+}
+
+/// The privacy floor a call's employee answers are held to: the tenant's minimum group size,
+/// or the call's `min_responses` where that is higher.
+pub fn floor_of(call: &MetricCall, tenant_floor: u32) -> u32 {
+    let asked = call
+        .params
+        .get(crate::privacy::MIN_RESPONSES)
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0);
+    tenant_floor.max(asked)
+}
+
 /// A timestamp in µs since the epoch as RFC 3339 (UTC, seconds unless finer is needed).
 pub fn rfc3339_micros(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)

@@ -13,7 +13,7 @@ use super::error::{BadRequest, Keyed, NotFound, PluginCall, TenantData};
 use super::extract::{ApiPath, ApiQuery};
 use super::metrics::{PluginRef, rfc3339};
 use super::{ApiError, AppState, Caller, GroupByName, PluginPath, Time};
-use crate::analytics::records::{self, MAX_PAGE, PageAsk, RecordOut, RecordsSource, Totals};
+use crate::analytics::records::{self, MAX_PAGE, PageAsk, RecordOut, Totals};
 use crate::auth::Action;
 use crate::deploy::ServedAs;
 use crate::metric_calls::MetricCall;
@@ -119,16 +119,13 @@ pub async fn list(
     let (offset, limit) = (page.offset, page.limit);
     let ask = PageAsk { group: group.clone(), role: page.role, offset, limit };
     let limits = state.limits_of(&tenant);
-    let floor = tenant.min_group_size.max(min_responses(&call));
+    let floor = records::floor_of(&call, tenant.min_group_size);
     let admitted = state.admit(&tenant).await?;
     let db = state.tenants.get(&tenant_id)?;
     let worker = state.clone();
     let (call, answer) = tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
-        let answer = RecordsSource::ask(&worker, &call, (Some(&ask.group), false), db, limits).and_then(|source| {
-            let page = records::page(&worker, &source, call.request.group_by, floor, &ask)?;
-            Ok((source, page))
-        });
+        let answer = records::open(&worker, &call, (floor, &ask), db, limits);
         (call, answer)
     })
     .await?;
@@ -183,15 +180,6 @@ fn take_page(query: &mut HashMap<String, String>) -> Result<PageParams, ParamErr
     let offset = number("offset", query.remove("offset"), 0, 0..=u32::MAX)?;
     let limit = number("limit", query.remove("limit"), DEFAULT_PAGE, 1..=MAX_PAGE)?;
     Ok(PageParams { group, role, offset, limit })
-}
-
-/// The `min_responses` the call runs with, if the metric declares it.
-fn min_responses(call: &MetricCall) -> u32 {
-    call.params
-        .get(crate::privacy::MIN_RESPONSES)
-        .and_then(Value::as_i64)
-        .and_then(|n| u32::try_from(n).ok())
-        .unwrap_or(0)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -16,7 +16,7 @@ use super::charts::number;
 use super::pages::{blocking, default_range, require};
 use super::{UiError, Viewer, page, path_segment, query_string};
 use crate::analytics::cxex::parse_metric_name;
-use crate::analytics::records::{self, PageAsk, RecordOut, RecordsSource, Totals};
+use crate::analytics::records::{self, PageAsk, RecordOut, Totals};
 use crate::app::AppState;
 use crate::deploy::ServedAs;
 use crate::metric_calls::MetricCall;
@@ -174,16 +174,13 @@ pub async fn records(
         };
         let ask = PageAsk { group: group.clone(), role: asked.role.clone(), offset: asked.offset, limit: PAGE };
         let limits = state.limits_of(&tenant);
-        let floor = tenant.min_group_size.max(min_responses(&call.params));
+        let floor = records::floor_of(&call, tenant.min_group_size);
         let admitted = state.admit(&tenant).await?;
         let db = state.tenants.get(&tenant_id)?;
         let worker = state.clone();
         let (call, answer) = tokio::task::spawn_blocking(move || {
             let _admitted = admitted;
-            let answer = RecordsSource::ask(&worker, &call, (Some(&ask.group), false), db, limits).and_then(|source| {
-                let page = records::page(&worker, &source, call.request.group_by, floor, &ask)?;
-                Ok((source, page))
-            });
+            let answer = records::open(&worker, &call, (floor, &ask), db, limits);
             (call, answer)
         })
         .await
@@ -218,11 +215,6 @@ pub async fn records(
     let mut response = page(&title, Some(&viewer.0), body);
     *response.status_mut() = status;
     Ok(response)
-}
-
-/// The `min_responses` the call runs with, if the metric declares it.
-fn min_responses(params: &BTreeMap<String, Value>) -> u32 {
-    params.get(crate::privacy::MIN_RESPONSES).and_then(Value::as_i64).and_then(|n| u32::try_from(n).ok()).unwrap_or(0)
 }
 
 fn records_body(tenant: &str, name: &str, asked: &Asked, opened: &Result<Opened, String>) -> Markup {
