@@ -36,9 +36,17 @@ fn main() {
         let Some(stem) = file.strip_suffix(".wasm") else { continue };
         components.push(stem.to_string());
         std::fs::copy(&path, guests_dir.join(&file)).unwrap();
-        let standard_name = ["cxhost_metric_", "cxhost_dashboard_", "cxhost_pay_", "cxhost_game_", "cxhost_rule_"]
-            .iter()
-            .find_map(|prefix| file.strip_prefix(prefix));
+        let standard_name = [
+            "cxhost_metric_",
+            "cxhost_dashboard_",
+            "cxhost_pay_",
+            "cxhost_game_",
+            "cxhost_rule_",
+            "cxhost_enricher_",
+            "cxhost_router_",
+        ]
+        .iter()
+        .find_map(|prefix| file.strip_prefix(prefix));
         if let Some(name) = standard_name.and_then(|f| f.strip_suffix(".wasm")) {
             standard.push((name.to_string(), guests_dir.join(&file)));
         }

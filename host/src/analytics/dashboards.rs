@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::deploy::call::FallbackNote;
 use crate::deploy::{PlanError, ServedAs};
 use crate::params::{self, ParamError};
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{DashboardRequest, PluginKind};
 use crate::runtime::worlds::DashboardWorld;
 use crate::runtime::{CallError, Plugin};
@@ -80,7 +81,7 @@ pub async fn render(
             let panels = worker.registry.runtime().call::<DashboardWorld>(
                 plugin,
                 db.clone(),
-                Some(analytics.clone()),
+                CallImports::analytics(analytics.clone()),
                 limits,
                 &request,
             )?;

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::app::Services;
 use crate::config::PluginLimits;
 use crate::metric_calls::MetricCall;
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{Batch, ColumnValues, GroupBy, RecordsQuery, RecordsRequest};
 use crate::runtime::host::{HostStop, QueryFailure, to_batch, to_duck_value};
 use crate::runtime::worlds::MetricRecordsWorld;
@@ -79,7 +80,13 @@ impl RecordsSource {
             group: group.map(str::to_string),
             counted_only,
         };
-        let query = state.registry.runtime().call::<MetricRecordsWorld>(&plugin, db.clone(), None, limits, &request)?;
+        let query = state.registry.runtime().call::<MetricRecordsWorld>(
+            &plugin,
+            db.clone(),
+            CallImports::none(),
+            limits,
+            &request,
+        )?;
         Ok(RecordsSource { plugin, query, db, limits, deadline })
     }
 

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::config::PluginLimits;
 use crate::deploy::CallPlan;
 use crate::deploy::call::CallContext;
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{Grain, GroupBy, MetricRequest, Param, SeriesRequest, SeriesResult, SeriesRow};
 use crate::runtime::worlds::{MetricSeriesWorld, MetricWorld};
 use crate::runtime::{CallError, Plugin};
@@ -165,7 +166,8 @@ fn series_at_once(
     };
     let periods = bounds.len() as u64 - 1;
     let limits = within(context.limits.for_calls(periods), until, plugin)?;
-    let result = context.runtime.call::<MetricSeriesWorld>(plugin, context.db.clone(), None, limits, &request)?;
+    let result =
+        context.runtime.call::<MetricSeriesWorld>(plugin, context.db.clone(), CallImports::none(), limits, &request)?;
     let index = period_index(bounds);
     if let Some(row) = result.rows.iter().find(|row| !index.contains_key(&row.period_start)) {
         return Err(CallError::InvalidResult {
@@ -197,7 +199,8 @@ fn period_by_period(
             params: params.to_vec(),
         };
         let limits = within(context.limits, until, plugin)?;
-        let result = context.runtime.call::<MetricWorld>(plugin, context.db.clone(), None, limits, &request)?;
+        let result =
+            context.runtime.call::<MetricWorld>(plugin, context.db.clone(), CallImports::none(), limits, &request)?;
         series.unit = result.unit;
         series.rows.extend(result.rows.into_iter().map(|row| SeriesRow {
             period_start: request.period_start,

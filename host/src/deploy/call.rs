@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::{CallPlan, Deployments, Outcome, ServedAs};
 use crate::config::PluginLimits;
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{MetricRequest, MetricResult};
 use crate::runtime::worlds::MetricWorld;
 use crate::runtime::{CallError, Plugin, Runtime};
@@ -67,7 +68,7 @@ impl CallContext<'_> {
     /// Runs a metric call by the plan.
     pub fn answer(&self, plan: &CallPlan, request: &MetricRequest) -> Result<Answer, CallError> {
         self.answer_with(plan, |plugin| {
-            self.runtime.call::<MetricWorld>(plugin, self.db.clone(), None, self.limits, request)
+            self.runtime.call::<MetricWorld>(plugin, self.db.clone(), CallImports::none(), self.limits, request)
         })
     }
 
@@ -122,7 +123,7 @@ impl CallContext<'_> {
     /// comparison to the shadow report.
     pub fn shadow(&self, candidate: &Plugin, group_by: &str, request: &MetricRequest, served: &MetricResult) {
         let result = self.candidate(candidate, |plugin| {
-            self.runtime.call::<MetricWorld>(plugin, self.db.clone(), None, self.limits, request)
+            self.runtime.call::<MetricWorld>(plugin, self.db.clone(), CallImports::none(), self.limits, request)
         });
         self.deployments.shadows.update(self.tenant, self.name, &candidate.hash, |report| match &result {
             Ok(candidate_result) => report.add(group_by, served, candidate_result),

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Ledger, RunError};
 use crate::config::PluginLimits;
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{AwardKind, AwardRequest, Param, PluginKind};
 use crate::runtime::worlds::GameMechanicWorld;
 use crate::runtime::{CallError, Plugin, Runtime};
@@ -46,7 +47,7 @@ impl Ledger for PointsLedger {
             period_end: to.timestamp_micros(),
             params: params.to_vec(),
         };
-        let result = runtime.call::<GameMechanicWorld>(plugin, db, None, limits, &request)?;
+        let result = runtime.call::<GameMechanicWorld>(plugin, db, CallImports::none(), limits, &request)?;
         let awards: Vec<AwardEntry> = result
             .awards
             .into_iter()

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Ledger, RunError};
 use crate::config::PluginLimits;
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{Param, PayRequest, PluginKind};
 use crate::runtime::worlds::PayModelWorld;
 use crate::runtime::{CallError, Plugin, Runtime};
@@ -38,7 +39,7 @@ impl Ledger for PayLedger {
             params: params.to_vec(),
         };
         let lines: Vec<(String, Line)> = runtime
-            .call::<PayModelWorld>(plugin, db, None, limits, &request)?
+            .call::<PayModelWorld>(plugin, db, CallImports::none(), limits, &request)?
             .into_iter()
             .map(|l| {
                 let line = Line {

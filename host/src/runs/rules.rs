@@ -16,6 +16,7 @@ use crate::config::PluginLimits;
 use crate::deploy::shadow::ActionDiff;
 use crate::deploy::{CallPlan, PlanError, ServedAs};
 use crate::params::{self, ParamError};
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{ActionKind, EvidenceItem, Param, PluginKind, RuleRequest, RuleResult};
 use crate::runtime::worlds::RuleWorld;
 use crate::runtime::{CallError, Plugin};
@@ -182,8 +183,13 @@ impl RulePlan {
         });
         let runtime = state.registry.runtime();
         let compute_with = |plugin: &Plugin, request: &RuleRequest| {
-            let result =
-                runtime.call::<RuleWorld>(plugin, db.clone(), Some(analytics.clone()), self.limits, request)?;
+            let result = runtime.call::<RuleWorld>(
+                plugin,
+                db.clone(),
+                CallImports::analytics(analytics.clone()),
+                self.limits,
+                request,
+            )?;
             check(&result, self.at, self.judged_until, &teams).map_err(|detail| CallError::InvalidResult {
                 plugin: plugin.info.name.clone(),
                 version: plugin.info.version.clone(),
@@ -489,15 +495,17 @@ pub fn compare(
             judged_until: Some(request.judged_until),
             ..TenantAnalytics::new(state.clone(), tenant.clone(), "shadow".to_string(), db.clone(), limits)
         });
-        Ok(runtime.call::<RuleWorld>(plugin, db.clone(), Some(analytics), limits, &request).and_then(|result| {
-            check(&result, at, until, &teams).map(|c| diffs_of(&c.proposals)).map_err(|detail| {
-                CallError::InvalidResult {
-                    plugin: plugin.info.name.clone(),
-                    version: plugin.info.version.clone(),
-                    detail,
-                }
-            })
-        }))
+        Ok(runtime.call::<RuleWorld>(plugin, db.clone(), CallImports::analytics(analytics), limits, &request).and_then(
+            |result| {
+                check(&result, at, until, &teams).map(|c| diffs_of(&c.proposals)).map_err(|detail| {
+                    CallError::InvalidResult {
+                        plugin: plugin.info.name.clone(),
+                        version: plugin.info.version.clone(),
+                        detail,
+                    }
+                })
+            },
+        ))
     };
     let served = run(serving)??;
     Ok((served, run(candidate)?))

@@ -17,6 +17,7 @@ use crate::config::PluginLimits;
 use crate::deploy::PlanError;
 use crate::deploy::shadow::{ShadowReport, totals_per_agent};
 use crate::params::plugin_params;
+use crate::runtime::CallImports;
 use crate::runtime::bindings::{GroupBy, MetricRequest, MetricResult, PluginKind};
 use crate::runtime::worlds::MetricWorld;
 use crate::runtime::{Plugin, kind_name};
@@ -96,7 +97,7 @@ impl ShadowRun<'_> {
                     group_by: self.group_by.0,
                     params,
                 };
-                Ok(runtime.call::<MetricWorld>(plugin, db, None, limits, &request)?)
+                Ok(runtime.call::<MetricWorld>(plugin, db, CallImports::none(), limits, &request)?)
             }
             PluginKind::PayModel => {
                 let agents = crate::store::overview::agent_ids(&db).map_err(RunError::Agents)?;

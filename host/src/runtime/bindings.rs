@@ -87,11 +87,38 @@ pub mod rule {
     });
 }
 
+pub mod enricher {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "enricher",
+        imports: { default: trappable },
+        with: {
+            "cxhost:plugin/types": super::metric::cxhost::plugin::types,
+            "cxhost:plugin/host": super::metric::cxhost::plugin::host,
+        },
+    });
+}
+
+pub mod router {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "router",
+        imports: { default: trappable },
+        with: {
+            "cxhost:plugin/types": super::metric::cxhost::plugin::types,
+            "cxhost:plugin/host": super::metric::cxhost::plugin::host,
+        },
+    });
+}
+
 pub use dashboard::cxhost::plugin::analytics::{
     Coefficient as WitCoefficient, Correlation as WitCorrelation, CorrelationRequest, Level as WitLevel,
     MatrixCell as WitMatrixCell, MatrixRequest, Period as WitPeriod, Point as WitPoint,
 };
 pub use dashboard::cxhost::plugin::dashboard_types::{DashboardRequest, Panel, PanelKind};
+pub use enricher::cxhost::plugin::enricher_types::{
+    EnrichRequest, Enrichment, TextItem, TextSource, Topic as TaxonomyTopic,
+};
 pub use game_mechanic::cxhost::plugin::game_types::{Award, AwardKind, AwardRequest, AwardResult, Flag};
 pub use metric::cxhost::plugin::host::LogLevel;
 pub use metric::cxhost::plugin::metric_types::{
@@ -102,4 +129,6 @@ pub use metric::cxhost::plugin::types::{
     Batch, Column, ColumnValues, Param, ParamSpec, ParamType, ParamValue, PluginInfo, PluginKind, SqlValue,
 };
 pub use pay_model::cxhost::plugin::pay_types::{PayLine, PayRequest};
+pub use router::cxhost::plugin::roster::{AgentFigures, AgentOrder, SnapshotInfo};
+pub use router::cxhost::plugin::router_types::{Contact, Pool, Route, RouteRequest};
 pub use rule::cxhost::plugin::rule_types::{Action as RuleAction, ActionKind, EvidenceItem, RuleRequest, RuleResult};

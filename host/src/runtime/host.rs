@@ -1,6 +1,7 @@
 //! What a plugin call may reach: the `host` interface (logging, read-only tenant SQL), the
 //! `analytics` interface of dashboards and rules (metrics and correlations, served through
-//! [`AnalyticsHost`]) and the per-call state that enforces its limits.
+//! [`AnalyticsHost`]), the `roster` interface of routers (the tenant's snapshot of its agents)
+//! and the per-call state that enforces its limits.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -14,11 +15,13 @@ use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
 use super::bindings::dashboard::cxhost::plugin::analytics;
 use super::bindings::metric::cxhost::plugin::{host, types};
 use super::bindings::{
-    Batch, Column, ColumnValues, CorrelationRequest, GroupBy, LogLevel, MatrixRequest, MetricRequest, MetricResult,
-    Param, SeriesRequest, SeriesResult, SqlValue, WitCorrelation, WitMatrixCell,
+    AgentFigures, AgentOrder, Batch, Column, ColumnValues, CorrelationRequest, GroupBy, LogLevel, MatrixRequest,
+    MetricRequest, MetricResult, Param, Pool, SeriesRequest, SeriesResult, SnapshotInfo, SqlValue, WitCorrelation,
+    WitMatrixCell,
 };
 use super::limiter::CallLimiter;
 use super::logs::{CallLog, TenantLogBudgets};
+use super::roster::Roster;
 use super::watchdog::QueryWatchdog;
 use crate::config::PluginLimits;
 use crate::store::{TenantDb, readonly};
@@ -43,12 +46,38 @@ pub trait AnalyticsHost: Send + Sync {
     fn correlate_matrix(&self, request: MatrixRequest, deadline: Instant) -> Result<Vec<WitMatrixCell>, String>;
 }
 
+/// What a call may reach besides `host`: the analytics of dashboards and rules, the roster
+/// snapshot of routers. Each world takes only what it imports.
+#[derive(Clone, Default)]
+pub struct CallImports {
+    pub analytics: Option<Arc<dyn AnalyticsHost>>,
+    pub roster: Option<Arc<Roster>>,
+}
+
+impl CallImports {
+    pub fn none() -> CallImports {
+        CallImports::default()
+    }
+
+    pub fn analytics(analytics: Arc<dyn AnalyticsHost>) -> CallImports {
+        CallImports { analytics: Some(analytics), roster: None }
+    }
+
+    pub fn roster(roster: Arc<Roster>) -> CallImports {
+        CallImports { analytics: None, roster: Some(roster) }
+    }
+}
+
 /// The store data of one plugin call.
 pub struct CallState {
     /// The calling tenant's database; none while `describe()` runs.
     pub tenant: Option<Arc<TenantDb>>,
     /// Metrics and correlations for dashboard and rule calls; none for other kinds.
     pub analytics: Option<Arc<dyn AnalyticsHost>>,
+    /// The tenant's roster snapshot for router calls; none for other kinds.
+    pub roster: Option<Arc<Roster>>,
+    /// A call on the live path (a router): `host.query` answers an error instead of SQL.
+    pub live_path: bool,
     pub plugin: String,
     pub version: String,
     pub limits: PluginLimits,
@@ -268,6 +297,9 @@ impl host::Host for CallState {
         if Instant::now() >= self.deadline {
             return Err(HostStop::QueryDeadline(self.limits.deadline_ms).into());
         }
+        if self.live_path {
+            return Ok(Err("routers run on the live path and read the `roster` snapshot, not SQL".to_string()));
+        }
         let Some(tenant) = self.tenant.clone() else {
             return Ok(Err("no tenant data is available while the plugin describes itself".to_string()));
         };
@@ -366,4 +398,25 @@ fn to_column(name: &str, ty: &DataType, arrays: &[&ArrayRef], rows: usize) -> Re
         ),
     };
     Ok(Column { name: name.to_string(), values, nulls })
+}
+
+impl crate::runtime::bindings::router::cxhost::plugin::roster::Host for CallState {
+    fn info(&mut self) -> wasmtime::Result<SnapshotInfo> {
+        Ok(self.roster.as_ref().map_or_else(|| Roster::empty().info(), |r| r.info()))
+    }
+
+    fn agents(
+        &mut self,
+        pool: Option<Pool>,
+        skill: String,
+        available_only: bool,
+        order: AgentOrder,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<AgentFigures>> {
+        Ok(self.roster.as_ref().map_or_else(Vec::new, |r| r.agents(pool, &skill, available_only, order, limit)))
+    }
+
+    fn agent(&mut self, agent_id: String) -> wasmtime::Result<Option<AgentFigures>> {
+        Ok(self.roster.as_ref().and_then(|r| r.agent(&agent_id).cloned()))
+    }
 }

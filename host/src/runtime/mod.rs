@@ -11,6 +11,7 @@ pub mod compile;
 pub mod host;
 pub mod limiter;
 pub mod logs;
+pub mod roster;
 pub mod watchdog;
 pub mod worlds;
 
@@ -25,9 +26,11 @@ use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, Pooli
 
 use self::bindings::{PluginInfo, PluginKind};
 use self::cache::CompiledCache;
-use self::host::{AnalyticsHost, CallShared, CallState, HostStop};
+pub use self::host::{AnalyticsHost, CallImports};
+use self::host::{CallShared, CallState, HostStop};
 use self::limiter::{CallLimiter, MemoryCapExceeded};
 use self::logs::CallLog;
+pub use self::roster::Roster;
 use self::worlds::{RECOGNIZERS, World};
 use crate::config::{Compiler, MAX_PLUGIN_MEMORY_BYTES, PluginLimits};
 use crate::store::TenantDb;
@@ -101,7 +104,8 @@ pub struct Runtime {
 /// What a call's store starts with.
 struct CallSetup<'a> {
     tenant: Option<Arc<TenantDb>>,
-    analytics: Option<Arc<dyn AnalyticsHost>>,
+    imports: CallImports,
+    live_path: bool,
     limits: PluginLimits,
     name: &'a str,
     version: &'a str,
@@ -218,7 +222,14 @@ impl Runtime {
         let component = self.cache.get_or_compile(&self.engine, &hash, bytes)?;
         let recognized = self.recognize(&component)?;
         let limits = PluginLimits { deadline_ms: 2_000, ..PluginLimits::default() };
-        let setup = CallSetup { tenant: None, analytics: None, limits, name: "(loading)", version: "" };
+        let setup = CallSetup {
+            tenant: None,
+            imports: CallImports::none(),
+            live_path: false,
+            limits,
+            name: "(loading)",
+            version: "",
+        };
         let describe = recognized.describe;
         let info = self
             .run_call(setup, (String::new(), String::new()), |store| {
@@ -259,7 +270,9 @@ impl Runtime {
         let limits = setup.limits;
         let state = CallState {
             tenant: setup.tenant,
-            analytics: setup.analytics,
+            analytics: setup.imports.analytics,
+            roster: setup.imports.roster,
+            live_path: setup.live_path,
             plugin: setup.name.to_string(),
             version: setup.version.to_string(),
             limits,
@@ -322,7 +335,7 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         tenant: Arc<TenantDb>,
-        analytics: Option<Arc<dyn AnalyticsHost>>,
+        imports: CallImports,
         limits: PluginLimits,
         request: &W::Request,
     ) -> Result<W::Output, CallError> {
@@ -333,9 +346,19 @@ impl Runtime {
             expected: W::KIND,
             found: plugin.info.kind,
         })?;
-        let analytics = if W::ANALYTICS { analytics } else { None };
+        let imports = CallImports {
+            analytics: imports.analytics.filter(|_| W::ANALYTICS),
+            roster: imports.roster.filter(|_| W::LIVE_PATH),
+        };
         let tenant_id = tenant.id.clone();
-        let setup = CallSetup { tenant: Some(tenant), analytics, limits, name: &name, version: &version };
+        let setup = CallSetup {
+            tenant: Some(tenant),
+            imports,
+            live_path: W::LIVE_PATH,
+            limits,
+            name: &name,
+            version: &version,
+        };
         let output = self.run_call(setup, (name.clone(), version.clone()), |store| {
             let bindings = match W::instantiate(pre, store) {
                 Ok(bindings) => bindings,

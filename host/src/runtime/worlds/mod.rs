@@ -5,9 +5,11 @@
 //! implements [`World`], and one line in each of [`link_all`] and [`RECOGNIZERS`].
 
 pub mod dashboard;
+pub mod enricher;
 pub mod game_mechanic;
 pub mod metric;
 pub mod pay_model;
+pub mod router;
 pub mod rule;
 
 use std::any::Any;
@@ -20,9 +22,11 @@ use super::host::CallState;
 use crate::config::PluginLimits;
 
 pub use self::dashboard::DashboardWorld;
+pub use self::enricher::EnricherWorld;
 pub use self::game_mechanic::GameMechanicWorld;
 pub use self::metric::{MetricPre, MetricRecordsWorld, MetricSeriesWorld, MetricWorld};
 pub use self::pay_model::PayModelWorld;
+pub use self::router::RouterWorld;
 pub use self::rule::RuleWorld;
 
 /// One plugin world.
@@ -31,6 +35,9 @@ pub trait World: 'static {
     const KIND: PluginKind;
     /// Whether calls get the `analytics` import (dashboards and rules).
     const ANALYTICS: bool = false;
+    /// Whether calls run on the live path (routers): they get the `roster` snapshot and
+    /// `host.query` answers an error instead of running SQL.
+    const LIVE_PATH: bool = false;
     /// The pre-instantiated bindings, kept with the plugin.
     type Pre: Send + Sync + 'static;
     /// The bindings of one instance.
@@ -60,7 +67,9 @@ pub fn link_all(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
     DashboardWorld::link(linker)?;
     PayModelWorld::link(linker)?;
     GameMechanicWorld::link(linker)?;
-    RuleWorld::link(linker)
+    RuleWorld::link(linker)?;
+    EnricherWorld::link(linker)?;
+    RouterWorld::link(linker)
 }
 
 /// A component recognised as one world: its kind, its pre-instantiated bindings, and how to
@@ -80,6 +89,8 @@ pub const RECOGNIZERS: &[(&str, Recognizer)] = &[
     ("pay model", recognize::<PayModelWorld>),
     ("game mechanic", recognize::<GameMechanicWorld>),
     ("rule", recognize::<RuleWorld>),
+    ("enricher", recognize::<EnricherWorld>),
+    ("router", recognize::<RouterWorld>),
 ];
 
 fn recognize<W: World>(instance: &InstancePre<CallState>) -> wasmtime::Result<Recognized> {

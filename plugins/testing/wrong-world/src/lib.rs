@@ -1,28 +1,27 @@
-//! Test plugin: a valid component for the `enricher` world, uploaded where a metric is
-//! expected; the host must refuse it as the wrong world.
+//! Test plugin: a valid component of a world that is not cxhost's (it exports `describe`
+//! with another shape, and no entry point of any cxhost kind); the host must refuse it as
+//! the wrong world.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "enricher" });
+wit_bindgen::generate!({
+    inline: r#"
+        package test:other;
 
-use cxhost::plugin::types::PluginKind;
+        world other {
+            export describe: func() -> string;
+            export run: func(input: list<string>) -> u32;
+        }
+    "#,
+});
 
 struct WrongWorld;
 
 impl Guest for WrongWorld {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "wrong_world".to_string(),
-            version: "0.0.1".to_string(),
-            kind: PluginKind::Enricher,
-            description: "An enricher, not a metric.".to_string(),
-            params: Vec::new(),
-        }
+    fn describe() -> String {
+        "wrong_world: not a cxhost plugin".to_string()
     }
 
-    fn enrich(items: Vec<TextItem>) -> Result<Vec<Enrichment>, String> {
-        Ok(items
-            .into_iter()
-            .map(|item| Enrichment { id: item.id, sentiment: None, topics: Vec::new(), tags: Vec::new() })
-            .collect())
+    fn run(input: Vec<String>) -> u32 {
+        input.len() as u32
     }
 }
 
