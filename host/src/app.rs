@@ -41,6 +41,8 @@ pub struct Services {
     pub keys: KeyRing,
     /// Signed-in browser sessions of the `/ui` pages.
     pub ui_sessions: crate::ui::sessions::Sessions,
+    /// The background worker that enriches ingested text.
+    pub enrichment: Arc<crate::pipelines::enrichment::EnrichmentWorker>,
 }
 
 pub type AppState = Arc<Services>;
@@ -81,8 +83,11 @@ impl Services {
         let ui_sessions = crate::ui::sessions::Sessions::default();
         let admission = Admission::default();
         let rule_tick = config.rule_tick;
-        let services = Services { config, system, tenants, admission, registry, deployments, keys, ui_sessions };
+        let enrichment = Arc::default();
+        let services =
+            Services { config, system, tenants, admission, registry, deployments, keys, ui_sessions, enrichment };
         let services = Arc::new(services);
+        crate::pipelines::enrichment::spawn(Arc::downgrade(&services));
         if let Some(every) = rule_tick {
             crate::runs::schedule::spawn(Arc::downgrade(&services), every);
         }

@@ -155,8 +155,12 @@ fn load(
     table: &schema::Table,
     path: &Path,
 ) -> Result<crate::store::IngestReport, DemoError> {
-    let options =
-        IngestOptions { format: Format::Csv, mode: ValidationMode::AllOrNothing, on_conflict: OnConflict::Skip };
+    let options = IngestOptions {
+        format: Format::Csv,
+        mode: ValidationMode::AllOrNothing,
+        on_conflict: OnConflict::Skip,
+        enricher: None,
+    };
     ingest::ingest_file(db, table, path, options)
         .map_err(|source| DemoError::Load { table: table.name.to_string(), source: Box::new(source) })
 }

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod guests;
 pub mod metric_calls;
 pub mod params;
+pub mod pipelines;
 pub mod privacy;
 pub mod problem;
 pub mod registry;

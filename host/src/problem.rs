@@ -386,6 +386,23 @@ impl From<crate::analytics::topics::TopicError> for Failure {
     }
 }
 
+impl From<crate::pipelines::enrichment::EnrichmentError> for Failure {
+    fn from(e: crate::pipelines::enrichment::EnrichmentError) -> Self {
+        use crate::pipelines::enrichment::EnrichmentError;
+        match e {
+            EnrichmentError::BadBatchSize(_) => {
+                Failure::bad_request("invalid_settings", e.to_string()).with_field("batch_size")
+            }
+            EnrichmentError::Plan(e) => Failure::from(e).with_field("enricher"),
+            EnrichmentError::Params(e) => e.into(),
+            EnrichmentError::System(e) => e.into(),
+            EnrichmentError::Access(e) => e.into(),
+            EnrichmentError::TenantDb(e) => e.into(),
+            EnrichmentError::Stored(_) | EnrichmentError::Db(_) => Failure::internal(e),
+        }
+    }
+}
+
 impl From<AccessError> for Failure {
     fn from(e: AccessError) -> Self {
         match e {

@@ -65,7 +65,7 @@ pub struct IngestQuery {
         (String = "text/csv"), (String = "application/x-ndjson"), (Vec<Object> = "application/json"),
         (Vec<u8> = "application/vnd.apache.parquet"))),
     responses(
-        (status = 200, body = IngestReport, description = "applied; `errors` lists rejected rows in load_valid mode"),
+        (status = 200, body = IngestReport, description = "applied; `errors` lists rejected rows in load_valid mode; `enrichment` says how many texts were queued for the tenant's enricher"),
         Keyed, NotFound,
         BadRequest,
         (status = 413, body = Problem, content_type = "application/problem+json",
@@ -99,10 +99,12 @@ pub async fn ingest(
             format!("cannot tell the batch format from Content-Type `{content_type}`; send text/csv, application/x-ndjson, application/json or application/vnd.apache.parquet, or add ?format="),
         )
     })?;
+    let enricher = crate::pipelines::enrichment::enricher_of(&state, &tenant)?;
     let options = IngestOptions {
         format,
         mode: query.mode.unwrap_or_default(),
         on_conflict: query.on_conflict.unwrap_or_default(),
+        enricher,
     };
     let db = state.tenants.get(&tenant)?;
     let staged = db.staging_dir().join(format!("{}.{}", crate::auth::new_key(), format.extension()));
@@ -127,6 +129,9 @@ pub async fn ingest(
         ("rejected", report.rejected),
     ] {
         crate::telemetry::ingested(&tenant, spec.name, result, rows);
+    }
+    if report.enrichment.as_ref().is_some_and(|e| e.queued > 0) {
+        state.enrichment.wake(&tenant);
     }
     Ok(Json(report))
 }

@@ -7,6 +7,7 @@ pub mod coaching;
 pub mod correlations;
 pub mod dashboards;
 pub mod deploy;
+pub mod enrichment;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -50,6 +51,10 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(tenants::set_privacy))
         .routes(routes!(tenants::create_key))
         .routes(routes!(ingest::ingest))
+        .routes(routes!(enrichment::settings, enrichment::set_settings))
+        .routes(routes!(enrichment::status))
+        .routes(routes!(enrichment::recompute))
+        .routes(routes!(enrichment::of_row))
         .routes(routes!(plugins::list, plugins::upload).layer(plugin_limit))
         .routes(routes!(deploy::versions))
         .routes(routes!(deploy::activate))

@@ -35,6 +35,8 @@ use super::error::ServerFailure;
         (name = "rules", description = "Rule runs on demand and on a schedule, and the run log"),
         (name = "actions", description = "Coaching tasks and alerts that rules open, and moving them on"),
         (name = "coaching", description = "Coaching sessions and the impact of coaching on a metric"),
+        (name = "enrichment", description = "How ingested comments and notes are scored (sentiment, topics, language), and how far it has come"),
+        (name = "routing", description = "Routing decisions for new contacts, the roster snapshot routers read, and the decision log"),
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerKey),

@@ -60,6 +60,7 @@ impl InteractionRow<'_> {
             Some(s) => t.decimal("sentiment", s, 2),
             None => t.null("sentiment"),
         }
+        t.null("notes");
         t.end_row()
     }
 }

@@ -84,11 +84,14 @@ pub enum OnConflict {
     Replace,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     pub format: Format,
     pub mode: ValidationMode,
     pub on_conflict: OnConflict,
+    /// The tenant's enricher, when it enriches text: the batch's new or changed texts are
+    /// marked pending for it in the batch's own transaction.
+    pub enricher: Option<String>,
 }
 
 /// One problem with one row.
@@ -118,6 +121,22 @@ pub struct IngestReport {
     pub error_count: u64,
     /// The first errors, ordered by row then column.
     pub errors: Vec<RowError>,
+    /// Texts of the batch queued for the tenant's enricher; absent when the table carries no
+    /// text or the tenant enriches none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enrichment: Option<EnrichmentQueued>,
+}
+
+/// What an ingest queued for enrichment. The rows are stored already; their texts are scored
+/// in the background and retried on failure (`GET /v1/tenants/{tenant}/enrichments`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnrichmentQueued {
+    /// The enricher that will score them.
+    pub enricher: String,
+    /// New or changed texts marked pending.
+    pub queued: u64,
+    /// `queued` (scored in the background) or `none` (nothing new to score).
+    pub state: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +210,7 @@ fn stage_validate_apply(
         committed: false,
         error_count,
         errors,
+        enrichment: None,
     };
     if rejected > 0 && opts.mode == ValidationMode::AllOrNothing {
         return Err(IngestError::Rejected(Box::new(report)));
@@ -218,6 +238,11 @@ fn stage_validate_apply(
         ),
         [],
     )? as u64;
+    if let Some(enricher) = opts.enricher.filter(|_| super::enrichments::source_of(table.name).is_some()) {
+        let queued = super::enrichments::mark_pending(conn, table, valid)?;
+        let state = if queued > 0 { "queued" } else { "none" }.to_string();
+        report.enrichment = Some(EnrichmentQueued { enricher, queued, state });
+    }
     conn.execute_batch("COMMIT")?;
     report.inserted -= report.replaced;
     report.unchanged = rows_received - rejected - report.inserted - report.replaced;
@@ -552,7 +577,7 @@ i4,c4,x2,fax,billing,2026-03-02T09:30:00Z,2026-03-02T09:30:05Z,2026-03-02T09:35:
         let path = db.staging_dir().join(format!("{table}-{}.csv", crate::auth::new_key()));
         std::fs::write(&path, csv).unwrap();
         let spec = schema::table(table).unwrap();
-        ingest_file(db, spec, &path, IngestOptions { format: Format::Csv, mode, on_conflict })
+        ingest_file(db, spec, &path, IngestOptions { format: Format::Csv, mode, on_conflict, enricher: None })
     }
 
     fn rows(db: &TenantDb, sql: &str) -> Vec<String> {

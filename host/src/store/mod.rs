@@ -4,10 +4,12 @@ pub mod actions;
 pub mod awards;
 pub mod contacts;
 pub mod deployments;
+pub mod enrichments;
 pub mod ingest;
 pub mod metric_values;
 pub mod overview;
 pub mod pay;
+pub mod pipeline_settings;
 pub mod readonly;
 pub mod runs;
 pub mod schedules;
@@ -16,7 +18,9 @@ pub mod system;
 pub mod tenant;
 
 pub use deployments::{AuditEntry, Change, DeploymentRow, FailurePolicy, PluginVersionRow};
-pub use ingest::{Format, IngestError, IngestOptions, IngestReport, OnConflict, RowError, ValidationMode};
+pub use ingest::{
+    EnrichmentQueued, Format, IngestError, IngestOptions, IngestReport, OnConflict, RowError, ValidationMode,
+};
 pub use readonly::ReadOnlyError;
 pub use system::{SystemDb, SystemError};
 pub use tenant::{TenantDb, TenantStore};

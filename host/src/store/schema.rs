@@ -190,8 +190,17 @@ pub static INTERACTIONS: Table = Table {
             .rule(Rule::Range(0.0, 1e15))
             .default("0")
             .unit("cents"),
-        col("sentiment", Double, "Customer sentiment of the contact, from an enricher or a vendor.")
-            .rule(Rule::Range(-1.0, 1.0)),
+        col(
+            "sentiment",
+            Double,
+            "Customer sentiment of the contact as a vendor scored it; the tenant's enricher scores `notes`.",
+        )
+        .rule(Rule::Range(-1.0, 1.0)),
+        col(
+            "notes",
+            Text,
+            "Transcript or the agent's notes of the contact; the tenant's enricher scores it (sentiment, topics, language).",
+        ),
     ],
     checks: &[
         RowCheck {
@@ -383,6 +392,9 @@ pub fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().copied().find(|t| t.name == name)
 }
 
+/// Columns added to canonical tables after their first release, for databases made before.
+pub const MIGRATIONS: &str = "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS notes VARCHAR;";
+
 /// Indexes-free schema: ids are kept unique by ingest (anti-join on the key), which is far
 /// cheaper for bulk loads than DuckDB's ART index.
 pub fn create_all_sql() -> String {
@@ -435,11 +447,15 @@ pub fn reference_markdown() -> String {
          correction is an entry that `reverses` another) and `game_flags` holds suspected gaming; \
          `actions` holds the coaching tasks and alerts of rule runs (one live action per agent or \
          team and cause), `action_events` every change of their state with who made it, and \
-         `rule_runs` the log of rule runs.\n\n```sql",
+         `rule_runs` the log of rule runs; `enrichments` the sentiment, topics, tags and language \
+         the tenant's enricher gave each comment and note (`source` names the table, `row_id` the \
+         row; `state` pending, done or failed), and `route_decisions` the sampled log of routing \
+         decisions.\n\n```sql",
     );
     out.push_str(super::pay::CREATE_SQL);
     out.push_str(super::awards::CREATE_SQL);
     out.push_str(super::actions::CREATE_SQL);
+    out.push_str(super::enrichments::CREATE_SQL);
     out.push_str("\n```\n");
     out
 }

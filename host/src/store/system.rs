@@ -83,6 +83,7 @@ impl SystemDb {
         conn.execute_batch(SCHEMA)?;
         SystemDb::create_schedules(&conn)?;
         SystemDb::create_metric_values(&conn)?;
+        SystemDb::create_pipeline_settings(&conn)?;
         let db = SystemDb { conn: Mutex::new(conn), tenant_cache: RwLock::new(HashMap::new()) };
         db.refresh_tenants()?;
         Ok(db)

@@ -119,6 +119,8 @@ impl TenantDb {
         conn.execute_batch(super::pay::CREATE_SQL).map_err(setup_err)?;
         conn.execute_batch(super::awards::CREATE_SQL).map_err(setup_err)?;
         conn.execute_batch(super::actions::CREATE_SQL).map_err(setup_err)?;
+        conn.execute_batch(super::enrichments::CREATE_SQL).map_err(setup_err)?;
+        conn.execute_batch(schema::MIGRATIONS).map_err(setup_err)?;
         conn.execute_batch(&format!(
             "SET allowed_directories = ['{staging_sql}/'];
              SET enable_external_access = false;
