@@ -14,9 +14,8 @@
 //! adverb and a sentiment word (好) is a degree adverb right before a sentiment word (好慢 "so
 //! slow"), a sentiment word anywhere else.
 
-use std::collections::{HashMap, HashSet};
-
 use jieba_rs::Jieba;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::valence::{Valence, emphasised, punctuation_emphasis};
 
@@ -32,23 +31,27 @@ const WINDOW: usize = 3;
 
 /// The Chinese lexicons: sentiment words, negations, degree adverbs, contrastive conjunctions.
 pub struct Lexicon {
-    valence: HashMap<&'static str, f64>,
-    negation: HashMap<&'static str, f64>,
-    degree: HashMap<&'static str, f64>,
-    contrast: HashSet<&'static str>,
+    valence: FxHashMap<&'static str, f64>,
+    negation: FxHashMap<&'static str, f64>,
+    degree: FxHashMap<&'static str, f64>,
+    contrast: FxHashSet<&'static str>,
 }
 
 impl Lexicon {
     /// NTUSD's words (+2.0, -2.0; a word on both lists is neutral), then the hand list.
     pub fn new() -> Lexicon {
-        let mut valence: HashMap<&'static str, f64> = HashMap::with_capacity(11_000);
+        let mut valence: FxHashMap<&'static str, f64> = FxHashMap::with_capacity_and_hasher(11_000, Default::default());
         valence.extend(POSITIVE.lines().filter(|w| !w.is_empty()).map(|w| (w, NTUSD_VALENCE)));
         for word in NEGATIVE.lines().filter(|w| !w.is_empty()) {
             let v = if valence.contains_key(word) { 0.0 } else { -NTUSD_VALENCE };
             valence.insert(word, v);
         }
-        let mut lexicon =
-            Lexicon { valence, negation: HashMap::new(), degree: HashMap::new(), contrast: HashSet::new() };
+        let mut lexicon = Lexicon {
+            valence,
+            negation: FxHashMap::default(),
+            degree: FxHashMap::default(),
+            contrast: FxHashSet::default(),
+        };
         for line in HAND.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
             let mut fields = line.split('\t');
             let (Some(kind), Some(word), Some(value)) = (fields.next(), fields.next(), fields.next()) else {

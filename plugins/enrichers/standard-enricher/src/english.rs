@@ -1,14 +1,17 @@
 //! English sentiment: the rules of VADER (Hutto & Gilbert 2014) as the reference Python
 //! implementation (vaderSentiment 3.3.2) applies them, over the lexicon and emoji
-//! descriptions that the `vader_sentiment` crate (MIT) ships.
+//! descriptions of the `vader_sentiment` crate 0.1.1 (MIT), vendored in `lexicon/`.
 //!
-//! The crate's own scorer is not used: it matches booster n-grams as substrings (so `very`
-//! counts twice in `agent was very helpful`, and `so` is found inside `also`). This port
-//! follows the reference, with one difference: its `but` rule finds a score's position by
-//! value (`list.index`), which this port takes from the position itself.
+//! The crate itself is not linked: its scorer matches booster n-grams as substrings (so `very`
+//! counts twice in `agent was very helpful`, and `so` is found inside `also`), and its lexicon
+//! is a `HashMap` with std's random seed, which asks the host for `wasi:random` — a trap in
+//! cxhost, which grants no WASI. This port follows the reference, with one difference: its
+//! `but` rule finds a score's position by value (`list.index`), which this port takes from
+//! the position itself.
 
-use unicase::UniCase;
-use vader_sentiment::{EMOJI_LEXICON, LEXICON};
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use crate::valence::{N_SCALAR, Valence, emphasised, punctuation_emphasis};
 
@@ -195,9 +198,36 @@ fn special_case(seq: &str) -> Option<f64> {
     SPECIAL_CASES.iter().find(|(s, _)| *s == seq).map(|(_, v)| *v)
 }
 
-/// A word's valence in VADER's lexicon (case-insensitive).
+const LEXICON: &str = include_str!("../lexicon/vader_lexicon.txt");
+const EMOJI: &str = include_str!("../lexicon/vader_emoji_lexicon.txt");
+
+/// VADER's word valences and emoji descriptions, parsed on first use (about 11,000 lines).
+struct Lexicons {
+    words: FxHashMap<&'static str, f64>,
+    emoji: FxHashMap<&'static str, &'static str>,
+}
+
+fn lexicons() -> &'static Lexicons {
+    static LEXICONS: OnceLock<Lexicons> = OnceLock::new();
+    LEXICONS.get_or_init(|| {
+        let fields = |line: &'static str| {
+            let mut f = line.split('\t');
+            Some((f.next()?, f.next()?))
+        };
+        let words = LEXICON
+            .lines()
+            .filter_map(fields)
+            .filter_map(|(word, value)| Some((word, value.trim().parse::<f64>().ok()?)))
+            .collect();
+        let emoji = EMOJI.lines().filter_map(fields).collect();
+        Lexicons { words, emoji }
+    })
+}
+
+/// A word's valence in VADER's lexicon: `word` is lowercased by the caller, and entries
+/// with capitals (`:D`) never match, as in the reference.
 pub fn lexicon(word: &str) -> Option<f64> {
-    LEXICON.get(&UniCase::new(word)).copied()
+    lexicons().words.get(word).copied()
 }
 
 fn negated(lower: &str) -> bool {
@@ -221,8 +251,9 @@ fn describe_emoji(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prev_space = true;
     let mut buf = [0u8; 4];
+    let emoji = &lexicons().emoji;
     for c in text.chars() {
-        let described = if c.is_ascii() { None } else { EMOJI_LEXICON.get(&*c.encode_utf8(&mut buf)) };
+        let described = if c.is_ascii() { None } else { emoji.get(&*c.encode_utf8(&mut buf)) };
         match described {
             Some(description) => {
                 if !prev_space {

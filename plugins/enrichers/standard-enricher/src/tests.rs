@@ -180,10 +180,17 @@ fn odd_input_stays_within_the_hosts_checks() {
 #[ignore]
 fn cost_per_thousand_comments() {
     use std::time::Instant;
+    let rss_kib = || {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let line = status.lines().find(|l| l.starts_with("VmRSS")).unwrap_or("VmRSS: 0 kB").to_string();
+        line.split_whitespace().nth(1).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)
+    };
     let (req, comments) = fixture_request();
+    let before = rss_kib();
     let start = Instant::now();
     let analyser = super::chinese::Analyser::new();
     let build = start.elapsed();
+    let analyser_kib = rss_kib() - before;
     drop(analyser);
     let start = Instant::now();
     let _ = super::english::score("warm up the lexicon");
@@ -206,7 +213,7 @@ fn cost_per_thousand_comments() {
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(str::to_string))
         .unwrap_or_default();
     println!(
-        "chinese analyser built in {build:?}; VADER lexicon in {vader:?}; 1,000 comments ({chars} characters) \
-         in {whole:?} including a fresh Chinese analyser; {peak}"
+        "chinese analyser built in {build:?} (+{analyser_kib} KiB resident); VADER lexicon in {vader:?}; 1,000 \
+         comments ({chars} characters) in {whole:?} including a fresh Chinese analyser; {peak}"
     );
 }
