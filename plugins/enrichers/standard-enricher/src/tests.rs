@@ -118,6 +118,9 @@ fn describes_itself() {
     assert_eq!((info.name.as_str(), info.version.as_str()), ("standard_enricher", "1.0.0"));
     assert_eq!(info.kind, PluginKind::Enricher);
     assert!(info.description.contains("VADER") && info.description.contains("NTUSD"));
+    // The host's limits on a description: 8 KiB, no control characters but newline and tab.
+    assert!(info.description.len() <= 8 << 10 && !info.description.chars().any(|c| c.is_control()));
+    assert!(info.params[0].description.len() <= 1 << 10 && !info.params[0].description.contains('\n'));
     assert_eq!(info.params.len(), 1);
     assert_eq!(info.params[0].name, "max_chars");
     assert!(matches!(info.params[0].default, ParamValue::Integer(5000)));
