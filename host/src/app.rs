@@ -43,6 +43,8 @@ pub struct Services {
     pub ui_sessions: crate::ui::sessions::Sessions,
     /// The background worker that enriches ingested text.
     pub enrichment: Arc<crate::pipelines::enrichment::EnrichmentWorker>,
+    /// Routing: settings, roster snapshots and the decision log.
+    pub routing: crate::pipelines::routing::Routing,
 }
 
 pub type AppState = Arc<Services>;
@@ -84,8 +86,21 @@ impl Services {
         let admission = Admission::default();
         let rule_tick = config.rule_tick;
         let enrichment = Arc::default();
-        let services =
-            Services { config, system, tenants, admission, registry, deployments, keys, ui_sessions, enrichment };
+        let routing = crate::pipelines::routing::Routing::new(crate::pipelines::decision_log::DecisionLog::start(
+            Arc::downgrade(&tenants),
+        ));
+        let services = Services {
+            config,
+            system,
+            tenants,
+            admission,
+            registry,
+            deployments,
+            keys,
+            ui_sessions,
+            enrichment,
+            routing,
+        };
         let services = Arc::new(services);
         crate::pipelines::enrichment::spawn(Arc::downgrade(&services));
         if let Some(every) = rule_tick {

@@ -57,6 +57,8 @@ pub enum Action {
     Query,
     /// Move coaching tasks and alerts on, and record coaching sessions.
     Coach,
+    /// Ask for a routing decision for a new contact (the contact platform's ingest key).
+    Route,
 }
 
 impl Action {
@@ -69,6 +71,7 @@ impl Action {
             Action::Ingest => "ingest",
             Action::Query => "query",
             Action::Coach => "act on coaching tasks",
+            Action::Route => "route contacts",
         }
     }
 
@@ -77,7 +80,7 @@ impl Action {
             Role::Operator => true,
             Role::TenantAdmin => self != Action::ManageTenants,
             Role::Analyst => self == Action::Query,
-            Role::Ingest => self == Action::Ingest,
+            Role::Ingest => matches!(self, Action::Ingest | Action::Route),
             Role::TeamLead => matches!(self, Action::Query | Action::Coach),
         }
     }

@@ -403,6 +403,32 @@ impl From<crate::pipelines::enrichment::EnrichmentError> for Failure {
     }
 }
 
+impl From<crate::pipelines::routing::RoutingError> for Failure {
+    fn from(e: crate::pipelines::routing::RoutingError) -> Self {
+        use crate::pipelines::routing::RoutingError;
+        match e {
+            RoutingError::BadSettings { field, .. } => {
+                Failure::bad_request("invalid_settings", e.to_string()).with_field(field)
+            }
+            RoutingError::Plan(e) => Failure::from(e).with_field("router"),
+            RoutingError::Params(e) => e.into(),
+            RoutingError::System(e) => e.into(),
+            RoutingError::Access(e) => e.into(),
+            RoutingError::TenantDb(e) => e.into(),
+            RoutingError::Stored(_) | RoutingError::Db(_) => Failure::internal(e),
+        }
+    }
+}
+
+impl From<crate::pipelines::roster::RosterError> for Failure {
+    fn from(e: crate::pipelines::roster::RosterError) -> Self {
+        match e {
+            crate::pipelines::roster::RosterError::TenantDb(e) => e.into(),
+            crate::pipelines::roster::RosterError::Db(_) => Failure::internal(e),
+        }
+    }
+}
+
 impl From<AccessError> for Failure {
     fn from(e: AccessError) -> Self {
         match e {

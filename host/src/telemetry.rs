@@ -91,3 +91,16 @@ pub fn tenant_databases(open: usize, reserved_bytes: u64) {
     metrics::gauge!("cxhost_tenant_databases_open").set(open as f64);
     metrics::gauge!("cxhost_tenant_database_memory_reserved_bytes").set(reserved_bytes as f64);
 }
+
+/// A routing decision, by the role of what answered (`standard`, `active`, `canary`,
+/// `fallback` for a fallback version, `configured_fallback` for the tenant's fallback decision).
+pub fn route_decided(tenant: &str, served_as: &'static str, seconds: f64) {
+    let labels = [("tenant", tenant.to_string()), ("served_as", served_as.to_string())];
+    metrics::counter!("cxhost_route_decisions_total", &labels).increment(1);
+    metrics::histogram!("cxhost_route_decision_seconds", "tenant" => tenant.to_string()).record(seconds);
+}
+
+/// A routing decision the log's queue had no room for.
+pub fn route_log_dropped(tenant: &str) {
+    metrics::counter!("cxhost_route_log_dropped_total", "tenant" => tenant.to_string()).increment(1);
+}

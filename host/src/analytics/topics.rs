@@ -1,7 +1,9 @@
 //! Comment topics: a tenant's keyword taxonomy, and counts of customer comments
 //! (`customer_feedback.comment`) next to counts of employee comments
-//! (`employee_surveys.comment`) per topic, for the same groups and period. A comment counts
-//! once for every topic one of whose keywords it contains as a whole word, in any case.
+//! (`employee_surveys.comment`) per topic, for the same groups and period. A comment the
+//! tenant's enricher scored counts once for every topic the enricher found in it (in any
+//! language); one not enriched (yet) counts once for every topic one of whose keywords it
+//! contains as a whole word, in any case.
 //! Employee counts of a group are withheld when fewer people than the tenant's minimum group
 //! size answered the survey in the period.
 
@@ -116,10 +118,13 @@ pub fn side_by_side(
     let to_ts = duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Microsecond, to);
     let mut groups: BTreeMap<String, GroupTopics> = BTreeMap::new();
     // Per source: comments per group, and mentions per (group, topic).
-    for (source, time) in [("customer_feedback", "responded_at"), ("employee_surveys", "responded_at")] {
+    for (source, id, time) in
+        [("customer_feedback", "feedback_id", "responded_at"), ("employee_surveys", "response_id", "responded_at")]
+    {
         let base = format!(
-            "SELECT coalesce({key}, '(none)') AS grp, lower(c.comment) AS text FROM {source} c
+            "SELECT coalesce({key}, '(none)') AS grp, lower(c.comment) AS text, e.topics AS enriched FROM {source} c
              LEFT JOIN agents a ON a.agent_id = c.agent_id
+             LEFT JOIN enrichments e ON e.source = '{source}' AND e.row_id = c.{id} AND e.state = 'done'
              WHERE c.comment IS NOT NULL AND trim(c.comment) <> '' AND c.{time} >= ? AND c.{time} < ?"
         );
         let mut stmt = conn.prepare(&format!("SELECT grp, count(*) FROM ({base}) GROUP BY 1"))?;
@@ -128,7 +133,9 @@ pub fn side_by_side(
             .collect::<Result<Vec<_>, _>>()?;
         let mut stmt = conn.prepare(&format!(
             "WITH {topics_cte}, comments AS ({base})
-             SELECT grp, topic, count(*) FROM comments, topics WHERE regexp_matches(text, pattern) GROUP BY 1, 2"
+             SELECT grp, topic, count(*) FROM comments, topics
+             WHERE CASE WHEN enriched IS NOT NULL THEN list_contains(enriched, topic) ELSE regexp_matches(text, pattern) END
+             GROUP BY 1, 2"
         ))?;
         let mentions = stmt
             .query_map(params![from_ts, to_ts], |r| {

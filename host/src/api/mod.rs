@@ -19,6 +19,7 @@ pub mod pay;
 pub mod plugins;
 pub mod rankings;
 pub mod records;
+pub mod routing;
 pub mod rules;
 pub mod runs;
 pub mod tenants;
@@ -55,6 +56,10 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(enrichment::status))
         .routes(routes!(enrichment::recompute))
         .routes(routes!(enrichment::of_row))
+        .routes(routes!(routing::route))
+        .routes(routes!(routing::settings, routing::set_settings))
+        .routes(routes!(routing::rebuild_snapshot))
+        .routes(routes!(routing::decisions))
         .routes(routes!(plugins::list, plugins::upload).layer(plugin_limit))
         .routes(routes!(deploy::versions))
         .routes(routes!(deploy::activate))

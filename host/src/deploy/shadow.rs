@@ -1,7 +1,8 @@
 //! Shadow runs: a candidate version computes beside the serving one, its output is never
 //! served, and the differences are summed up per plugin — calls compared, groups that differ,
 //! the largest differences and the agents most affected; for rules, the tasks and alerts the
-//! candidate would open or close that the serving version does not.
+//! candidate would open or close that the serving version does not; for routers, how often
+//! and for which contacts the candidate would route differently.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -51,6 +52,32 @@ pub struct ShadowReport {
     /// Rules: the actions the candidate would open or close that the serving version does not
     /// (the first hundred, newest run first).
     pub action_differences: Vec<ActionDiff>,
+    /// Routers: per field (`pool`, `skill`, `priority`, `agents`), the decisions where the
+    /// candidate's differs from the serving version's.
+    pub route_fields_differing: BTreeMap<String, u64>,
+    /// Routers: where the candidate routes differently — per queue, reason and the two
+    /// decisions' pools and skills, how many contacts (most first; the first hundred kinds).
+    pub route_differences: Vec<RouteDiff>,
+}
+
+/// A kind of contact a router's candidate routes differently, and how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RouteDiff {
+    pub queue: String,
+    pub contact_reason: String,
+    pub active_pool: String,
+    pub candidate_pool: String,
+    pub active_skill: String,
+    pub candidate_skill: String,
+    pub contacts: u64,
+}
+
+/// One routing decision as the shadow report compares it.
+pub struct RouteSeen<'a> {
+    pub pool: &'a str,
+    pub skill: &'a str,
+    pub priority: u8,
+    pub agents: &'a [String],
 }
 
 /// What a rule's candidate would do differently with one action.
@@ -192,6 +219,42 @@ impl ShadowReport {
         diffs.append(&mut self.action_differences);
         diffs.truncate(MAX_ACTION_DIFFS);
         self.action_differences = diffs;
+    }
+
+    /// Adds one compared routing decision of a contact on `queue` for `reason`.
+    pub fn add_route(&mut self, (queue, reason): (&str, &str), active: RouteSeen, candidate: RouteSeen) {
+        self.calls_compared += 1;
+        let fields = [
+            ("pool", active.pool != candidate.pool),
+            ("skill", active.skill != candidate.skill),
+            ("priority", active.priority != candidate.priority),
+            ("agents", active.agents != candidate.agents),
+        ];
+        if !fields.iter().any(|(_, differs)| *differs) {
+            return;
+        }
+        self.calls_differing += 1;
+        for (field, differs) in fields {
+            if differs {
+                *self.route_fields_differing.entry(field.to_string()).or_default() += 1;
+            }
+        }
+        let seen = RouteDiff {
+            queue: queue.to_string(),
+            contact_reason: reason.to_string(),
+            active_pool: active.pool.to_string(),
+            candidate_pool: candidate.pool.to_string(),
+            active_skill: active.skill.to_string(),
+            candidate_skill: candidate.skill.to_string(),
+            contacts: 1,
+        };
+        let same_kind = |d: &RouteDiff| RouteDiff { contacts: 1, ..d.clone() } == seen;
+        if let Some(kind) = self.route_differences.iter_mut().find(|d| same_kind(d)) {
+            kind.contacts += 1;
+        } else if self.route_differences.len() < MAX_ACTION_DIFFS {
+            self.route_differences.push(seen);
+        }
+        self.route_differences.sort_by(|a, b| b.contacts.cmp(&a.contacts));
     }
 
     pub fn add_candidate_error(&mut self, error: String) {

@@ -51,6 +51,11 @@ impl Roster {
         self.info
     }
 
+    /// Agents with each figure: quality, CSAT, FCR, AHT.
+    pub fn figure_counts(&self) -> [u32; 4] {
+        ORDERS.map(|order| self.agents.iter().filter(|a| figure(a, order).is_some()).count() as u32)
+    }
+
     pub fn agent(&self, agent_id: &str) -> Option<&AgentFigures> {
         self.by_id.get(agent_id).map(|&i| &self.agents[i as usize])
     }

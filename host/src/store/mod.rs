@@ -11,6 +11,7 @@ pub mod overview;
 pub mod pay;
 pub mod pipeline_settings;
 pub mod readonly;
+pub mod route_decisions;
 pub mod runs;
 pub mod schedules;
 pub mod schema;

@@ -456,6 +456,7 @@ pub fn reference_markdown() -> String {
     out.push_str(super::awards::CREATE_SQL);
     out.push_str(super::actions::CREATE_SQL);
     out.push_str(super::enrichments::CREATE_SQL);
+    out.push_str(super::route_decisions::CREATE_SQL);
     out.push_str("\n```\n");
     out
 }

@@ -120,6 +120,7 @@ impl TenantDb {
         conn.execute_batch(super::awards::CREATE_SQL).map_err(setup_err)?;
         conn.execute_batch(super::actions::CREATE_SQL).map_err(setup_err)?;
         conn.execute_batch(super::enrichments::CREATE_SQL).map_err(setup_err)?;
+        conn.execute_batch(super::route_decisions::CREATE_SQL).map_err(setup_err)?;
         conn.execute_batch(schema::MIGRATIONS).map_err(setup_err)?;
         conn.execute_batch(&format!(
             "SET allowed_directories = ['{staging_sql}/'];
