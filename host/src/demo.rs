@@ -64,6 +64,7 @@ pub fn prepare(config: Config, spec: &SampleSpec) -> Result<(AppState, DemoKeys,
         let counts: Vec<String> =
             load_sample(&db, &sample_dir)?.iter().map(|(table, rows)| format!("{rows} {table}")).collect();
         let _ = std::fs::remove_dir_all(&sample_dir);
+        state.enrichment.wake(DEMO_TENANT);
         let books = settle_books(&state, spec)?;
         let coaching = open_coaching_tasks(&state, spec)?;
         summary = format!("seed {}: {}; {books}; {coaching}", generated.seed, counts.join(", "));
@@ -159,7 +160,7 @@ fn load(
         format: Format::Csv,
         mode: ValidationMode::AllOrNothing,
         on_conflict: OnConflict::Skip,
-        enricher: None,
+        enricher: Some(crate::pipelines::enrichment::STANDARD_ENRICHER.to_string()),
     };
     ingest::ingest_file(db, table, path, options)
         .map_err(|source| DemoError::Load { table: table.name.to_string(), source: Box::new(source) })

@@ -66,7 +66,13 @@ pub async fn set_taxonomy(
     let topics = validate(body.topics)?;
     let json = serde_json::to_string(&topics).map_err(ApiError::internal)?;
     let actor = caller.0.actor();
-    tokio::task::spawn_blocking(move || state.system.set_taxonomy_json(&tenant, &json, &actor)).await??;
+    tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
+        state.system.set_taxonomy_json(&tenant, &json, &actor)?;
+        // Enriched topics follow the new taxonomy once rescored; until then texts count by keyword.
+        crate::pipelines::enrichment::requeue_all(&state, &tenant)?;
+        Ok(())
+    })
+    .await??;
     Ok(Json(TaxonomyBody { topics }))
 }
 

@@ -324,6 +324,7 @@ fn check_against(
             source: pending.source.table,
             row_id: e.id,
             text_hash: pending.text_hash,
+            queued_at: pending.queued_at,
             sentiment: e.sentiment,
             language: e.language,
             topics: topics_once,
@@ -392,4 +393,13 @@ pub fn of_row(
     let db = state.tenants.get(tenant)?;
     let conn = db.connection()?;
     Ok(enrichments::of_rows(&conn, source, &[id.to_string()])?.into_iter().next())
+}
+
+/// Queues every text of the tenant again when it enriches text (after its taxonomy changed,
+/// so that topics follow the new one); until rescored, texts count by keyword. Blocking.
+pub fn requeue_all(state: &Services, tenant: &str) -> Result<u64, EnrichmentError> {
+    if enricher_of(state, tenant)?.is_none() {
+        return Ok(0);
+    }
+    recompute(state, tenant, &[], (i64::MIN / 2, i64::MAX / 2))
 }

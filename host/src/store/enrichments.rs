@@ -83,6 +83,8 @@ pub struct PendingText {
     pub text: String,
     pub text_hash: u64,
     pub attempts: u32,
+    /// When it was queued (µs): a text queued again meanwhile is not recorded by this attempt.
+    pub queued_at: i64,
 }
 
 /// Up to `limit` pending texts due now, oldest first, with their current text.
@@ -95,7 +97,7 @@ pub fn take_pending(conn: &Connection, limit: u32) -> Result<Vec<PendingText>, d
         }
         let TextSource { table: t, key, text, .. } = source;
         let mut stmt = conn.prepare(&format!(
-            "SELECT e.row_id, s.{text}, e.text_hash, e.attempts FROM enrichments e JOIN {t} s ON s.{key} = e.row_id
+            "SELECT e.row_id, s.{text}, e.text_hash, e.attempts, epoch_us(e.queued_at) FROM enrichments e JOIN {t} s ON s.{key} = e.row_id
              WHERE e.source = '{t}' AND e.state = 'pending' AND (e.retry_at IS NULL OR e.retry_at <= now()::TIMESTAMP)
              ORDER BY e.queued_at, e.row_id LIMIT ?"
         ))?;
@@ -106,6 +108,7 @@ pub fn take_pending(conn: &Connection, limit: u32) -> Result<Vec<PendingText>, d
                 text: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                 text_hash: r.get(2)?,
                 attempts: r.get(3)?,
+                queued_at: r.get(4)?,
             })
         })?;
         for row in rows {
@@ -122,6 +125,8 @@ pub struct EnrichedText {
     pub row_id: String,
     /// The hash of the text that was enriched: a text changed meanwhile stays pending.
     pub text_hash: u64,
+    /// When the text enriched was queued: one queued again meanwhile stays pending.
+    pub queued_at: i64,
     pub sentiment: Option<f64>,
     pub language: String,
     pub topics: Vec<String>,
@@ -138,10 +143,10 @@ pub fn record_done(
     let result = (|| {
         let mut stmt = conn.prepare(
             "UPDATE enrichments SET state = 'done', enricher = ?, version = ?, sentiment = ?, language = ?,
-                 topics = list_filter(string_split(?, chr(31)), x -> x <> ''),
-                 tags = list_filter(string_split(?, chr(31)), x -> x <> ''), last_error = NULL, retry_at = NULL,
+                 topics = list_filter(string_split(?, chr(31)), lambda x: x <> ''),
+                 tags = list_filter(string_split(?, chr(31)), lambda x: x <> ''), last_error = NULL, retry_at = NULL,
                  enriched_at = now()::TIMESTAMP
-             WHERE source = ? AND row_id = ? AND text_hash = ? AND state = 'pending'",
+             WHERE source = ? AND row_id = ? AND text_hash = ? AND epoch_us(queued_at) = ? AND state = 'pending'",
         )?;
         let mut recorded = 0;
         for e in done {
@@ -155,6 +160,7 @@ pub fn record_done(
                 e.source,
                 e.row_id,
                 e.text_hash,
+                e.queued_at,
             ])? as u64;
         }
         Ok(recorded)
