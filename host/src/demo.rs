@@ -201,6 +201,8 @@ pub fn instructions(base: &str, keys: &DemoKeys, summary: &str, spec: &SampleSpe
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations?cx=csat&ex=enps&level=team&period=month&from={start}&to={end}&lag=1'\n\
          \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/dashboards/cx_ex?from={start}&to={end}&lag=1'\n\
          \x20 curl -sg -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/correlations/matrix?cx=csat,nps,sentiment&ex=enps,survey_item[item=engagement],survey_item[item=wellbeing]&level=team&period=month&from={start}&to={end}'\n\
+         \x20 curl -s -H 'Authorization: Bearer {a}' '{base}/v1/tenants/demo/metrics/sentiment?from={start}&to={end}&group_by=team&source=comments'\n\
+         \x20 curl -s -H 'Authorization: Bearer {admin}' -H 'Content-Type: application/json' -d '{{\"channel\": \"voice\", \"queue\": \"billing\", \"contact_reason\": \"charge_dispute\", \"customer_id\": \"cust-7\", \"customer_tier\": \"gold\"}}' {base}/v1/tenants/demo/route\n\
          OpenAPI document: {base}/openapi.json   Prometheus metrics: {base}/metrics\n\
          Ctrl-C stops the server; the data stays in the data directory for the next run.\n",
         admin = keys.tenant_admin,
