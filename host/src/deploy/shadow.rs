@@ -254,7 +254,7 @@ impl ShadowReport {
         } else if self.route_differences.len() < MAX_ACTION_DIFFS {
             self.route_differences.push(seen);
         }
-        self.route_differences.sort_by(|a, b| b.contacts.cmp(&a.contacts));
+        self.route_differences.sort_by_key(|d| std::cmp::Reverse(d.contacts));
     }
 
     pub fn add_candidate_error(&mut self, error: String) {

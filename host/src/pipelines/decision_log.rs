@@ -47,7 +47,7 @@ impl Sampler {
             return Some(1);
         }
         let one_in = one_in.max(1);
-        ((n - full_per_second) % one_in == 0).then_some(one_in)
+        (n - full_per_second).is_multiple_of(one_in).then_some(one_in)
     }
 }
 
