@@ -40,8 +40,7 @@ impl CsvFile {
 
 /// SHA-256 of every file `generate(&SampleSpec::tiny(), …)` writes; the output must never
 /// change by accident (a deliberate change of the generated data updates these: the last was
-/// the coaching sessions, which two weeks of a dozen agents do not yet hold, so only their
-/// header and the manifest's planted coaching parameters changed).
+/// the empty `notes` column of interactions, so only their header and one comma per row changed).
 const TINY_SHA256: [(&str, &str); 10] = [
     ("agent_states.csv", "e00edb2a91abfe58259a1dbea0b53463fac198969296fd1b23acd2a495e26e37"),
     ("agents.csv", "979663cd72d7f73003d871f1d05f5d6b28683ce9a7961dc9f7ebcd802d0ebf8e"),
@@ -49,7 +48,7 @@ const TINY_SHA256: [(&str, &str); 10] = [
     ("coaching_sessions.csv", "259cab62e2a121a54ac62e27fac84805048043032c253282bd32c749c9e636b4"),
     ("customer_feedback.csv", "93b3c7f585f2e717cd80ba0c76261f15c4e2be1d88bf1af5180f73bb9a63f963"),
     ("employee_surveys.csv", "7429f08f734941355c2b97609fd9cb0fac7a42f17e2761143b9ffc834a33210c"),
-    ("interactions.csv", "d30f6546be23088da509bfc12d4061cb5aac9ac61f83a04f60473576ec3fd949"),
+    ("interactions.csv", "faaaf109ba9305452a3aa62957fd5476df7ae7f85f2da27d0813e2ec6fa990ec"),
     ("manifest.json", "b5155efd6485cd89f34446fc21afc6203756645f14dca0b703974ced8d547f04"),
     ("qa_evaluations.csv", "eff4c2d572db69d47947c0291f63a035f57a57fc97e055ff95fb5c78531c85e9"),
     ("schedules.csv", "f9d181610697512d83dac762b52e584fc23f1dccc8d08c2e57a67b04b94535aa"),
@@ -127,6 +126,9 @@ fn every_schema_table_and_column_is_generated() {
         for (i, column) in table.columns.iter().enumerate() {
             if (table.name, column.name) == ("coaching_sessions", "action_id") {
                 continue; // generated sessions answer no rule's task
+            }
+            if (table.name, column.name) == ("interactions", "notes") {
+                continue; // the sample has no transcripts: the vendor's score stays each contact's sentiment
             }
             assert!(file.rows.iter().any(|r| !r[i].is_empty()), "{}.{} is always empty", table.name, column.name);
         }
