@@ -67,7 +67,10 @@ async fn ingest_comments(key: &str, tenant: &str, prefix: &str, n: usize) -> Vec
     let mut csv = String::from("feedback_id,interaction_id,customer_id,agent_id,responded_at,comment\n");
     let ids: Vec<String> = (0..n).map(|i| format!("{prefix}-{i}")).collect();
     for (i, id) in ids.iter().enumerate() {
-        csv.push_str(&format!("{id},i01,c01,a1,2026-04-0{}T10:00:00Z,Comment {i}: the agent was very helpful\n", 1 + i % 9));
+        csv.push_str(&format!(
+            "{id},i01,c01,a1,2026-04-0{}T10:00:00Z,Comment {i}: the agent was very helpful\n",
+            1 + i % 9
+        ));
     }
     let reply = server().ingest(key, tenant, "customer_feedback", "", "text/csv", csv.into_bytes()).await;
     assert_eq!(reply.status, StatusCode::OK, "{tenant}: {}", reply.body);
@@ -170,6 +173,7 @@ async fn run_attacks(tenant: &'static str, attacks: Vec<Attack>) {
         let ids = ingest_comments(&a.key, tenant, &format!("h{n}"), 3).await;
         let seen = attempted(&a.key, tenant, &ids).await;
         eprintln!("{tenant} {mode}: first attempt after {} ms", started.elapsed().as_millis());
+        eprintln!("{tenant} {mode}: {} {}", seen[0]["state"], seen[0]["last_error"]);
         rows += 3.0;
         assert_eq!(feedback_rows(&a).await, rows, "{tenant} {mode}: the rows are stored and none was lost");
         match &fault {
@@ -275,7 +279,11 @@ async fn hostile_enricher_code_and_sql_are_stopped_and_nothing_is_stored() {
     let sql_attacks = vec![
         attack("sql_loop", sql("SELECT count(*) FROM range(3000000)".into()), &[timeout]),
         attack("sql", sql(format!("ATTACH '{victim}' AS v")), &["returned an error", not_select]),
-        attack("sql", sql("COPY customer_feedback TO '/tmp/cxhost-leak.csv'".into()), &["returned an error", not_select]),
+        attack(
+            "sql",
+            sql("COPY customer_feedback TO '/tmp/cxhost-leak.csv'".into()),
+            &["returned an error", not_select],
+        ),
         attack("sql", sql("DELETE FROM customer_feedback".into()), &["returned an error", not_select]),
         attack("sql", sql(format!("SELECT * FROM '{victim}'")), &["returned an error"]),
         attack(
@@ -315,7 +323,11 @@ async fn garbage_enrichments_are_refused_and_nothing_is_stored() {
         attack("bad_sentiment", vec![], &[invalid, "has sentiment 7, outside [-1, 1]"]),
         attack("nan_sentiment", vec![], &[invalid, "has sentiment NaN, outside [-1, 1]"]),
         attack("unknown_id", vec![], &[invalid, "names `not-sent-by-the-host`, which is not one of the texts sent"]),
-        attack("unknown_topic", vec![], &[invalid, "names topic `no_such_topic`, which is not in the tenant's taxonomy"]),
+        attack(
+            "unknown_topic",
+            vec![],
+            &[invalid, "names topic `no_such_topic`, which is not in the tenant's taxonomy"],
+        ),
     ];
     let second = [
         attack("duplicate_id", vec![], &[invalid, "is enriched twice"]),
