@@ -9,6 +9,7 @@ mod browser; // the /ui pages in a real headless Chromium: sign-in, charts drawn
 mod crash; // the server binary killed mid-ingest, mid-pay-run and mid-activation: nothing half-written
 mod dashboards; // dashboard plugins: the standard cx_ex, a tenant's own, invalid panels refused
 mod deploy; // plugin lifecycle: uploads refused, activation under load, rollback, canary, shadow, restarts
+mod enrichment; // texts scored on ingest: hand-checked languages, what is queued, failures retried, off, sentiment, topics
 mod ingest; // batches: validation with row and column, all-or-nothing or valid rows, re-sends, formats
 mod metrics; // standard metrics against the hand-checked fixture, listing, a tenant's own, bad requests
 mod operations; // health, readiness, OpenAPI, Prometheus metrics, the schema reference
@@ -16,6 +17,7 @@ mod pages; // /ui over plain HTTP: session cookie, sign-out, redirects on the se
 mod pay; // pay runs: statements hand-checked, idempotent, superseded with differences, CSV, shadow runs
 mod rankings; // fair rankings (adjusted for queue, reason, channel, tenure; shrunk), quartiles and uplift in units and money, metric values
 mod records; // drill-down: every standard metric's groups open to records adding up to their figures, reasons, the privacy floor, contacts
+mod routing; // contacts routed live: the standard router's rules, fallbacks, checks, canary, shadow, decision log, snapshot
 mod rules; // rule runs into the actions ledger: triggers, duplicates, expiry, tasks moved on, coaching impact, schedules, hot swap
 mod sandbox; // runaway plugins stopped while the server answers; plugin SQL confined and read-only
 mod util; // helpers: the servers (loopback and in-process), requests, fixtures, guest components
