@@ -242,7 +242,13 @@ async fn a_series_in_one_call_equals_the_metric_asked_week_by_week() {
                     group_by,
                     params: params.clone(),
                 };
-                let series = runtime.call::<MetricSeriesWorld>(&plugin, db.clone(), None, limits, &request);
+                let series = runtime.call::<MetricSeriesWorld>(
+                    &plugin,
+                    db.clone(),
+                    cxhost::runtime::CallImports::none(),
+                    limits,
+                    &request,
+                );
                 let mut weekly = Ok(Vec::new());
                 for window in bounds.windows(2) {
                     let request = MetricRequest {
@@ -251,7 +257,13 @@ async fn a_series_in_one_call_equals_the_metric_asked_week_by_week() {
                         group_by,
                         params: params.clone(),
                     };
-                    match runtime.call::<MetricWorld>(&plugin, db.clone(), None, limits, &request) {
+                    match runtime.call::<MetricWorld>(
+                        &plugin,
+                        db.clone(),
+                        cxhost::runtime::CallImports::none(),
+                        limits,
+                        &request,
+                    ) {
                         Ok(result) => {
                             if let Ok(rows) = &mut weekly {
                                 rows.extend(

@@ -178,7 +178,11 @@ async fn call_latency(state: &Arc<Services>, client: &reqwest::Client, base: &st
         let mut times = Vec::new();
         for i in 0..2200 {
             let t = Instant::now();
-            runtime_state.registry.runtime().call::<MetricWorld>(&plugin, db.clone(), None, limits, &request).unwrap();
+            runtime_state
+                .registry
+                .runtime()
+                .call::<MetricWorld>(&plugin, db.clone(), cxhost::runtime::CallImports::none(), limits, &request)
+                .unwrap();
             if i >= 200 {
                 times.push(t.elapsed());
             }
