@@ -191,7 +191,7 @@ async fn a_runaway_failing_or_garbled_router_answers_the_configured_fallback() {
         let started = Instant::now();
         let reply = route(s, &key, t, contact(&format!("l-{i}"), "billing", "x", json!({}))).await;
         let took = started.elapsed();
-        assert!(took < Duration::from_millis(500), "answered in {took:?}");
+        assert!(took < Duration::from_secs(1), "answered in {took:?} with a 20 ms deadline");
         assert_eq!(decision(&reply), want("crowd", "general", 3, &[], "configured fallback (timeout)"));
         assert_eq!(
             (reply.body["served_as"].as_str(), reply.body["version"].clone()),
