@@ -136,6 +136,11 @@ async fn load_tenant(base: &str, dir: &Path) -> (String, String, String) {
         let report = send(post(&path).header("content-type", "text/csv").body(csv), OPERATOR_KEY).await;
         assert_eq!(report["rejected"], 0, "{}: {report}", table.name);
     }
+    // A comment with a known id for the enrichment route.
+    let comment = "feedback_id,customer_id,responded_at,comment\ncontract-comment,c1,2026-02-01T10:00:00Z,Great help\n";
+    let path = format!("/v1/tenants/{TENANT}/ingest/customer_feedback");
+    let report = send(post(&path).header("content-type", "text/csv").body(comment), OPERATOR_KEY).await;
+    assert_eq!(report["enrichment"]["queued"], 1, "{report}");
     for (from, to) in [("2026-01-01", "2026-02-01"), ("2026-02-01", "2026-03-01")] {
         for (route, plugin) in [("pay", "standard_pay"), ("awards", "standard_game")] {
             let body = json!({"plugin": plugin, "from": from, "to": to});

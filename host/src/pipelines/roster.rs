@@ -2,7 +2,7 @@
 //! their employment type, team, skills, certifications, latest availability) with their recent
 //! figures computed by the tenant's own metrics (`qa_score`, `csat`, `fcr`, `aht` by agent,
 //! so the snapshot means what the tenant's dashboards mean) over a window ending at the
-//! tenant's latest contact.
+//! tenant's latest activity (its latest contact, contact end, feedback or QA evaluation).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub enum RosterError {
     TenantDb(#[from] crate::store::tenant::TenantDbError),
 }
 
-/// Builds the snapshot of `tenant` over the `window_days` before its latest contact. A metric
+/// Builds the snapshot of `tenant` over the `window_days` before its latest activity. A metric
 /// that fails leaves its figure empty (the failure is logged); the agents are always there.
 /// Blocking.
 pub fn build(state: &Services, tenant: &Tenant, window_days: u32) -> Result<Roster, RosterError> {
@@ -34,7 +34,14 @@ pub fn build(state: &Services, tenant: &Tenant, window_days: u32) -> Result<Rost
     let mut agents = agents(&db)?;
     let end: Option<i64> = {
         let conn = db.connection()?;
-        conn.query_row("SELECT epoch_us(max(offered_at)) FROM interactions", [], |r| r.get(0))?
+        conn.query_row(
+            "SELECT epoch_us(greatest(
+                 (SELECT max(greatest(offered_at, coalesce(ended_at, offered_at))) FROM interactions),
+                 (SELECT max(responded_at) FROM customer_feedback),
+                 (SELECT max(evaluated_at) FROM qa_evaluations)))",
+            [],
+            |r| r.get(0),
+        )?
     };
     if let Some(end) = end {
         let end = end + 1;

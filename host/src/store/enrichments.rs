@@ -139,39 +139,40 @@ pub fn record_done(
     (enricher, version): (&str, &str),
     done: &[EnrichedText],
 ) -> Result<u64, duckdb::Error> {
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = (|| {
-        let mut stmt = conn.prepare(
-            "UPDATE enrichments SET state = 'done', enricher = ?, version = ?, sentiment = ?, language = ?,
-                 topics = list_filter(string_split(?, chr(31)), lambda x: x <> ''),
-                 tags = list_filter(string_split(?, chr(31)), lambda x: x <> ''), last_error = NULL, retry_at = NULL,
-                 enriched_at = now()::TIMESTAMP
-             WHERE source = ? AND row_id = ? AND text_hash = ? AND epoch_us(queued_at) = ? AND state = 'pending'",
-        )?;
-        let mut recorded = 0;
-        for e in done {
-            recorded += stmt.execute(params![
-                enricher,
-                version,
-                e.sentiment,
-                e.language,
-                joined(&e.topics),
-                joined(&e.tags),
-                e.source,
-                e.row_id,
-                e.text_hash,
-                e.queued_at,
-            ])? as u64;
+    // Set-based: one UPDATE per chunk, joined with the results as a typed VALUES list.
+    const ROW: &str =
+        "(?::VARCHAR, ?::VARCHAR, ?::UBIGINT, ?::TIMESTAMP, ?::DOUBLE, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR)";
+    let mut recorded = 0;
+    for chunk in done.chunks(500) {
+        let rows = vec![ROW; chunk.len()].join(", ");
+        let mut values: Vec<Value> = vec![Value::Text(enricher.to_string()), Value::Text(version.to_string())];
+        for e in chunk {
+            values.extend([
+                Value::Text(e.source.to_string()),
+                Value::Text(e.row_id.clone()),
+                Value::UBigInt(e.text_hash),
+                Value::Timestamp(TimeUnit::Microsecond, e.queued_at),
+                e.sentiment.map_or(Value::Null, Value::Double),
+                Value::Text(e.language.clone()),
+                Value::Text(joined(&e.topics)),
+                Value::Text(joined(&e.tags)),
+            ]);
         }
-        Ok(recorded)
-    })();
-    match result {
-        Ok(n) => conn.execute_batch("COMMIT").map(|_| n),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
+        recorded += conn.execute(
+            &format!(
+                "UPDATE enrichments e SET state = 'done', enricher = ?, version = ?, sentiment = n.sentiment,
+                     language = n.language,
+                     topics = list_filter(string_split(n.topics, chr(31)), lambda x: x <> ''),
+                     tags = list_filter(string_split(n.tags, chr(31)), lambda x: x <> ''),
+                     last_error = NULL, retry_at = NULL, enriched_at = now()::TIMESTAMP
+                 FROM (VALUES {rows}) n(source, row_id, text_hash, queued_at, sentiment, language, topics, tags)
+                 WHERE e.source = n.source AND e.row_id = n.row_id AND e.text_hash = n.text_hash
+                   AND e.queued_at = n.queued_at AND e.state = 'pending'"
+            ),
+            duckdb::params_from_iter(values),
+        )? as u64;
     }
+    Ok(recorded)
 }
 
 /// Records a failed attempt at `texts`: they stay pending, retried after a back-off that
@@ -183,14 +184,22 @@ pub fn record_failure(
     error: &str,
     max_attempts: u32,
 ) -> Result<(), duckdb::Error> {
-    let mut stmt = conn.prepare(
-        "UPDATE enrichments SET attempts = attempts + 1, last_error = ?,
-             state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END,
-             retry_at = now()::TIMESTAMP + to_seconds(least(600, 2 * pow(2, attempts)::BIGINT))
-         WHERE source = ? AND row_id = ? AND state = 'pending'",
-    )?;
-    for (source, row_id) in texts {
-        stmt.execute(params![error, max_attempts, source, row_id])?;
+    for chunk in texts.chunks(1000) {
+        let rows = vec!["(?::VARCHAR, ?::VARCHAR)"; chunk.len()].join(", ");
+        let mut values: Vec<Value> = vec![Value::Text(error.to_string()), Value::UInt(max_attempts)];
+        for (source, row_id) in chunk {
+            values.extend([Value::Text(source.to_string()), Value::Text(row_id.clone())]);
+        }
+        conn.execute(
+            &format!(
+                "UPDATE enrichments e SET attempts = e.attempts + 1, last_error = ?,
+                     state = CASE WHEN e.attempts + 1 >= ? THEN 'failed' ELSE 'pending' END,
+                     retry_at = now()::TIMESTAMP + to_seconds(least(600, 2 * pow(2, e.attempts)::BIGINT))
+                 FROM (VALUES {rows}) f(source, row_id)
+                 WHERE e.source = f.source AND e.row_id = f.row_id AND e.state = 'pending'"
+            ),
+            duckdb::params_from_iter(values),
+        )?;
     }
     Ok(())
 }
