@@ -250,7 +250,7 @@ async fn a_failing_enricher_loses_no_row_and_holds_back_only_the_text_it_fails_o
     assert_eq!(failing["sentiment"], Value::Null);
 
     let back = s.put_json(&key, &format!("/v1/tenants/{t}/enrichment"), json!({"enricher": "standard_enricher"})).await;
-    assert_eq!(back.body, json!({"enricher": "standard_enricher", "params": {}, "batch_size": 200}), "{}", back.body);
+    assert_eq!(back.body, json!({"enricher": "standard_enricher", "params": {}, "batch_size": 1000}), "{}", back.body);
     let body = json!({"from": "2026-03-03", "to": "2026-03-04", "sources": ["customer_feedback"]});
     let recomputed = s.post_json(&key, &format!("/v1/tenants/{t}/enrichments/recompute"), body).await;
     assert_eq!(recomputed.status, StatusCode::OK, "{}", recomputed.body);
@@ -276,7 +276,7 @@ async fn with_enrichment_off_ingest_queues_nothing_and_recompute_is_refused() {
     let t = "enrich-off";
     let key = tenant(s, t).await;
     let default = s.get(&key, &format!("/v1/tenants/{t}/enrichment")).await;
-    assert_eq!(default.body, json!({"enricher": "standard_enricher", "params": {}, "batch_size": 200}));
+    assert_eq!(default.body, json!({"enricher": "standard_enricher", "params": {}, "batch_size": 1000}));
     let off = s.put_json(&key, &format!("/v1/tenants/{t}/enrichment"), json!({"enricher": null})).await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.body);
     assert_eq!(off.body["enricher"], Value::Null);
@@ -436,7 +436,7 @@ async fn bad_enrichment_settings_are_refused_with_the_reason() {
     let kept = s.get(&key, &path).await;
     assert_eq!(
         kept.body,
-        json!({"enricher": "standard_enricher", "params": {}, "batch_size": 200}),
+        json!({"enricher": "standard_enricher", "params": {}, "batch_size": 1000}),
         "nothing was stored"
     );
 }

@@ -158,7 +158,10 @@ pub const MAX_PLUGIN_MEMORY_BYTES: u64 = 1 << 30;
 
 /// The machine's cores as the operating system offers them to this process.
 pub fn cores() -> u32 {
-    std::thread::available_parallelism().map_or(2, |n| n.get() as u32)
+    // Read once: `available_parallelism` reads the cgroup files on every call, and the live
+    // path asks for every decision.
+    static CORES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get() as u32))
 }
 
 /// Physical memory of the machine, from `/proc/meminfo` (8 GiB where it cannot be read).

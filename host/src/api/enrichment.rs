@@ -36,7 +36,7 @@ pub async fn settings(
 #[utoipa::path(put, path = "/tenants/{tenant}/enrichment", tag = "enrichment", operation_id = "set_enrichment_settings",
     params(TenantPath),
     request_body(content = EnrichmentSettings,
-        example = json!({"enricher": "standard_enricher", "params": {}, "batch_size": 200})),
+        example = json!({"enricher": "standard_enricher", "params": {}, "batch_size": 1000})),
     responses((status = 200, body = EnrichmentSettings, description = "the settings as stored"),
         Keyed, JsonBody, NotFound, BadRequest),
     security(("api_key" = [])))]

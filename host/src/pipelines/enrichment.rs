@@ -65,7 +65,7 @@ pub struct EnrichmentSettings {
 }
 
 fn default_batch_size() -> u32 {
-    200
+    1000
 }
 
 impl Default for EnrichmentSettings {
@@ -206,16 +206,19 @@ fn enrich_turn(
     let taxonomy = taxonomy(state, tenant_id);
     let started = Instant::now();
     while started.elapsed() < TURN {
+        let taken = Instant::now();
         let pending = {
             let conn = db.connection()?;
             enrichments::take_pending(&conn, settings.batch_size)?
         };
+        let taken = taken.elapsed();
         let Some(first) = pending.first() else {
             let conn = db.connection()?;
             let waiting: u64 =
                 conn.query_row("SELECT count(*) FROM enrichments WHERE state = 'pending'", [], |r| r.get(0))?;
             return Ok(if waiting > 0 { Turn::Pending } else { Turn::Idle });
         };
+        let called = Instant::now();
         // A batch that failed comes back a quarter as large per failed attempt.
         let size = (settings.batch_size as usize >> (2 * first.attempts.min(8))).max(1);
         let batch: Vec<PendingText> = pending.into_iter().take(size).collect();
@@ -247,7 +250,17 @@ fn enrich_turn(
             )?;
             check_against(plugin, &request, &batch, output)
         });
+        let called = called.elapsed();
+        let recorded = Instant::now();
         record(&db, &batch, answer.map(|a| (a.served_by, a.result)))?;
+        tracing::debug!(
+            tenant = tenant_id,
+            texts = batch.len(),
+            take_ms = taken.as_secs_f64() * 1e3,
+            call_ms = called.as_secs_f64() * 1e3,
+            record_ms = recorded.elapsed().as_secs_f64() * 1e3,
+            "enrichment batch"
+        );
     }
     Ok(Turn::Pending)
 }

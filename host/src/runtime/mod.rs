@@ -158,7 +158,12 @@ pub fn engine_config() -> EngineConfig {
         .total_core_instances(4096)
         .total_memories(1024)
         .total_tables(4096)
-        .max_memory_size(MAX_PLUGIN_MEMORY_BYTES as usize);
+        .max_memory_size(MAX_PLUGIN_MEMORY_BYTES as usize)
+        // A fresh instance per call: the first pages of a slot's memory and tables are zeroed
+        // in place for the next one instead of given back to the kernel (no page faults, no
+        // cross-core TLB flushes on the live path); the rest is decommitted as before.
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(64 << 10);
     let mut config = EngineConfig::new();
     config
         .wasm_component_model(true)
