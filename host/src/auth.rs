@@ -89,12 +89,17 @@ impl Action {
 /// Why a principal may not act, or on what.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
-    #[error("a {role} key{of} may not {action} {on}")]
+    #[error("{} {role} key{of} may not {action} {on}", article(role))]
     Forbidden { role: &'static str, of: String, action: &'static str, on: String },
     #[error("no tenant `{0}`")]
     UnknownTenant(String),
     #[error("cannot read the tenants: {0}")]
     System(#[from] SystemError),
+}
+
+/// "a" or "an", as the role's name begins.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
 /// Who is calling.
