@@ -14,17 +14,26 @@ pub fn kpi(title: &str, value: Option<f64>, unit: &str, note: &str) -> Panel {
     panel(title, PanelKind::Kpi, json!({ "value": value, "unit": unit, "note": note }))
 }
 
-/// A table; `drill` is `Some("team")` when the first column holds team ids.
+/// A table with a header of `columns` and `rows` of JSON strings, numbers or nulls, one value
+/// per column; `drill` is `Some("team")` when the first column holds team ids.
 pub fn table(title: &str, columns: &[&str], rows: Vec<Vec<Value>>, drill: Option<&str>) -> Panel {
     panel(title, PanelKind::Table, json!({ "columns": columns, "rows": rows, "drill": drill }))
 }
 
 /// One named line: (x label, y) in x order.
 pub struct Series {
+    /// The line's name.
     pub name: String,
+    /// `(x label, y)` in x order; `y` is `None` where there is no figure.
     pub points: Vec<(String, Option<f64>)>,
 }
 
+/// A line chart of `series`, with labels for its x and y axes.
+///
+/// ```ignore
+/// let weekly = Series { name: "CSAT".into(), points: vec![("2026-03-02".into(), Some(0.81))] };
+/// panel::line("CSAT by week", "week", "ratio", &[weekly])
+/// ```
 pub fn line(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Panel {
     let series: Vec<Value> = series.iter().map(|s| json!({ "name": s.name, "points": s.points })).collect();
     panel(title, PanelKind::Line, json!({ "x_label": x_label, "y_label": y_label, "series": series }))
@@ -93,8 +102,11 @@ pub type Period = (String, String);
 /// (when the label says more, e.g. `team-01 2026-01-01`) and the periods x and y cover.
 #[derive(Debug, Clone, Default)]
 pub struct PointGroup {
+    /// The group the point's figures are of; `None`: the point's label.
     pub group: Option<String>,
+    /// The period the x figure covers; `None`: the dashboard's whole range.
     pub x_range: Option<Period>,
+    /// The period the y figure covers; `None`: the dashboard's whole range.
     pub y_range: Option<Period>,
 }
 

@@ -72,10 +72,20 @@ impl Roster for LiveRoster {
 /// A roster held in memory that answers as the host's snapshot does; for native tests.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryRoster {
+    /// Every agent of the roster, in any order.
     pub agents: Vec<AgentFigures>,
 }
 
 impl MemoryRoster {
+    /// A roster of `agents`; build them with [`agent_figures`].
+    ///
+    /// ```ignore
+    /// let roster = MemoryRoster::new(vec![
+    ///     AgentFigures { quality: Some(90.0), ..agent_figures("a1", Pool::InHouse, &["billing"]) },
+    ///     agent_figures("a2", Pool::Crowd, &["billing"]),
+    /// ]);
+    /// assert_eq!(roster.preferred(Pool::InHouse, "billing", true, AgentOrder::Quality, 5), ["a1"]);
+    /// ```
     pub fn new(agents: Vec<AgentFigures>) -> MemoryRoster {
         MemoryRoster { agents }
     }

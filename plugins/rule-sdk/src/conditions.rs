@@ -8,17 +8,22 @@ use crate::{EvidenceItem, SeriesResult, Window};
 /// One group's figure in one period: the metric's value and its sample (the denominator).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cell {
+    /// The metric's value.
     pub value: f64,
+    /// The sample behind it (the metric's denominator: contacts, answers), when it has one.
     pub sample: Option<f64>,
 }
 
 /// A series cut per group: each group's cell per period of the window, oldest first (`None`
 /// where the group has no figure).
 pub struct Figures {
+    /// Group → one cell per period of the window, oldest first.
     pub groups: BTreeMap<String, Vec<Option<Cell>>>,
 }
 
 impl Figures {
+    /// Cuts `series` (as [`series`](crate::series) answers it over `window`) per group. Rows
+    /// without a value, or of a period that does not start one of the window's, are left out.
     pub fn of(series: &SeriesResult, window: &Window) -> Figures {
         let starts = window.starts();
         let mut groups: BTreeMap<String, Vec<Option<Cell>>> = BTreeMap::new();
@@ -32,6 +37,7 @@ impl Figures {
         Figures { groups }
     }
 
+    /// Each group with its cells, in group order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<Option<Cell>>)> {
         self.groups.iter()
     }
@@ -47,12 +53,14 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// The threshold, whichever side.
     pub fn threshold(&self) -> f64 {
         match self {
             Condition::Below(t) | Condition::Above(t) => *t,
         }
     }
 
+    /// Whether `value` is a breach: strictly below (or above) the threshold.
     pub fn holds(&self, value: f64) -> bool {
         match self {
             Condition::Below(t) => value < *t,
@@ -72,6 +80,16 @@ impl Condition {
 /// When `condition` holds in at least `x` of the window's periods — counting only periods
 /// whose sample is at least `min_sample` — the evidence of every period (each figure, its
 /// sample, the threshold and whether it counted as a breach); otherwise `None`.
+///
+/// `cells` are one group's cells of [`Figures`] for `window`; `metric` names the metric in
+/// the evidence as the API names it (e.g. `fcr`). A cell without a sample always counts.
+///
+/// ```ignore
+/// // FCR under 0.70 in 3 of the last 4 weeks, weeks with fewer than 10 contacts not counted.
+/// if let Some(evidence) = x_of_last_y(cells, &window, "fcr", Condition::Below(0.70), 3, 10.0) {
+///     actions.push(task(agent, "fcr", "fcr-below-0.7", "FCR under 0.70 in 3 of 4 weeks", evidence));
+/// }
+/// ```
 pub fn x_of_last_y(
     cells: &[Option<Cell>],
     window: &Window,

@@ -8,9 +8,13 @@ use crate::{Action, Grain, RuleRequest, RuleResult};
 /// `periods` consecutive periods of `grain`, `[start, end)` in µs since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
+    /// Start of the first period, µs since the Unix epoch (UTC).
     pub start: i64,
+    /// End of the last period (exclusive), µs since the Unix epoch (UTC).
     pub end: i64,
+    /// The periods' grain.
     pub grain: Grain,
+    /// How many periods the window holds (at least 1).
     pub periods: u32,
 }
 

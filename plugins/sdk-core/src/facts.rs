@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use crate::{SqlValue, query};
 
-/// Codes of the certifications each agent completed in `[start, end)` (µs since the epoch).
+/// Codes of the certifications each agent completed in `[start, end)` (µs since the Unix epoch,
+/// UTC), from the tenant's `certifications` table: agent id → codes in code order. Agents who
+/// completed none are absent.
 pub fn certifications(start: i64, end: i64) -> Result<BTreeMap<String, Vec<String>>, String> {
     let t = query(
         "SELECT agent_id, certification FROM certifications WHERE completed_at >= ? AND completed_at < ? ORDER BY 1, 2",

@@ -2,22 +2,30 @@
 
 use crate::{Param, ParamSpec, ParamType, ParamValue};
 
-/// A float parameter with its default.
+/// Declares a float parameter called `name` with its default and a description, for
+/// `describe()`. Read it with [`ParamsExt::float`].
+///
+/// ```ignore
+/// info("csat", "1.0.0", "Share of 4–5 answers", vec![param_float("min_share", 0.5, "lowest share that counts")])
+/// ```
 pub fn param_float(name: &str, default: f64, description: &str) -> ParamSpec {
     spec(name, ParamType::Float, ParamValue::Float(default), description)
 }
 
-/// An integer parameter with its default.
+/// Declares an integer parameter called `name` with its default and a description, for
+/// `describe()`. Read it with [`ParamsExt::int`].
 pub fn param_int(name: &str, default: i64, description: &str) -> ParamSpec {
     spec(name, ParamType::Integer, ParamValue::Integer(default), description)
 }
 
-/// A text parameter with its default.
+/// Declares a text parameter called `name` with its default and a description, for
+/// `describe()`. Read it with [`ParamsExt::text`].
 pub fn param_text(name: &str, default: &str, description: &str) -> ParamSpec {
     spec(name, ParamType::Text, ParamValue::Text(default.to_string()), description)
 }
 
-/// A boolean parameter with its default.
+/// Declares a boolean parameter called `name` with its default and a description, for
+/// `describe()`. Read it with [`ParamsExt::boolean`].
 pub fn param_bool(name: &str, default: bool, description: &str) -> ParamSpec {
     spec(name, ParamType::Boolean, ParamValue::Boolean(default), description)
 }
@@ -29,10 +37,21 @@ fn spec(name: &str, ty: ParamType, default: ParamValue, description: &str) -> Pa
 /// Typed access to a request's parameters. The host always passes every declared parameter
 /// (the caller's value or the default) with the declared type, so a missing or mistyped one
 /// is a bug in the plugin's `describe()`: it is reported as an error, not a panic.
+///
+/// Implemented for `[Param]`, so it reads any request's `params`:
+///
+/// ```ignore
+/// let min_share = req.params.float("min_share")?;
+/// let queues = req.params.text("queues")?;
+/// ```
 pub trait ParamsExt {
+    /// The float parameter `name`; an integer value is converted to a float.
     fn float(&self, name: &str) -> Result<f64, String>;
+    /// The integer parameter `name`.
     fn int(&self, name: &str) -> Result<i64, String>;
+    /// The text parameter `name`.
     fn text(&self, name: &str) -> Result<&str, String>;
+    /// The boolean parameter `name`.
     fn boolean(&self, name: &str) -> Result<bool, String>;
 }
 

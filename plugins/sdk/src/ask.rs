@@ -15,10 +15,19 @@ pub(crate) const PERIOD_SEPARATOR: char = '\u{1f}';
 /// periods, each answered separately.
 #[derive(Debug, Clone)]
 pub struct Ask {
+    /// Start of the range, µs since the Unix epoch (UTC), inclusive.
     pub period_start: i64,
+    /// End of the range, µs since the Unix epoch (UTC), exclusive.
     pub period_end: i64,
+    /// How the rows are grouped. For a series never `Day`, `Week` or `Month`: its periods come
+    /// from `grain`.
     pub group_by: GroupBy,
+    /// For a series (`compute-series`), the grain that cuts the range into periods; `None` for
+    /// a single period and for `records`. [`grouping`](crate::grouping)'s key then carries
+    /// each row's period as well as its group.
     pub grain: Option<Grain>,
+    /// Every declared parameter, with the caller's value or the default; read them with
+    /// [`ParamsExt`](crate::ParamsExt).
     pub params: Vec<Param>,
     /// For `records`: the one group the host keeps, if it opens one (a hint a query may use to
     /// read less; never set for `compute`).
@@ -36,13 +45,16 @@ impl TimeRange for Ask {
 
 /// A metric written once for both entry points; export it with [`export_metric!`](crate::export_metric).
 pub trait Metric {
+    /// The plugin's `describe()` answer; build it with [`info`](crate::info).
     fn describe() -> PluginInfo;
     /// The metric over `ask`. Build SQL from [`grouping`](crate::grouping)`(source, ask)` and
     /// name each row's group by its `key`: for a series the key carries the period too.
     fn compute(ask: &Ask) -> Result<MetricResult, String>;
 }
 
-/// `compute` of the metric world, answered by `M`.
+/// `compute` of the metric world, answered by `M`: the request as an [`Ask`] without a grain.
+/// [`export_metric!`](crate::export_metric) calls it; call it yourself only from a hand-written
+/// `Guest`.
 pub fn answer_single<M: Metric>(request: MetricRequest) -> Result<MetricResult, String> {
     M::compute(&Ask {
         period_start: request.period_start,
@@ -55,7 +67,8 @@ pub fn answer_single<M: Metric>(request: MetricRequest) -> Result<MetricResult, 
     })
 }
 
-/// `records` of the metric-records world, answered by `M`.
+/// `records` of the metric-records world, answered by `M`: the request as an [`Ask`] with its
+/// `group` and `counted_only`.
 pub fn answer_records<M: MetricRecords>(request: RecordsRequest) -> Result<RecordsQuery, String> {
     M::records(&Ask {
         period_start: request.period_start,
@@ -69,7 +82,9 @@ pub fn answer_records<M: MetricRecords>(request: RecordsRequest) -> Result<Recor
 }
 
 /// `compute-series` of the metric-series world, answered by `M` in one computation over the
-/// whole range, its rows split by period.
+/// whole range, its rows split by period. A request grouped by day, week or month is refused,
+/// and so is a row whose group does not carry its period (SQL that named its groups other
+/// than by [`grouping`](crate::grouping)'s key).
 pub fn answer_series<M: Metric>(request: SeriesRequest) -> Result<SeriesResult, String> {
     if matches!(request.group_by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
         return Err("a series is grouped by agent, team, site, queue, channel or total; its periods come from \

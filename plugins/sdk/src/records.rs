@@ -8,7 +8,10 @@ use crate::{Ask, GroupBy, MetricResult, RecordsQuery, Source, SqlValue, grouping
 /// A metric that opens its figures to their records; export it with
 /// `export_metric!(Type, records)`.
 pub trait MetricRecords: crate::Metric {
-    /// The SQL of the records behind the figures `compute` gives for `ask` (never a series).
+    /// The SQL of the records behind the figures `compute` gives for `ask` (never a series):
+    /// every record the figure looked at in the range, counted or not, whose `num` and `den`
+    /// add up over a group to `compute`'s numerator and denominator. `ask.group` and
+    /// `ask.counted_only` say what the host will keep, so the query may read less.
     fn records(ask: &Ask) -> Result<RecordsQuery, String>;
 }
 
@@ -84,7 +87,23 @@ pub fn record_select(source: Source, ask: &Ask, rows: Option<&str>) -> Result<(S
 /// the others are excluded with `excluded_reason`. `compute` and `records` are built from the
 /// same parts.
 #[derive(Debug, Clone, Copy)]
+///
+/// ```ignore
+/// const CSAT: RowRatio = RowRatio {
+///     source: Source::Feedback,
+///     num: "CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END",
+///     den: "1",
+///     counted: "f.csat IS NOT NULL",
+///     excluded_reason: "'no csat answer'",
+///     denominator_reason: "'csat under 4'",
+///     unit: "ratio",
+///     higher_is_better: true,
+/// };
+/// // In `Metric::compute`: CSAT.compute(ask); in `MetricRecords::records`: CSAT.records(ask).
+/// ```
 pub struct RowRatio<'a> {
+    /// The table the rows come from; `num`, `den`, `counted` and the reasons refer to its
+    /// columns through its alias (see [`Source`]).
     pub source: Source,
     /// The row's part of the numerator, an SQL expression over the source's alias (e.g.
     /// `CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END`).
@@ -99,7 +118,9 @@ pub struct RowRatio<'a> {
     /// Why a counted row with no part in the numerator counts in the denominator only, or
     /// `NULL`.
     pub denominator_reason: &'a str,
+    /// Unit of the figures, e.g. `ratio`.
     pub unit: &'a str,
+    /// Whether a higher value is better (CSAT) or worse (transfer rate); rankings use it.
     pub higher_is_better: bool,
 }
 
@@ -143,7 +164,9 @@ impl RowRatio<'_> {
     }
 }
 
-/// A records answer.
+/// A records answer: `sql` (one read-only SELECT with the columns `records-query` lists in
+/// `wit/cxhost.wit`), the values of its `?` placeholders in order, the figures' `unit` and
+/// whether higher is better.
 pub fn records_query(sql: String, params: Vec<SqlValue>, unit: &str, higher_is_better: bool) -> RecordsQuery {
     RecordsQuery { sql, params, unit: unit.to_string(), higher_is_better }
 }
