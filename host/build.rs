@@ -1,4 +1,4 @@
-//! Builds the guest plugins in `plugins/` (and the example tenant plugin in `examples/`)
+//! Builds the guest plugins in `plugins/` (and the example tenant plugins in `examples/`)
 //! for `wasm32-wasip2`, so the standard plugins ship inside the `cxhost` binary and the
 //! test plugins are at hand for the tests.
 
@@ -13,7 +13,14 @@ fn main() {
     let target_dir = out_dir.ancestors().nth(4).unwrap_or(&out_dir).join("guests");
 
     // Every source file, named one by one: a directory named here is not reliably rescanned.
-    for path in ["plugins", "wit", "examples/custom-aht/src", "examples/custom-aht/Cargo.toml"] {
+    for path in [
+        "plugins",
+        "wit",
+        "examples/custom-aht/src",
+        "examples/custom-aht/Cargo.toml",
+        "examples/fcr-custom/src",
+        "examples/fcr-custom/Cargo.toml",
+    ] {
         watch(&root.join(path));
     }
 
@@ -23,6 +30,7 @@ fn main() {
         ensure_wasm_target();
         build_guests(&root.join("plugins/Cargo.toml"), &target_dir);
         build_guests(&root.join("examples/custom-aht/Cargo.toml"), &target_dir);
+        build_guests(&root.join("examples/fcr-custom/Cargo.toml"), &target_dir);
     }
 
     let wasm_dir = target_dir.join("wasm32-wasip2/release");

@@ -21,6 +21,7 @@ pub mod request_id;
 pub mod router;
 pub mod runs;
 pub mod runtime;
+pub mod scaffold;
 pub mod store;
 pub mod telemetry;
 pub mod text;

@@ -39,6 +39,8 @@ pub struct PluginArgs {
 
 #[derive(Subcommand)]
 enum PluginCommand {
+    /// Write a new plugin project (sources, WIT, fixtures, README) to build, test and upload.
+    New(NewArgs),
     /// Upload a component; it becomes active unless --no-activate.
     Upload {
         file: PathBuf,
@@ -108,6 +110,9 @@ enum ShadowAction {
 }
 
 pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
+    if let PluginCommand::New(new) = args.command {
+        return new_project(new);
+    }
     let client = args.connection.client()?;
     let plugin = |name: &str, what: &str| format!("/plugins/{name}/{what}");
     let answer = match args.command {
@@ -161,6 +166,7 @@ pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
             client.send(client.request(Method::PUT, &plugin(&name, "policy")).json(&body)).await?
         }
         PluginCommand::Stats { name } => client.send(client.request(Method::GET, &plugin(&name, "stats"))).await?,
+        PluginCommand::New(_) => unreachable!("`plugin new` returns above"),
         PluginCommand::Audit { name, limit } => {
             let mut path = format!("/audit?limit={limit}");
             if let Some(name) = name {
@@ -170,6 +176,40 @@ pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
         }
     };
     println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
+}
+
+/// `cxhost plugin new`: what to scaffold, and where.
+#[derive(Args)]
+pub struct NewArgs {
+    /// The kind of plugin (its world in wit/cxhost.wit).
+    #[arg(long, value_enum)]
+    kind: cxhost::scaffold::Kind,
+    /// The language of the project.
+    #[arg(long, value_enum)]
+    lang: cxhost::scaffold::Lang,
+    /// The plugin's name: 1–40 lowercase letters, digits or `_`, starting with a letter.
+    name: String,
+    /// Where to write the project (default ./NAME); it must not exist yet.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn new_project(args: NewArgs) -> anyhow::Result<()> {
+    use cxhost::scaffold;
+    let (kind, lang, name) = (args.kind.name(), args.lang.name(), &args.name);
+    if !scaffold::supported(args.kind, args.lang) {
+        let kinds: Vec<&str> =
+            scaffold::Kind::ALL.into_iter().filter(|k| scaffold::supported(*k, args.lang)).map(|k| k.name()).collect();
+        bail!("no {lang} template for {kind} plugins yet; in {lang} there are: {}", kinds.join(", "));
+    }
+    let dir = args.dir.unwrap_or_else(|| PathBuf::from(name));
+    let written = scaffold::new_project(args.kind, args.lang, name, &dir)?;
+    let files = written.len();
+    println!(
+        "wrote a {kind} plugin `{name}` in {lang} to {} ({files} files); its README.md says how to build, test and upload it",
+        dir.display()
+    );
     Ok(())
 }
 
