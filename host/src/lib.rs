@@ -11,6 +11,7 @@ pub mod demo;
 pub mod deploy;
 pub mod generate;
 pub mod guests;
+pub mod local;
 pub mod metric_calls;
 pub mod params;
 pub mod pipelines;

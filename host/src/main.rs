@@ -3,6 +3,7 @@
 
 mod ledgers_cli;
 mod plugin_cli;
+mod plugin_local;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -143,14 +144,9 @@ impl ServeArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "cxhost=info,tower_http=warn".into()),
-        )
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    init_logging(matches!(&cli.command, Command::Plugin(args) if args.is_local()));
+    match cli.command {
         Command::Serve(args) => {
             let config = args.config();
             let listen = config.listen;
@@ -193,6 +189,26 @@ async fn main() -> anyhow::Result<()> {
         Command::CompilePlugin { input, output } => {
             std::process::exit(cxhost::runtime::compile::child_main(&input, &output))
         }
+    }
+}
+
+/// The log on stdout; for local plugin runs, on stderr (warnings and the plugin's own lines by
+/// default) beside the layer that records the plugin's queries and memory (cxhost::local::trace).
+fn init_logging(local: bool) {
+    use tracing_subscriber::prelude::*;
+    let filter = |default: &str| {
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.to_string().into())
+    };
+    let ansi = |terminal: bool| tracing_subscriber::fmt::layer().with_ansi(terminal);
+    if local {
+        let log = ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).with_writer(std::io::stderr);
+        tracing_subscriber::registry()
+            .with(log.with_filter(filter("warn,tower_http=off,cxhost::plugin=info")))
+            .with(cxhost::local::trace::layer())
+            .init();
+    } else {
+        let log = ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        tracing_subscriber::registry().with(log.with_filter(filter("cxhost=info,tower_http=warn"))).init();
     }
 }
 

@@ -37,6 +37,13 @@ pub struct PluginArgs {
     command: PluginCommand,
 }
 
+impl PluginArgs {
+    /// Whether the command runs a component locally (`run`, `test`) rather than on a server.
+    pub fn is_local(&self) -> bool {
+        matches!(self.command, PluginCommand::Run(_) | PluginCommand::Test(_))
+    }
+}
+
 #[derive(Subcommand)]
 enum PluginCommand {
     /// Write a new plugin project (sources, WIT, fixtures, README) to build, test and upload.
@@ -74,6 +81,11 @@ enum PluginCommand {
     Policy { name: String, on_failure: String },
     /// Calls, errors, fallbacks and latency per version.
     Stats { name: String },
+    /// Run a component locally, without a server, over CSV/Parquet files or a tenant export,
+    /// with the server's runtime, limits and SQL sandbox; print its output, queries and costs.
+    Run(crate::plugin_local::RunArgs),
+    /// Run a component against its fixture cases; exit code 1 when any case fails.
+    Test(crate::plugin_local::TestArgs),
     /// The tenant's audit log, newest first.
     Audit {
         /// Only entries about this plugin.
@@ -112,6 +124,11 @@ enum ShadowAction {
 pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
     if let PluginCommand::New(new) = args.command {
         return new_project(new);
+    }
+    match args.command {
+        PluginCommand::Run(local) => return crate::plugin_local::run(local).await,
+        PluginCommand::Test(local) => return crate::plugin_local::test(local).await,
+        _ => {}
     }
     let client = args.connection.client()?;
     let plugin = |name: &str, what: &str| format!("/plugins/{name}/{what}");
@@ -167,6 +184,7 @@ pub async fn run(args: PluginArgs) -> anyhow::Result<()> {
         }
         PluginCommand::Stats { name } => client.send(client.request(Method::GET, &plugin(&name, "stats"))).await?,
         PluginCommand::New(_) => unreachable!("`plugin new` returns above"),
+        PluginCommand::Run(_) | PluginCommand::Test(_) => unreachable!("local commands return above"),
         PluginCommand::Audit { name, limit } => {
             let mut path = format!("/audit?limit={limit}");
             if let Some(name) = name {

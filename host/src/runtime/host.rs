@@ -304,7 +304,11 @@ impl host::Host for CallState {
             return Ok(Err("no tenant data is available while the plugin describes itself".to_string()));
         };
         let params = params.into_iter().map(to_duck_value).collect();
-        match self.run_query(&tenant, &sql, params) {
+        let (started, rows_before) = (Instant::now(), self.rows_read);
+        let outcome = self.run_query(&tenant, &sql, params);
+        // `cxhost plugin run` shows every query of a call from this event (crate::local::trace).
+        tracing::debug!(sql = %sql, elapsed_us = started.elapsed().as_micros() as u64, rows = self.rows_read - rows_before, "plugin query");
+        match outcome {
             QueryOutcome::Rows(batch) => Ok(Ok(batch)),
             QueryOutcome::Failed(message) => Ok(Err(message)),
             QueryOutcome::Stop(stop) => Err(stop.into()),

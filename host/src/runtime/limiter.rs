@@ -17,6 +17,9 @@ pub struct CallLimiter {
 
 impl ResourceLimiter for CallLimiter {
     fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // `cxhost plugin run` reports an instance's peak memory from this event: linear memory
+        // never shrinks, so the last size a call grew to is its peak (crate::local::trace).
+        tracing::debug!(desired_bytes = desired as u64, "plugin memory grows");
         if desired as u64 > self.memory_cap {
             return Err(MemoryCapExceeded { cap: self.memory_cap, desired: desired as u64 }.into());
         }
