@@ -11,7 +11,7 @@ mod dashboards; // dashboard plugins: the standard cx_ex, a tenant's own, invali
 mod deploy; // plugin lifecycle: uploads refused, activation under load, rollback, canary, shadow, restarts
 mod enrichment; // texts scored on ingest: hand-checked languages, what is queued, failures retried, off, sentiment, topics
 mod ingest; // batches: validation with row and column, all-or-nothing or valid rows, re-sends, formats
-mod local; // plugin run and plugin test with the real binary: hand-checked figures, diffs, bad rows, a runaway
+mod local; // plugin run, plugin test and tenant export with the real binary: hand-checked figures, diffs, bad rows, a runaway, an export
 mod metrics; // standard metrics against the hand-checked fixture, listing, a tenant's own, bad requests
 mod operations; // health, readiness, OpenAPI, Prometheus metrics, the schema reference
 mod pages; // /ui over plain HTTP: session cookie, sign-out, redirects on the server, coaching forms refused cross-site

@@ -1,14 +1,17 @@
 //! Local plugin runs with the real `cxhost` binary: `plugin run` on the standard `aht`
 //! component over a hand-checked fixture (tests/fixtures/local), `plugin test` passing and
 //! failing with its differences, a bad row named by file, row and column, a runaway plugin
-//! stopped by the deadline.
+//! stopped by the deadline, and `tenant export` of a server's tenant giving the same figures.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use cxhost::guests::test_guests::{METRIC_AHT, SPIN_FOREVER};
+
+use crate::util::ServerProcess;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/local")
@@ -149,4 +152,59 @@ fn a_runaway_plugin_is_stopped_by_the_deadline_and_the_limits_are_shown() {
     assert!(shown.starts_with("the call failed: the metric call of `spin_forever` failed: 504 plugin_timeout: plugin `spin_forever` 0.0.1 ran past its deadline of 300 ms and was stopped\n"), "{shown}");
     assert!(shown.contains("\nlimits: deadline 300 ms, memory 64 MiB, rows read 5000000, result 16 MiB\n"), "{shown}");
     assert!(elapsed < std::time::Duration::from_secs(30), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn an_export_of_a_tenant_gives_the_same_figures_as_the_server() {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut process = ServerProcess::start(&dir, &[]).await;
+    let key = process.server.tenant("acme").await;
+    for table in ["agents", "interactions"] {
+        let bytes = std::fs::read(fixtures().join(format!("aht/data/{table}.csv"))).unwrap();
+        let reply = process.server.ingest(&key, "acme", table, "", "text/csv", bytes).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let served = process.server.metric(&key, "acme", "aht", "from=2026-03-02&to=2026-03-05&group_by=team").await;
+    assert_eq!(served.status, StatusCode::OK, "{}", served.body);
+    assert_eq!(served.body["rows"], hand_checked_by_team());
+    // Stopped as an operator would (Ctrl-C), so that the database is closed cleanly.
+    let pid = process.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(process.child.wait().unwrap().success());
+
+    let out_dir = dir.join("export");
+    let out = cxhost(&["tenant", "export", "--data-dir", path(&dir), "--tenant", "acme", "--out", path(&out_dir)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest: Value = serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest, serde_json::from_slice::<Value>(&out.stdout).unwrap());
+    assert_eq!(manifest["tenant"], "acme");
+    assert_eq!(manifest["schema_version"], cxhost::store::export::schema_version());
+    let tables: Vec<(&str, u64)> = manifest["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap(), t["rows"].as_u64().unwrap()))
+        .collect();
+    let every: Vec<&str> = cxhost::store::schema::TABLES.iter().map(|t| t.name).collect();
+    assert_eq!(tables.iter().map(|t| t.0).collect::<Vec<_>>(), every);
+    assert_eq!(tables[..2], [("agents", 3), ("interactions", 6)]);
+    assert!(tables[2..].iter().all(|t| t.1 == 0), "{tables:?}");
+    for table in &every {
+        assert!(out_dir.join(format!("{table}.parquet")).is_file(), "{table}");
+    }
+
+    let report = run_json(&out_dir, &["--group-by", "team", "--from", "2026-03-02", "--to", "2026-03-05"]);
+    assert_eq!(report["output"]["rows"], served.body["rows"]);
+    // Every table of the export is loaded, the empty ones too, in load order.
+    assert_eq!(report["loaded"], json!(tables));
+
+    let missing =
+        cxhost(&["tenant", "export", "--data-dir", path(&dir), "--tenant", "nobody", "--out", path(&out_dir)]);
+    assert_eq!(missing.status.code(), Some(1));
+    let expected = format!(
+        "Error: no tenant `nobody` in {} (there is no {}/tenants/nobody/data.duckdb)",
+        dir.display(),
+        dir.display()
+    );
+    assert_eq!(text(&missing.stderr).trim_end(), expected);
 }

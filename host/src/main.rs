@@ -4,6 +4,7 @@
 mod ledgers_cli;
 mod plugin_cli;
 mod plugin_local;
+mod tenant_cli;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,6 +67,9 @@ enum Command {
         #[command(subcommand)]
         command: ledgers_cli::AwardsCommand,
     },
+    /// Offline commands on a stopped server's data directory: export a tenant's data.
+    #[command(subcommand)]
+    Tenant(tenant_cli::TenantCommand),
     /// Print the tenant schema reference (data/SCHEMA.md) generated from the code.
     Schema,
     /// Compile one plugin component for the server (the server runs this in a child process
@@ -182,6 +186,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Plugin(args) => plugin_cli::run(args).await,
         Command::Pay { connection, command } => ledgers_cli::pay(connection, command).await,
         Command::Awards { connection, command } => ledgers_cli::awards(connection, command).await,
+        Command::Tenant(command) => tenant_cli::run(command),
         Command::Schema => {
             print!("{}", cxhost::store::schema::reference_markdown());
             Ok(())

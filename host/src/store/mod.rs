@@ -5,6 +5,7 @@ pub mod awards;
 pub mod contacts;
 pub mod deployments;
 pub mod enrichments;
+pub mod export;
 pub mod ingest;
 pub mod metric_values;
 pub mod overview;
