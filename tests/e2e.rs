@@ -16,6 +16,7 @@ mod metrics; // standard metrics against the hand-checked fixture, listing, a te
 mod operations; // health, readiness, OpenAPI, Prometheus metrics, the schema reference
 mod pages; // /ui over plain HTTP: session cookie, sign-out, redirects on the server, coaching forms refused cross-site
 mod pay; // pay runs: statements hand-checked, idempotent, superseded with differences, CSV, shadow runs
+mod polyglot; // Python and JavaScript plugins built with their toolchains' defaults: the Rust aht's figures
 mod rankings; // fair rankings (adjusted for queue, reason, channel, tenure; shrunk), quartiles and uplift in units and money, metric values
 mod records; // drill-down: every standard metric's groups open to records adding up to their figures, reasons, the privacy floor, contacts
 mod routing; // contacts routed live: the standard router's rules, fallbacks, checks, canary, shadow, decision log, snapshot
