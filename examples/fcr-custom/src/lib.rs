@@ -31,7 +31,9 @@ impl Metric for Fcr48h {
     fn compute(req: &Ask) -> Result<MetricResult, String> {
         let window_hours = req.params.int("window_hours")?;
         if !(0..=MAX_WINDOW_HOURS).contains(&window_hours) {
-            return Err(format!("parameter `window_hours` must be between 0 and {MAX_WINDOW_HOURS}, got {window_hours}"));
+            return Err(format!(
+                "parameter `window_hours` must be between 0 and {MAX_WINDOW_HOURS}, got {window_hours}"
+            ));
         }
         let window = window_hours * MICROS_PER_HOUR;
         let g = grouping(Source::Interactions, req)?;
