@@ -6,7 +6,7 @@
 mod deadlines; // every kind of work a plugin causes ends at its deadline, within the slack
 mod describe; // bad describe() answers refused at upload; nothing stored
 mod enrichers; // a hostile enricher in every mode: the batch refused, rows stored, nothing enriched
-mod guest_code; // guest code that loops, recurses, grows, traps or calls WASI it is not granted
+mod guest_code; // guest code that loops, recurses, grows, traps or probes WASI
 mod logs; // a plugin flooding or forging the server's log
 mod output; // garbage and oversized output of every world refused; nothing written
 mod records; // a metric's records query escaping, writing, exhausting DuckDB or looping: refused, nothing changed
@@ -16,4 +16,5 @@ mod sql; // plugin SQL escaping the tenant or exhausting DuckDB
 mod support; // the hostile server, attacking and bystander tenants, patched components
 mod uploads; // uploads the host does not run, and a compile bomb
 #[path = "../util.rs"]
-mod util; // helpers shared with e2e: servers, requests, fixtures, guest components
+mod util;
+mod wasi; // the WASI a plugin gets: nothing of the host, waits end at the deadline, stdio capped // helpers shared with e2e: servers, requests, fixtures, guest components

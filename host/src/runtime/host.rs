@@ -1,7 +1,7 @@
 //! What a plugin call may reach: the `host` interface (logging, read-only tenant SQL), the
 //! `analytics` interface of dashboards and rules (metrics and correlations, served through
 //! [`AnalyticsHost`]), the `roster` interface of routers (the tenant's snapshot of its agents)
-//! and the per-call state that enforces its limits.
+//! and the per-call state that enforces its limits (WASI is in `wasi.rs`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -22,6 +22,7 @@ use super::bindings::{
 use super::limiter::CallLimiter;
 use super::logs::{CallLog, TenantLogBudgets};
 use super::roster::Roster;
+use super::wasi::CallWasi;
 use super::watchdog::QueryWatchdog;
 use crate::config::PluginLimits;
 use crate::store::{TenantDb, readonly};
@@ -88,6 +89,8 @@ pub struct CallState {
     pub limiter: CallLimiter,
     pub log: CallLog,
     pub shared: Arc<CallShared>,
+    /// The call's WASI: captured stdio, seeded random, a clock bound by `deadline`.
+    pub wasi: CallWasi,
 }
 
 /// What every call's state shares: the query watchdog and the tenants' log budgets.
@@ -108,13 +111,12 @@ impl CallState {
         Ok(self.analytics.clone().ok_or_else(|| "analytics are offered to dashboard and rule calls only".to_string()))
     }
 
-    fn tenant_id(&self) -> &str {
-        self.tenant.as_ref().map_or("-", |t| t.id.as_str())
-    }
-
-    /// Writes the call's summary of dropped log lines.
-    pub fn finish_log(&self) {
-        self.log.finish((self.tenant_id(), &self.plugin, &self.version));
+    /// Writes what the call printed to stdout and stderr, then its summary of dropped lines.
+    pub fn finish_log(&mut self) {
+        let tenant = self.tenant.as_ref().map_or("-", |t| t.id.as_str());
+        let who = (tenant, self.plugin.as_str(), self.version.as_str());
+        self.wasi.flush_stdio(&mut self.log, &self.shared.log_budgets, who);
+        self.log.finish(who);
     }
 
     /// Runs one plugin query under the call's deadline and what is left of its read budget,

@@ -2,6 +2,7 @@
 //! control characters escaped (a message cannot start a line that looks like the server's
 //! own), cut to a maximum length, always tagged with tenant, plugin and version, and limited
 //! per call and per tenant per minute; what is dropped is counted and said once per call.
+//! Lines a plugin prints to stdout and stderr (see `wasi.rs`) go through the same budgets.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -79,11 +80,9 @@ impl CallLog {
         level: LogLevel,
         message: &str,
     ) {
-        if self.written >= self.max_lines || !budgets.take(tenant, self.per_minute) {
-            self.dropped += 1;
+        if !self.admit(budgets, tenant) {
             return;
         }
-        self.written += 1;
         let line = one_line(message);
         match level {
             LogLevel::Trace => {
@@ -102,6 +101,36 @@ impl CallLog {
                 tracing::error!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, "{line}")
             }
         }
+    }
+
+    /// Writes one line the plugin printed to `stream` (`stdout` at INFO, `stderr` at WARN)
+    /// under the same budgets as `host.log`.
+    pub fn write_stdio(
+        &mut self,
+        budgets: &TenantLogBudgets,
+        (tenant, plugin, version): (&str, &str, &str),
+        stream: &'static str,
+        message: &str,
+    ) {
+        if !self.admit(budgets, tenant) {
+            return;
+        }
+        let line = one_line(message);
+        if stream == "stderr" {
+            tracing::warn!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, stream, "{line}");
+        } else {
+            tracing::info!(target: "cxhost::plugin", tenant = %tenant, plugin = %plugin, version = %version, stream, "{line}");
+        }
+    }
+
+    /// Takes one line from the call's and the tenant's budgets, or counts it as dropped.
+    fn admit(&mut self, budgets: &TenantLogBudgets, tenant: &str) -> bool {
+        if self.written >= self.max_lines || !budgets.take(tenant, self.per_minute) {
+            self.dropped += 1;
+            return false;
+        }
+        self.written += 1;
+        true
     }
 
     /// Says once, at the end of the call, how many lines were dropped.

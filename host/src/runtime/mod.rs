@@ -1,8 +1,9 @@
 //! The plugin runtime: one wasmtime engine (component model, pooling allocator, epoch
 //! interruption), compiled components cached by content hash and recognised by their world
 //! (metric, dashboard, pay model, game mechanic or rule), and calls that each get a fresh `Store`
-//! with a deadline, a memory cap and caps on rows read, bytes read and bytes returned. A panic
-//! anywhere in a call becomes [`CallError::HostPanic`]; nothing of the call outlives it.
+//! with a deadline, a memory cap, caps on rows read, bytes read and bytes returned, and a
+//! deny-by-default WASI (`wasi.rs`). A panic anywhere in a call becomes
+//! [`CallError::HostPanic`]; nothing of the call outlives it.
 
 pub mod bindings;
 pub mod cache;
@@ -12,6 +13,7 @@ pub mod host;
 pub mod limiter;
 pub mod logs;
 pub mod roster;
+pub mod wasi;
 pub mod watchdog;
 pub mod worlds;
 
@@ -163,7 +165,11 @@ pub fn engine_config() -> EngineConfig {
         // in place for the next one instead of given back to the kernel (no page faults, no
         // cross-core TLB flushes on the live path); the rest is decommitted as before.
         .linear_memory_keep_resident(1 << 20)
-        .table_keep_resident(64 << 10);
+        .table_keep_resident(64 << 10)
+        // Calls never run on fibers (no async support), so no stacks are pooled: with
+        // `wasmtime-wasi`'s async feature the default would reserve 2 MiB for each of 1,000,
+        // more than the compile child's memory limit.
+        .total_stacks(0);
     let mut config = EngineConfig::new();
     config
         .wasm_component_model(true)
@@ -179,6 +185,7 @@ impl Runtime {
         // Every world imports `host`; later definitions are the same implementation.
         linker.allow_shadowing(true);
         worlds::link_all(&mut linker).map_err(LoadError::Engine)?;
+        wasi::link(&mut linker).map_err(LoadError::Engine)?;
         linker.allow_shadowing(false);
         let cache = CompiledCache::new(&engine, cache_dir, compiler)?;
         let shared = Arc::new(CallShared::default());
@@ -259,7 +266,8 @@ impl Runtime {
         let names: Vec<&str> = RECOGNIZERS.iter().map(|(name, _)| *name).collect();
         let wrong = |detail: String| LoadError::WrongWorld { world: names.join(", "), detail };
         let mut linker = self.linker.clone();
-        linker.define_unknown_imports_as_traps(component).map_err(|e| wrong(format!("{e:#}")))?;
+        // What `wasi::link` does not grant (`wasi:http`, …) traps when called.
+        wasi::define_the_rest_as_traps(&mut linker, &self.engine, component).map_err(|e| wrong(format!("{e:#}")))?;
         let instance_pre = linker.instantiate_pre(component).map_err(|e| wrong(format!("{e:#}")))?;
         let mut reasons = Vec::new();
         for (name, recognize) in RECOGNIZERS {
@@ -288,6 +296,7 @@ impl Runtime {
             limiter: CallLimiter { memory_cap: limits.memory_bytes.min(MAX_PLUGIN_MEMORY_BYTES) },
             log: CallLog::new(limits.log_lines_per_call, limits.log_lines_per_minute),
             shared: self.shared.clone(),
+            wasi: wasi::CallWasi::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -309,7 +318,12 @@ impl Runtime {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut store = self.new_store(setup);
             let result = entry(&mut store);
-            store.data().finish_log();
+            store.data_mut().finish_log();
+            // A clock wait cut at the deadline is the deadline passing, whatever the guest did next.
+            if store.data().wasi.waited_past_deadline() {
+                let deadline_ms = limits.deadline_ms;
+                return Err(CallError::Timeout { plugin: name.clone(), version: version.clone(), deadline_ms });
+            }
             result
         }));
         let result = match outcome {
