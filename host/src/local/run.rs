@@ -132,7 +132,8 @@ pub struct RunReport {
     pub rows_read: u64,
     /// The largest the plugin instance's linear memory grew to, in bytes.
     pub memory_peak_bytes: u64,
-    /// Wall time of the call (its route, from request to answer), in milliseconds.
+    /// Wall time of the call (its route, from request to answer; for an enricher, from the
+    /// start of loading until every text is scored), in milliseconds.
     pub elapsed_ms: f64,
     pub limits: PluginLimits,
 }
@@ -186,10 +187,11 @@ pub async fn run(component: &Path, data: &Path, request: &Request, config: Confi
     if kind == "enricher" {
         server.prepare_enricher(&name, request).await?;
     }
+    // An enricher is called as the texts are ingested: its run is the loading.
+    let early = (kind == "enricher").then(|| (Recording::start(), Instant::now()));
     let loaded = server.load(data).await?;
     let (from, to) = server.range(request).await?;
-    let recording = Recording::start();
-    let started = Instant::now();
+    let (recording, started) = early.unwrap_or_else(|| (Recording::start(), Instant::now()));
     let output = server.call(&kind, &name, request, (&from, &to)).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     let Observed { queries, memory_peak_bytes } = recording.finish();
