@@ -22,5 +22,5 @@ mod records; // drill-down: every standard metric's groups open to records addin
 mod routing; // contacts routed live: the standard router's rules, fallbacks, checks, canary, shadow, decision log, snapshot
 mod rules; // rule runs into the actions ledger: triggers, duplicates, expiry, tasks moved on, coaching impact, schedules, hot swap
 mod sandbox; // runaway plugins stopped while the server answers; plugin SQL confined and read-only
-mod scaffold; // `cxhost plugin new`: every kind in Rust built outside the repository and passing its fixtures, Python and JS metrics, the same bytes from two directories, refusals
+mod scaffold; // `cxhost plugin new`: every kind in Rust, Python and JS built and passing its fixtures, the examples, the same bytes from two directories, refusals
 mod util; // helpers: the servers (loopback and in-process), requests, fixtures, guest components

@@ -1,9 +1,9 @@
 //! `cxhost plugin new`: a project of every kind scaffolded in Rust builds outside this
 //! repository (wit-bindgen from crates.io, the embedded WIT) and passes its own fixtures with
-//! `cxhost plugin test`; the Python and JavaScript metrics build with the pinned toolchains and
-//! pass too; the same source builds to the same bytes in two directories; bad names and
-//! existing directories are refused. Projects and their builds live under
-//! `<cargo target dir>/scaffolds`.
+//! `cxhost plugin test`; so do projects of every kind in Python and JavaScript, built with the
+//! pinned toolchains; the same source builds to the same bytes in two directories; the examples
+//! pass their fixtures; bad names and existing directories are refused. Projects and their
+//! builds live under `<cargo target dir>/scaffolds`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -152,38 +152,42 @@ fn toolchain(var: &str, default: &str) -> PathBuf {
 }
 
 #[test]
-fn python_and_javascript_metrics_build_with_the_pinned_toolchains_and_pass_their_fixtures() {
+fn python_and_javascript_projects_of_every_kind_build_with_the_pinned_toolchains_and_pass_their_fixtures() {
     let projects = fresh("polyglot");
-    let project = scaffold(&projects, "metric", "python", "py_handled");
-    // The README's build command, with the componentize-py that scripts/polyglot-toolchains installs.
-    run(
-        Command::new(toolchain("CXHOST_COMPONENTIZE_PY", "venv/bin/componentize-py"))
-            .args(["-d", "wit", "-w", "metric", "componentize", "app", "-o", "py_handled.wasm"])
-            .current_dir(&project)
-            .env("PYTHONDONTWRITEBYTECODE", "1"),
-        "componentize-py",
-    );
-    plugin_test(&project, &project.join("py_handled.wasm"), 2);
+    let componentize_py = toolchain("CXHOST_COMPONENTIZE_PY", "venv/bin/componentize-py");
+    let jco = toolchain("CXHOST_JCO", "node/node_modules/.bin/jco");
+    for kind in KINDS {
+        let name = format!("py_{}", kind.replace('-', "_"));
+        let project = scaffold(&projects, kind, "python", &name);
+        // The README's build command, with the componentize-py scripts/polyglot-toolchains installs.
+        let build = format!("componentize-py -d wit -w {kind} componentize app -o {name}.wasm");
+        let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
+        assert!(readme.contains(&format!("\n{build}\n")), "{kind}: {readme}");
+        run(
+            Command::new(&componentize_py)
+                .args(build.split(' ').skip(1))
+                .current_dir(&project)
+                .env("PYTHONDONTWRITEBYTECODE", "1"),
+            "componentize-py",
+        );
+        plugin_test(&project, &project.join(format!("{name}.wasm")), cases(&project));
 
-    let project = scaffold(&projects, "metric", "js", "js_handled");
-    // `npm run build` is this command; jco comes from the same lock file, installed once.
-    let package: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(project.join("package.json")).unwrap()).unwrap();
-    let build = "jco componentize plugin.js --wit wit --world-name metric -o js_handled.wasm";
-    assert_eq!(package["scripts"]["build"], build);
-    let lock = std::fs::read_to_string(project.join("package-lock.json")).unwrap();
-    assert!(lock.contains("\"@bytecodealliance/jco\": \"1.35.0\""), "the lock pins jco");
-    run(
-        Command::new(toolchain("CXHOST_JCO", "node/node_modules/.bin/jco"))
-            .args(&build.split(' ').collect::<Vec<_>>()[1..])
-            .current_dir(&project),
-        "jco componentize",
-    );
-    plugin_test(&project, &project.join("js_handled.wasm"), 2);
+        let name = format!("js_{}", kind.replace('-', "_"));
+        let project = scaffold(&projects, kind, "js", &name);
+        // `npm run build` runs this; jco comes from the same lock file, installed once.
+        let package: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(project.join("package.json")).unwrap()).unwrap();
+        let build = format!("jco componentize plugin.js --wit wit --world-name {kind} -o {name}.wasm");
+        assert_eq!(package["scripts"]["build"], build.as_str());
+        let lock = std::fs::read_to_string(project.join("package-lock.json")).unwrap();
+        assert!(lock.contains("\"@bytecodealliance/jco\": \"1.35.0\""), "the lock pins jco");
+        run(Command::new(&jco).args(build.split(' ').skip(1)).current_dir(&project), "jco componentize");
+        plugin_test(&project, &project.join(format!("{name}.wasm")), cases(&project));
+    }
 }
 
 #[test]
-fn bad_names_unknown_templates_and_existing_directories_are_refused() {
+fn bad_names_reserved_words_and_existing_directories_are_refused() {
     let dir = fresh("refused");
     let refused = |args: &[&str]| {
         let output = cxhost(args, &dir);
@@ -198,11 +202,7 @@ fn bad_names_unknown_templates_and_existing_directories_are_refused() {
         refused(&["plugin", "new", "--kind", "metric", "--lang", "rust", "test"]),
         "Error: `test` is reserved in Rust, Python or JavaScript: choose another plugin name\n"
     );
-    assert_eq!(
-        refused(&["plugin", "new", "--kind", "rule", "--lang", "python", "weekly"]),
-        "Error: no python template for rule plugins yet; in python there are: metric\n"
-    );
-    assert!(!dir.join("Bad Name").exists() && !dir.join("test").exists() && !dir.join("weekly").exists());
+    assert!(!dir.join("Bad Name").exists() && !dir.join("test").exists());
 
     // An existing directory, even an empty one, is never written into.
     let mine = dir.join("mine");
